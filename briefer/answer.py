@@ -1,0 +1,145 @@
+"""Stage 4: ask the model, then parse the citation keys out of its answer.
+
+Sources are shown to the model under opaque keys (``K7Q``): short, meaningless
+tokens a small model cannot "guess" from numbering, so an invented key is
+recognisable and stripped.  Parsing never trusts the model: unknown keys are
+dropped, text is cleaned of every bracketed marker, and a sentence cut off by
+the token limit is discarded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .llm import ChatModel, ChatResult
+from .prompts import (
+    CANNOT_ANSWER,
+    QUESTION_PROMPT,
+    QUESTION_PROMPT_VARS,
+    SOURCE_LINE,
+    SOURCE_LINE_VARS,
+    SYSTEM_PROMPT,
+    SYSTEM_PROMPT_VARS,
+    fill,
+    is_refusal,
+)
+from .schema import Evidence
+from .verify import sentence_spans
+
+KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
+LETTERS = KEY_ALPHABET[:24]
+_BRACKET = re.compile(r"[\[【(]\s*([^\]】)]{0,60}?)\s*[\]】)]")
+_KEY_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+
+
+def make_key(document: str, start: int, taken: set[str]) -> str:
+    """A short deterministic key for an evidence sentence, unique within ``taken``."""
+    digest = hashlib.sha1(f"{document}\0{start}".encode()).digest()
+    for length in (3, 4, 5, 6):
+        # K + a letter + letters/digits: never all digits, so it cannot be read as a number.
+        key = "K" + LETTERS[digest[0] % len(LETTERS)] + "".join(KEY_ALPHABET[b % len(KEY_ALPHABET)] for b in digest[1:length - 1])
+        if key not in taken:
+            taken.add(key)
+            return key
+    raise RuntimeError("evidence key space exhausted")  # pragma: no cover - 32**5 keys
+
+
+def format_sources(evidence: Sequence[Evidence]) -> str:
+    return "\n".join(fill(SOURCE_LINE, SOURCE_LINE_VARS, key=e.key, text=" ".join(e.text.split())) for e in evidence)
+
+
+def system_prompt(title: str, audience: str, evidence: Sequence[Evidence]) -> str:
+    return fill(
+        SYSTEM_PROMPT,
+        SYSTEM_PROMPT_VARS,
+        title=title,
+        audience=audience,
+        example_key=evidence[0].key if evidence else "K7Q",
+        sentinel=CANNOT_ANSWER,
+        sources=format_sources(evidence),
+    )
+
+
+def build_messages(system: str, question: str) -> list[dict]:
+    """Same system message for every section first, so the KV cache is reused."""
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": fill(QUESTION_PROMPT, QUESTION_PROMPT_VARS, question=question)},
+    ]
+
+
+@dataclass
+class ParsedAnswer:
+    sentences: list[tuple[str, list[str]]] = field(default_factory=list)
+    invalid_keys: list[str] = field(default_factory=list)
+    refused: bool = False
+
+
+def _markers(text: str, valid: set[str]) -> tuple[list[str], list[str]]:
+    """Keys inside bracketed markers: (valid, invalid)."""
+    good, bad = [], []
+    for inner in _BRACKET.findall(text):
+        for token in _KEY_TOKEN.findall(inner):
+            upper = token.upper()
+            if upper in valid:
+                good.append(upper)
+            elif token.lower() not in {"source", "sources", "key", "and", "see"}:
+                bad.append(token)
+    return good, bad
+
+
+def _clean(text: str, valid: set[str]) -> str:
+    text = _BRACKET.sub(lambda m: "" if _looks_like_marker(m.group(1), valid) else m.group(0), text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+    return text.strip(" -*•\t")
+
+
+_KEYLIKE = re.compile(r"^(?:[Kk][A-Za-z0-9]{1,6}|\d{1,3}|[A-Z0-9]{2,6})$")
+
+
+def _looks_like_marker(inner: str, valid: set[str]) -> bool:
+    """A citation-like bracket ("K7Q", "1", "Source 2", "K7Q, K3F"), not a parenthetical remark."""
+    tokens = _KEY_TOKEN.findall(inner)
+    return bool(tokens) and len(tokens) <= 6 and all(
+        t.upper() in valid or t.lower() in {"source", "sources", "key"} or (_KEYLIKE.match(t) and any(c.isdigit() for c in t))
+        for t in tokens
+    )
+
+
+def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
+    """Split the model's answer into sentences, each with the valid keys it cites."""
+    text = result.text.strip()
+    parsed = ParsedAnswer(refused=is_refusal(text))
+    if not text or parsed.refused:
+        return parsed
+    spans = sentence_spans(text)
+    if result.finish_reason == "length" and spans and not re.search(r"[.!?\]\)”\"']\s*$", text[spans[-1][0]:spans[-1][1]]):
+        spans = spans[:-1]  # cut off mid-sentence by max_tokens
+    for s, e in spans:
+        raw = text[s:e]
+        # A marker opening a sentence belongs to the previous one ("... chips. [K7Q] China ...").
+        lead = re.match(r"^(\s*[\[【][^\]】]{0,60}[\]】])+", raw)
+        if lead and parsed.sentences:
+            good, bad = _markers(lead.group(0), valid_keys)
+            prev_text, prev_keys = parsed.sentences[-1]
+            parsed.sentences[-1] = (prev_text, prev_keys + [k for k in good if k not in prev_keys])
+            parsed.invalid_keys.extend(bad)
+            raw = raw[lead.end():]
+        good, bad = _markers(raw, valid_keys)
+        parsed.invalid_keys.extend(bad)
+        cleaned = _clean(raw, valid_keys)
+        if cleaned and CANNOT_ANSWER.lower() not in cleaned.lower():
+            parsed.sentences.append((cleaned, list(dict.fromkeys(good))))
+        elif good and parsed.sentences:
+            prev_text, prev_keys = parsed.sentences[-1]
+            parsed.sentences[-1] = (prev_text, prev_keys + [k for k in good if k not in prev_keys])
+    return parsed
+
+
+def ask(model: ChatModel, system: str, question: str, *, max_tokens: int, temperature: float, seed: int) -> tuple[list[dict], ChatResult]:
+    messages = build_messages(system, question)
+    return messages, model.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed)

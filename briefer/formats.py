@@ -1,0 +1,389 @@
+"""Per-format text extraction: raw bytes in, ``(text, title, date)`` out.
+
+Every extractor is a pure function of the file's bytes (plus the pinned
+library versions), because citation offsets index into the extracted text and
+``review`` re-extracts a file later to re-check quotes: same bytes must give
+the identical string.
+
+Why not LlamaIndex's file readers (llama-index-readers-file)? They wrap the
+same libraries but hide what we need and add weight: ``PDFReader`` returns one
+node per page with no /Title or /CreationDate and an unspecified page join,
+``DocxReader`` goes through docx2txt (no core properties, its own blank-line
+rules), ``HTMLTagReader`` keeps only one tag's text, and the package pulls in
+pandas and more for formats we do not read.  So we call pypdf, python-docx and
+beautifulsoup4 directly and own the join/normalisation rules.  Those imports
+are lazy so that ``import briefer.corpus`` stays cheap and a missing library
+turns into a per-file "could not read ..." skip instead of a crash.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from datetime import date as _date
+from datetime import datetime
+from typing import Any
+
+TITLE_MAX = 120
+_HEAD = 65536  # metadata (front matter, headings, dates) is looked for near the top only
+
+ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date
+
+
+class SkipFile(Exception):
+    """Raised by an extractor for an expected, user-facing skip reason."""
+
+
+# --------------------------------------------------------------------- text decoding
+_BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """Guess BOM-less UTF-16 from where the NUL bytes sit.
+
+    In UTF-16 every ASCII character (spaces, digits, punctuation even in
+    Arabic or Cyrillic text) puts a NUL on the same side of its byte pair;
+    random binary scatters NULs on both sides.  Binary that happens to fit is
+    caught afterwards by the control-character check or a decode error.
+    """
+    sample = raw[: _HEAD - _HEAD % 2]
+    half = max(len(sample) // 2, 1)
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.05 * half and even <= 0.05 * odd:
+        return "utf-16-le"
+    if even >= 0.05 * half and odd <= 0.05 * even:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(raw: bytes) -> str:
+    """Decode a plain-text file deterministically and normalise newlines to ``\\n``.
+
+    Order: BOM, UTF-16 NUL pattern, strict UTF-8, then charset-normalizer's
+    best guess (it returns nothing when no candidate is coherent enough, which
+    is our "not confident" signal).  Raises :class:`SkipFile` with
+    "empty file", "binary content" or "undecodable text".
+    """
+    if not raw or raw.isspace():  # isspace: no copy of a possibly huge buffer
+        raise SkipFile("empty file")
+    text: str | None = None
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = str(memoryview(raw)[len(bom):], encoding)  # no 50 MB slice copy
+            except UnicodeDecodeError:
+                raise SkipFile("undecodable text") from None
+            break
+    if text is None and b"\x00" in raw:
+        encoding16 = _utf16_without_bom(raw)
+        if encoding16 is None:
+            raise SkipFile("binary content")
+        try:
+            text = raw.decode(encoding16)
+        except UnicodeDecodeError:
+            raise SkipFile("binary content") from None
+    if text is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = _guess_decode(raw)
+    sample = text[:_HEAD]
+    if "\x00" in sample or len(_CONTROL.findall(sample)) > 0.1 * len(sample):
+        raise SkipFile("binary content")
+    if "\r" in text:  # two linear passes; skipped entirely for LF-only files
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text or text.isspace():
+        raise SkipFile("empty file")
+    return text
+
+
+# Non-ASCII characters that Western (cp1252/Latin-1) prose plausibly contains.
+_WESTERN_PUNCT = set("“”‘’‚„–—…•€™°«»§©®±·¿¡£×\xa0")
+
+
+def _as_western(raw: bytes) -> str | None:
+    """cp1252 (a superset of Latin-1's printable range) if the bytes look like Western prose.
+
+    charset-normalizer ranks short Western text badly (3.5: French Latin-1
+    prose -> cp1257, "Café" -> cp1006), yet cp1252 is by far the most common
+    legacy encoding.  Accept it only when every non-ASCII character decodes to
+    a letter or common punctuation and non-ASCII letters are a minority of
+    letters: Cyrillic/Greek/... 8-bit text is mostly non-ASCII letters, so it
+    fails the test and goes to charset-normalizer, which handles it well.
+    """
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    sample = text[:_HEAD]
+    high = [c for c in sample if c > "\x7f"]
+    letters = sum(c.isalpha() for c in sample)
+    high_letters = sum(c.isalpha() for c in high)
+    if all(c.isalpha() or c in _WESTERN_PUNCT for c in high) and high_letters <= 0.3 * letters:
+        return text
+    return None
+
+
+def _guess_decode(raw: bytes) -> str:
+    """Legacy 8-bit text: cp1252 when it fits (see above), else charset-normalizer."""
+    western = _as_western(raw)
+    if western is not None:
+        return western
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # degrade to "can't tell" rather than guessing blindly
+        raise SkipFile("undecodable text (charset-normalizer is not installed)") from None
+    best = from_bytes(raw).best()
+    if best is None:
+        raise SkipFile("undecodable text")
+    try:
+        return raw.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise SkipFile("undecodable text") from None
+
+
+# --------------------------------------------------------------------- titles and dates
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_FIRST_LINE = re.compile(r"\S[^\n]*")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
+
+
+def iso_date(value: str | None) -> str | None:
+    """The first valid ``YYYY-MM-DD`` in *value*, or None (dates are stored that way)."""
+    for match in _ISO_DATE.finditer(value or ""):
+        try:
+            return _date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def clean_title(value: str | None) -> str | None:
+    """Collapse whitespace and cap at ~120 chars (cut on a word); None if blank."""
+    title = " ".join((value or "").split())
+    if not title:
+        return None
+    if len(title) > TITLE_MAX:
+        cut = title.rfind(" ", 0, TITLE_MAX)
+        title = title[: cut if cut > TITLE_MAX // 2 else TITLE_MAX].rstrip() + "…"
+    return title
+
+
+def first_line(text: str, start: int = 0) -> str | None:
+    """First non-blank line at or after *start* (regex search: no split of a huge text)."""
+    match = _FIRST_LINE.search(text, start)
+    return match.group(0) if match else None
+
+
+def _head_date(text: str) -> str | None:
+    """An ISO date in the first ten lines: a common "Date: 2024-03-01" header."""
+    return iso_date("\n".join(text[:_HEAD].split("\n", 10)[:10]))
+
+
+def _front_matter(text: str) -> dict[str, str]:
+    """Flat ``key: value`` pairs of a YAML front-matter block (no PyYAML needed)."""
+    match = _FRONT_MATTER.match(text[:_HEAD])
+    fields: dict[str, str] = {}
+    for line in (match.group(1).split("\n") if match else []):
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "\t")):
+            fields.setdefault(key.strip().lower(), value.strip().strip("'\""))
+    return fields
+
+
+def extract_txt(raw: bytes) -> ExtractResult:
+    """Plain text: the decoded file verbatim; title = first non-blank line."""
+    text = decode_text(raw)
+    return text, first_line(text), _head_date(text)
+
+
+def extract_md(raw: bytes) -> ExtractResult:
+    """Markdown, kept verbatim *including* any front matter.
+
+    Keeping the file as-is means a citation offset lands on exactly the
+    character an analyst sees when opening the file, and the extracted text of
+    .txt/.md equals the file contents (modulo BOM/newlines).  Front matter is
+    read only for metadata: ``title:``, else the first ``#`` heading, else the
+    first line; ``date:``, else an ISO date near the top.
+    """
+    text = decode_text(raw)
+    match = _FRONT_MATTER.match(text[:_HEAD])
+    meta = _front_matter(text)
+    start = match.end() if match else 0  # searched with pos=, never sliced off a huge text
+    heading = _ATX_HEADING.search(text, start, start + _HEAD)
+    title = meta.get("title") or (heading.group(1) if heading else None) or first_line(text, start)
+    return text, title, iso_date(meta.get("date")) or _head_date(text[start:start + _HEAD])
+
+
+# --------------------------------------------------------------------- HTML
+_DROP = {"script", "style", "noscript", "template", "head", "title", "iframe",
+         "object", "embed", "svg", "canvas", "math"}
+_BLOCK = {"address", "article", "aside", "blockquote", "body", "caption", "dd",
+          "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+          "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+          "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
+          "table", "tbody", "tfoot", "thead", "tr", "ul"}
+_CELL = {"td", "th"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_BREAK = object()  # end-of-block marker on the walk stack
+_DATE_META = ("date", "article:published_time", "dc.date", "dcterms.date",
+              "pubdate", "publish-date", "datepublished")
+
+
+def _visible_lines(root: Any) -> list[str]:  # root: a bs4 Tag
+    """Visible text of *root*, one line per block, whitespace collapsed as a browser does.
+
+    Iterative walk (explicit stack) so a deeply nested page cannot hit the
+    recursion limit.  Attributes are never read for text, so ``onerror=``,
+    ``href="javascript:..."`` etc. cannot leak into the output.
+    """
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString  # comments, doctype, CDATA, PIs
+
+    lines: list[str] = []
+    line: list[str] = []
+
+    def flush(keep_blank: bool = False) -> None:
+        joined = "".join(line).rstrip(" ")  # leading spaces never get in outside <pre>
+        if keep_blank or joined.strip():
+            lines.append(joined)
+        line.clear()
+
+    stack: list[tuple[object, bool]] = [(root, False)]  # (node or _BREAK, inside <pre>)
+    while stack:
+        node, in_pre = stack.pop()
+        if node is _BREAK:  # identity: a text node may well read "BREAK"
+            flush()
+        elif isinstance(node, NavigableString):
+            if isinstance(node, PreformattedString):
+                continue
+            text = str(node).replace("\xa0", " ")
+            if in_pre:
+                parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                for part in parts[:-1]:
+                    line.append(part)
+                    flush(keep_blank=True)
+                line.append(parts[-1])
+            else:
+                text = _HTML_SPACE.sub(" ", text)
+                if text.startswith(" ") and (not line or line[-1].endswith(" ")):
+                    text = text[1:]
+                if text:
+                    line.append(text)
+        elif isinstance(node, Tag):
+            name = node.name.lower()
+            if (name in _DROP or node.has_attr("hidden")
+                    or _HIDDEN_STYLE.search(str(node.get("style", "")))):
+                continue
+            if name == "br":
+                flush(keep_blank=in_pre)
+                continue
+            if name in _CELL and line and not line[-1].endswith(" "):
+                line.append(" ")
+            if name in _BLOCK:
+                flush()
+                stack.append((_BREAK, in_pre))
+            child_pre = in_pre or name in ("pre", "textarea")
+            stack.extend((child, child_pre) for child in reversed(node.contents))
+    flush()
+    return lines
+
+
+def extract_html(raw: bytes) -> ExtractResult:
+    """HTML via BeautifulSoup with the stdlib ``html.parser`` backend.
+
+    html.parser (not lxml/html5lib) because it is pure Python and ships with
+    the interpreter: the tree, hence the text and its offsets, depends only on
+    the pinned bs4 + Python versions, not on a C library build.  Bytes are
+    passed in so bs4 honours ``<meta charset>`` / BOMs.
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    text = "\n".join(_visible_lines(soup))
+    if not text.strip():
+        raise SkipFile("no visible text in HTML")
+    title = None
+    if soup.title is not None:
+        title = soup.title.get_text(" ")
+    if not clean_title(title):
+        h1 = soup.find("h1")
+        title = h1.get_text(" ") if h1 is not None else first_line(text)
+    date = None
+    for meta in soup.find_all("meta"):
+        key = str(meta.get("name") or meta.get("property") or meta.get("itemprop") or "")
+        if key.lower() in _DATE_META:
+            date = iso_date(str(meta.get("content", "")))
+            if date:
+                break
+    return text, title, date
+
+
+# --------------------------------------------------------------------- PDF and DOCX
+def extract_pdf(raw: bytes) -> ExtractResult:
+    """PDF via pypdf: pages' ``extract_text()`` joined with a blank line (``\\n\\n``)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(raw))
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise SkipFile("could not read PDF: encrypted")
+    # Trailing whitespace is trimmed per page so pages are separated by exactly one blank line.
+    pages = [(page.extract_text() or "").rstrip() for page in reader.pages]
+    text = "\n\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SkipFile("no extractable text in PDF (scanned image?)")
+    try:  # broken metadata must not cost us a readable text
+        info = dict(reader.metadata or {})
+    except Exception:  # noqa: BLE001
+        info = {}
+    title = str(info.get("/Title") or "") or first_line(text)
+    created = re.match(r"(?:D:)?(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
+    date = iso_date("-".join(created.groups())) if created else None
+    return text, title, date
+
+
+_DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
+
+
+def extract_docx(raw: bytes) -> ExtractResult:
+    """DOCX via python-docx: body paragraphs (and table rows) in order, joined by ``\\n``.
+
+    Table rows become one line with cells separated by a tab; merged cells,
+    which python-docx repeats, are emitted once.
+    """
+    import docx
+
+    document = docx.Document(io.BytesIO(raw))
+    blocks = (document.iter_inner_content() if hasattr(document, "iter_inner_content")
+              else document.paragraphs)
+    lines: list[str] = []
+    for block in blocks:
+        if hasattr(block, "rows"):
+            for row in block.rows:
+                cells: list[Any] = []  # python-docx _Cell
+                for cell in row.cells:
+                    if not cells or cell._tc is not cells[-1]._tc:
+                        cells.append(cell)
+                lines.append("\t".join(cell.text for cell in cells))
+        else:
+            lines.append(block.text)
+    text = "\n".join(lines).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SkipFile("empty file")
+    props = document.core_properties
+    created = props.created
+    # python-docx's blank template carries this creation stamp: it dates the
+    # template, not the document, so a memo must not quote it.
+    if created is not None and created.replace(tzinfo=None) == _DOCX_TEMPLATE_CREATED:
+        created = None
+    return text, props.title or first_line(text), created.date().isoformat() if created else None

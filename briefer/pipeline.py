@@ -1,0 +1,249 @@
+"""The whole job, in order: corpus → index → retrieval → answer → verify → render.
+
+``generate`` takes its collaborators (chat model, embedder, progress callback)
+as arguments so tests can pass a fake model and no embedder, and so the CLI
+can show progress without the core knowing about terminals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .answer import ask, make_key, parse_answer, system_prompt
+from .errors import CorpusError, EmbedderUnavailable
+from .fsutil import atomic_write_text, check_writable
+from .index import CorpusIndex
+from .llm import ChatModel, file_sha256, load_chat_model, resolve_model_path
+from .prompts import NOT_COVERED_TEXT
+from .record import dumps, validate
+from .render import compile_template, render_one, template_dirs
+from .retrieval import Candidate, Retriever
+from .schema import Evidence
+from .settings import Settings
+from .topics import Topic, load_topic
+from .verify import ORIGIN_EXTRACTED, is_relevant, verify_section
+
+Progress = Callable[..., None]
+CONTEXT_CHARS = 240
+
+
+def _noop(*_: Any, **__: Any) -> None:
+    return None
+
+
+@dataclass
+class Result:
+    record: dict
+    paths: list[Path]
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def citations(self) -> int:
+        return sum(len(s["citations"]) for sec in self.record["sections"] for s in sec["sentences"])
+
+    def summary(self) -> str:
+        n_sent = sum(len(sec["sentences"]) for sec in self.record["sections"])
+        return (f"{len(self.record['sections'])} sections, {n_sent} sentences, {self.citations} citations "
+                f"to {len(self.record['sources'])} passages in {self.seconds:.1f} s")
+
+
+def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
+    """The dense embedder, or None (BM25 only) with a warning when it cannot be prepared."""
+    if settings.no_embeddings:
+        return None
+    from .embed import Embedder, prepare_default_embedder
+
+    try:
+        path = settings.embed_model or prepare_default_embedder(settings.home)
+        embedder = Embedder(Path(path), n_threads=settings.effective_threads)
+    except EmbedderUnavailable as exc:
+        progress("warning", message=f"{exc} Falling back to BM25-only retrieval.")
+        return None
+    embedder.model_id = f"{Path(path).name}:{Path(path).stat().st_size}"
+    return embedder
+
+
+def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[CorpusIndex, Any]:
+    index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder)
+    report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
+    for skipped in report.skipped:
+        progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
+    if not index.documents():
+        raise CorpusError(f"No readable documents in {settings.corpus}; see the skipped files above. Add .txt, .md, .html, .pdf or .docx files.")
+    return index, report
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, str]:
+    before = text[max(0, start - CONTEXT_CHARS):start]
+    after = text[end:end + CONTEXT_CHARS]
+    if start > CONTEXT_CHARS and " " in before:
+        before = "…" + before[before.index(" ") + 1:]
+    if end + CONTEXT_CHARS < len(text) and " " in after:
+        after = after[:after.rindex(" ")] + "…"
+    return before, after
+
+
+def _evidence_pool(per_section: list[list[Candidate]]) -> tuple[list[Evidence], list[list[Evidence]]]:
+    """Key every distinct evidence sentence once, memo-wide; keep each section's own list."""
+    taken: set[str] = set()
+    by_span: dict[tuple[str, int], Evidence] = {}
+    sections = []
+    for cands in per_section:
+        mine = []
+        for c in cands:
+            span = (c.document, c.start)
+            if span not in by_span:
+                by_span[span] = Evidence(make_key(c.document, c.start, taken), c.document, c.title, c.start, c.end, c.text, c.score)
+            mine.append(Evidence(**{**by_span[span].__dict__, "score": c.score}))
+        sections.append(mine)
+    pool = sorted(by_span.values(), key=lambda e: (e.document, e.start))
+    return pool, sections
+
+
+def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = None, embedder: Any | None = "auto",
+             progress: Progress = _noop, formats: tuple[str, ...] = ("md", "html")) -> Result:
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    dirs = template_dirs(settings.template_dir)
+    topic: Topic = load_topic(topic_name, dirs)
+    out_dir = Path(settings.out)
+    check_writable(out_dir)
+    for fmt in formats:  # template syntax errors surface now, not after the model run
+        compile_template(fmt, settings.template_dir)
+    model_path = Path(model.info["path"]) if model is not None else resolve_model_path(settings.model)
+
+    # Load the model first: a broken model file fails before any indexing work.
+    t = time.perf_counter()
+    if model is None:
+        progress("model", message=f"loading {model_path.name}")
+        model = load_chat_model(model_path, n_ctx=settings.n_ctx, n_threads=settings.effective_threads,
+                                gpu_layers=settings.gpu_layers, seed=settings.seed)
+    timings["model_load"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if embedder == "auto":
+        embedder = load_embedder(settings, progress)
+    index, report = refresh_index(settings, embedder, progress)
+    retriever = Retriever(index, embedder)
+    timings["index"] = time.perf_counter() - t
+    progress("indexed", summary=report.summary(), dense=retriever.dense)
+
+    t = time.perf_counter()
+    per_section = []
+    retrieved = []
+    for section in topic.sections:
+        cands: dict[tuple[str, int], Candidate] = {}
+        hits = []
+        for q in section.questions:
+            hits += retriever.search(q, settings.top_k)
+            for c in retriever.candidates(q, settings.top_k, settings.evidence_per_section):
+                cands.setdefault((c.document, c.start), c)
+        per_section.append(sorted(cands.values(), key=lambda c: -c.score)[: settings.evidence_per_section * len(section.questions)])
+        retrieved.append([{"id": p.id, "document": p.document, "start": p.start, "end": p.end, "score": round(p.score, 6)} for p in hits])
+    pool, section_evidence = _evidence_pool(per_section)
+    timings["retrieval"] = time.perf_counter() - t
+
+    system = system_prompt(topic.title, topic.audience, pool)
+
+    sections_out = []
+    tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0}
+    timings.update(llm_prompt=0.0, llm_generation=0.0, verification=0.0)
+    valid = {e.key for e in pool}
+    for i, (section, evidence) in enumerate(zip(topic.sections, section_evidence), 1):
+        progress("section", current=i, total=len(topic.sections), title=section.title)
+        entry: dict[str, Any] = {"title": section.title, "question": section.question, "questions": list(section.questions),
+                                 "retrieved": retrieved[i - 1], "evidence": [e.key for e in evidence]}
+        if not evidence or not is_relevant(section.question, evidence):
+            entry.update(status="not_covered", reason="no relevant evidence retrieved", prompt=None, model_output=None, sentences=[])
+            sections_out.append(entry)
+            continue
+        messages, result = ask(model, system, section.question, max_tokens=settings.max_tokens,
+                               temperature=settings.temperature, seed=settings.seed)
+        tokens["prompt_sent"] += result.prompt_tokens
+        tokens["prompt_evaluated"] += result.prompt_evaluated
+        tokens["generated"] += result.completion_tokens
+        timings["llm_prompt"] += result.prompt_seconds
+        timings["llm_generation"] += result.generation_seconds
+        t = time.perf_counter()
+        parsed = parse_answer(result, valid)
+        own = {e.key for e in evidence}
+        candidates = evidence + [e for e in pool if e.key not in own]
+        verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=settings.keep_unsupported)
+        timings["verification"] += time.perf_counter() - t
+        entry.update(
+            status="answered" if verified else "not_covered",
+            reason=None if verified else "no sentence could be supported by the sources",
+            prompt=messages, model_output=result.text, model_refused=parsed.refused,
+            invalid_keys=parsed.invalid_keys, sentences=[v.__dict__ for v in verified],
+        )
+        sections_out.append(entry)
+
+    t = time.perf_counter()
+    record = build_record(settings, topic, index, model, model_path, pool, sections_out, tokens, timings, retriever.dense)
+    rendered = {fmt: render_one(record, fmt, user_dir=settings.template_dir) for fmt in formats}
+    paths = []
+    json_path = out_dir / f"{topic.name}.json"
+    atomic_write_text(json_path, dumps(record))
+    for fmt, text in rendered.items():
+        path = out_dir / f"{topic.name}.{fmt}"
+        atomic_write_text(path, text)
+        paths.append(path)
+    paths.append(json_path)
+    timings["rendering"] = time.perf_counter() - t
+    record["timings"]["rendering"] = round(timings["rendering"], 4)
+    return Result(record, paths, time.perf_counter() - t_start)
+
+
+def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: ChatModel, model_path: Path,
+                 pool: list[Evidence], sections: list[dict], tokens: dict, timings: dict, dense: bool) -> dict:
+    """Number the cited evidence 1..N in order of first citation and assemble the record."""
+    by_key = {e.key: e for e in pool}
+    ids: dict[str, int] = {}
+    for sec in sections:
+        for sent in sec["sentences"]:
+            for key in sent["citations"]:
+                ids.setdefault(key, len(ids) + 1)
+            sent["citations"] = [ids[k] for k in sent["citations"]]
+            sent["keys"] = [k for k in ids if ids[k] in sent["citations"]]
+        sec["not_covered_text"] = NOT_COVERED_TEXT
+    texts: dict[str, str] = {}
+    sources = []
+    for key, sid in ids.items():
+        ev = by_key[key]
+        text = texts.setdefault(ev.document, index.document(ev.document).text)
+        before, after = _context(text, ev.start, ev.end)
+        sources.append({"id": sid, "key": key, "document": ev.document, "title": ev.title, "quote": text[ev.start:ev.end],
+                        "start": ev.start, "end": ev.end, "context_before": before, "context_after": after})
+    docs = index.documents()
+    info = dict(getattr(model, "info", {}))
+    record = {
+        "record_version": 1,
+        "briefer_version": __version__,
+        "topic": topic.name,
+        "title": topic.title,
+        "audience": topic.audience,
+        "description": topic.description,
+        "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "model": {"path": str(model_path), "name": model_path.name, "size": model_path.stat().st_size,
+                  "sha256": file_sha256(model_path), **{k: v for k, v in info.items() if k not in ("path", "name", "size")}},
+        "settings": {"temperature": settings.temperature, "seed": settings.seed, "max_tokens": settings.max_tokens,
+                     "n_ctx": settings.n_ctx, "gpu_layers": info.get("gpu_layers", settings.gpu_layers),
+                     "threads": settings.effective_threads, "top_k": settings.top_k,
+                     "evidence_per_section": settings.evidence_per_section, "keep_unsupported": settings.keep_unsupported,
+                     "retrieval": "hybrid" if dense else "bm25"},
+        "corpus": {"dir": str(settings.corpus), "files": {p: sha for p, (sha, _) in docs.items()}},
+        "sections": sections,
+        "sources": sources,
+        "evidence_pool": [{"key": e.key, "document": e.document, "start": e.start, "end": e.end} for e in pool],
+        "tokens": tokens,
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+        "extracted_sentences": sum(1 for s in sections for x in s["sentences"] if x["origin"] == ORIGIN_EXTRACTED),
+    }
+    return validate(record)

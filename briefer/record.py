@@ -1,0 +1,91 @@
+"""The JSON record: everything that went into a memo, and the contract that
+`render` and `review` (and reviewers' own tools) rely on.
+
+Contract (fields may be added, never removed)::
+
+    {"topic", "title", "generated_at", "model": {"path", "sha256", ...},
+     "sections": [{"title", "question", "sentences": [{"text", "citations": [int], ...}]}],
+     "sources": [{"id", "document", "title", "quote", "start", "end", ...}]}
+
+where each citation is a source ``id`` and ``document text[start:end] == quote``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import RecordError
+
+RECORD_VERSION = 1
+
+
+def _expect(cond: bool, field: str, what: str) -> None:
+    if not cond:
+        raise RecordError(f"Invalid record: field '{field}' {what}.")
+
+
+def validate(record: Any) -> dict:
+    """Check the contract; the error names the first offending field."""
+    _expect(isinstance(record, dict), "(top level)", "must be a JSON object")
+    for key in ("topic", "title", "generated_at"):
+        _expect(isinstance(record.get(key), str), key, "must be a string")
+    _expect(isinstance(record.get("model"), dict), "model", "must be an object with 'path' and 'sha256'")
+    for key in ("path", "sha256"):
+        _expect(isinstance(record["model"].get(key), str), f"model.{key}", "must be a string")
+    sources = record.get("sources")
+    _expect(isinstance(sources, list), "sources", "must be a list")
+    ids = set()
+    for i, src in enumerate(sources):
+        where = f"sources[{i}]"
+        _expect(isinstance(src, dict), where, "must be an object")
+        _expect(isinstance(src.get("id"), int) and not isinstance(src.get("id"), bool), f"{where}.id", "must be an integer")
+        for key in ("document", "title", "quote"):
+            _expect(isinstance(src.get(key), str), f"{where}.{key}", "must be a string")
+        for key in ("start", "end"):
+            _expect(isinstance(src.get(key), int) and src[key] >= 0, f"{where}.{key}", "must be a non-negative integer")
+        _expect(src["end"] >= src["start"], f"{where}.end", "must not be before start")
+        _expect(src["id"] not in ids, f"{where}.id", f"duplicates id {src['id']}")
+        ids.add(src["id"])
+    sections = record.get("sections")
+    _expect(isinstance(sections, list), "sections", "must be a list")
+    for i, sec in enumerate(sections):
+        where = f"sections[{i}]"
+        _expect(isinstance(sec, dict), where, "must be an object")
+        for key in ("title", "question"):
+            _expect(isinstance(sec.get(key), str), f"{where}.{key}", "must be a string")
+        _expect(isinstance(sec.get("sentences"), list), f"{where}.sentences", "must be a list")
+        for j, sent in enumerate(sec["sentences"]):
+            sw = f"{where}.sentences[{j}]"
+            _expect(isinstance(sent, dict), sw, "must be an object")
+            _expect(isinstance(sent.get("text"), str), f"{sw}.text", "must be a string")
+            cites = sent.get("citations")
+            _expect(isinstance(cites, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in cites),
+                    f"{sw}.citations", "must be a list of source ids (integers)")
+            for c in cites:
+                _expect(c in ids, f"{sw}.citations", f"cites source {c}, which is not in 'sources'")
+    return record
+
+
+def load_record(path: Path) -> dict:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecordError(f"Record not found: {path}. Run `briefer generate` first, or pass the path of a <topic>.json record.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordError(f"Cannot read record {path}: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"Record {path} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}.") from None
+    return validate(data)
+
+
+def dumps(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+
+
+def source_index(record: dict) -> dict[int, dict]:
+    return {s["id"]: s for s in record["sources"]}

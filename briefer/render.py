@@ -1,0 +1,134 @@
+"""Stage 6: turn a JSON record into the Markdown and HTML memo.
+
+Rendering reads nothing but the record and the templates (no model, no
+index), so an analyst editing a template re-renders in about a second and an
+unchanged record renders byte-for-byte the same memo.
+
+Templates load from the analyst's folder first, then the shipped
+``templates/``; ``StrictUndefined`` turns a typo into an error instead of an
+empty string, HTML is autoescaped (corpus text is data, never markup), and
+every template error names its file and line.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections import Counter
+from pathlib import Path
+
+import jinja2
+import markdown as markdown_lib
+from markupsafe import Markup, escape
+
+from .errors import TemplateError
+from .fsutil import atomic_write_text
+
+FORMATS = {"md": "memo.md.j2", "html": "memo.html.j2"}
+
+
+def default_template_dir() -> Path:
+    """Shipped templates: the repo's ``templates/`` (editable install) or the installed data copy."""
+    here = Path(__file__).resolve().parent.parent / "templates"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "briefer" / "templates"
+
+
+def template_dirs(user_dir: Path | None) -> list[Path]:
+    dirs = [Path(user_dir)] if user_dir else []
+    return dirs + [default_template_dir()]
+
+
+def _markdown_filter(text: str) -> Markup:
+    """Analyst-written Markdown (topic descriptions) -> HTML, with raw HTML escaped first."""
+    return Markup(markdown_lib.markdown(str(escape(text))))
+
+
+def make_env(user_dir: Path | None, *, html: bool) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(user_dir)])
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = _markdown_filter
+    return env
+
+
+def _template_location(exc: BaseException, user_dir: Path | None) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.filename or exc.name}:{exc.lineno}"
+    dirs = [str(d.resolve()) for d in template_dirs(user_dir)]
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = str(Path(frame.filename).resolve()) if frame.filename and not frame.filename.startswith("<") else ""
+        if name and any(name.startswith(d) for d in dirs):
+            return f"{frame.filename}:{frame.lineno}"
+    return "template"
+
+
+def summarize(record: dict) -> dict:
+    """Counts shown in the memo's summary box and by `briefer review`."""
+    statuses: Counter[str] = Counter()
+    origins: Counter[str] = Counter()
+    for sec in record["sections"]:
+        for sent in sec["sentences"]:
+            statuses[sent.get("status", "supported")] += 1
+            origins[sent.get("origin", "model")] += 1
+    return {
+        "sentences": sum(statuses.values()),
+        "supported": statuses["supported"],
+        "unsupported": statuses["unsupported"],
+        "extracted": origins["extracted"],
+        "model": origins["model"],
+        "refused": sum(1 for s in record["sections"] if s.get("status") == "not_covered"),
+        "sources": len(record["sources"]),
+    }
+
+
+def compile_template(fmt: str, user_dir: Path | None = None) -> None:
+    """Load (and so syntax-check) a format's template without rendering it."""
+    env = make_env(user_dir, html=(fmt == "html"))
+    try:
+        env.get_template(FORMATS[fmt])
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"Template {exc.name} not found in {', '.join(map(str, template_dirs(user_dir)))}.") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"Template syntax error at {_template_location(exc, user_dir)}: {exc.message}") from None
+
+
+def render_one(record: dict, fmt: str, *, user_dir: Path | None = None, review: bool = False) -> str:
+    if fmt not in FORMATS:
+        raise TemplateError(f"Unknown format {fmt!r}; choose from {', '.join(FORMATS)}.")
+    env = make_env(user_dir, html=(fmt == "html"))
+    try:
+        template = env.get_template(FORMATS[fmt])
+        return template.render(
+            record=record,
+            sources={s["id"]: s for s in record["sources"]},
+            summary=summarize(record),
+            review=review,
+        )
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"Template {exc.name} not found in {', '.join(map(str, template_dirs(user_dir)))}.") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"Template syntax error at {_template_location(exc, user_dir)}: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"Template error at {_template_location(exc, user_dir)}: {exc.message}") from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise TemplateError(f"Template error at {_template_location(exc, user_dir)}: {exc}") from None
+
+
+def render_files(record: dict, out_dir: Path, formats: list[str], *, user_dir: Path | None = None,
+                 review: bool = False) -> list[Path]:
+    """Render every format first, then write: a template error leaves old files untouched."""
+    rendered = {fmt: render_one(record, fmt, user_dir=user_dir, review=review) for fmt in formats}
+    paths = []
+    for fmt, text in rendered.items():
+        path = Path(out_dir) / f"{record['topic']}.{fmt}"
+        atomic_write_text(path, text)
+        paths.append(path)
+    return paths

@@ -1,0 +1,71 @@
+"""Table-driven tests of citation parsing on good and bad model output."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefer.answer import build_messages, make_key, parse_answer, system_prompt
+from briefer.llm import ChatResult
+from briefer.prompts import CANNOT_ANSWER
+from briefer.schema import Evidence
+
+VALID = {"K7QA", "K3FB", "KZZ2"}
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("Chips were banned. [K7QA]", [("Chips were banned.", ["K7QA"])]),
+        ("Chips were banned [K7QA].", [("Chips were banned.", ["K7QA"])]),
+        ("Chips were banned. [K7QA] Tariffs rose. [K3FB]", [("Chips were banned.", ["K7QA"]), ("Tariffs rose.", ["K3FB"])]),
+        ("Chips were banned [K7QA, K3FB].", [("Chips were banned.", ["K7QA", "K3FB"])]),
+        ("Chips were banned [k7qa].", [("Chips were banned.", ["K7QA"])]),
+        # invented keys are stripped from text and citations
+        ("Chips were banned [K9XX].", [("Chips were banned.", [])]),
+        ("Chips were banned [1].", [("Chips were banned.", [])]),
+        ("Chips were banned (Source 2).", [("Chips were banned.", [])]),
+        ("Chips were banned [K7QA][K404].", [("Chips were banned.", ["K7QA"])]),
+        # no citations at all
+        ("Chips were banned. Tariffs rose.", [("Chips were banned.", []), ("Tariffs rose.", [])]),
+        # a parenthetical remark is kept
+        ("Huawei (a Chinese firm) makes chips [K3FB].", [("Huawei (a Chinese firm) makes chips.", ["K3FB"])]),
+        ("", []),
+        ("   \n ", []),
+    ],
+)
+def test_parse_answer(answer, expected):
+    parsed = parse_answer(ChatResult(text=answer, finish_reason="stop"), VALID)
+    assert parsed.sentences == expected
+
+
+def test_invalid_keys_are_reported():
+    parsed = parse_answer(ChatResult(text="A thing happened [K9XX]. Another [K7QA].", finish_reason="stop"), VALID)
+    assert parsed.invalid_keys == ["K9XX"]
+    assert parsed.sentences[1] == ("Another.", ["K7QA"])
+
+
+def test_sentence_cut_by_token_limit_is_dropped():
+    parsed = parse_answer(ChatResult(text="Chips were banned [K7QA]. Then the US decided to", finish_reason="length"), VALID)
+    assert parsed.sentences == [("Chips were banned.", ["K7QA"])]
+
+
+@pytest.mark.parametrize("answer", [CANNOT_ANSWER, f"{CANNOT_ANSWER}.", f"  {CANNOT_ANSWER.lower()} "])
+def test_refusal_sentinel(answer):
+    parsed = parse_answer(ChatResult(text=answer, finish_reason="stop"), VALID)
+    assert parsed.refused and parsed.sentences == []
+
+
+def test_keys_are_opaque_unique_and_deterministic():
+    taken: set[str] = set()
+    keys = [make_key("a.txt", i, taken) for i in range(500)]
+    assert len(set(keys)) == 500
+    assert all(k.startswith("K") and not k[1:].isdigit() for k in keys)
+    assert make_key("a.txt", 0, set()) == keys[0]
+
+
+def test_prompt_shares_prefix_between_sections():
+    ev = [Evidence("K7QA", "a.txt", "A", 0, 10, "Chips were banned in 2023.")]
+    system = system_prompt("T", "analysts", ev)
+    assert "[K7QA] Chips were banned in 2023." in system and CANNOT_ANSWER in system
+    m1, m2 = build_messages(system, "Q1?"), build_messages(system, "Q2?")
+    assert m1[0] == m2[0] and m1[0]["role"] == "system" and m1[1]["content"] != m2[1]["content"]
