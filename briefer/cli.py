@@ -1,19 +1,28 @@
 """Command line: parse options, call the library, print results.
 
 Kept thin on purpose.  Every ``BrieferError`` becomes one line on stderr and
-exit code 1; a full traceback only with ``--debug``.  Rich progress lives here
-and reaches the core as a callback.
+exit code 1; a full traceback only with ``--debug``.  Any other exception is
+a bug, but the analyst still gets one line (and the hint to re-run with
+``--debug``), not a screen of frames.  Ctrl-C in ``generate``/``index`` exits
+130 with a note that nothing was changed (writes are atomic).  Rich progress
+lives here and reaches the core as a callback; text that comes from files
+(paths, titles, corpus sentences) is escaped so brackets in it are never read
+as Rich markup.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .errors import BrieferError
@@ -37,11 +46,33 @@ def _settings(**overrides) -> Settings:
     return load_settings(**overrides)
 
 
-def _fail(exc: BaseException) -> None:
+def _fail(exc: BaseException) -> NoReturn:
+    """One line on stderr and the error's exit code; the traceback only with --debug."""
     if STATE["debug"]:
         raise exc
-    err.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+    if isinstance(exc, BrieferError):
+        message = str(exc)
+    else:
+        message = (f"unexpected {type(exc).__name__}: {exc}. This is a bug in briefer; "
+                   "re-run with --debug for the full traceback and report it.")
+    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(getattr(exc, "exit_code", 1))
+
+
+@contextmanager
+def _handled(interrupted: str | None = None) -> Iterator[None]:
+    """Run a command body: errors become one line; Ctrl-C exits 130 if ``interrupted`` says what survived."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.Abort, click.ClickException):
+        raise  # typer's own control flow (these subclass Exception)
+    except KeyboardInterrupt:
+        if STATE["debug"] or interrupted is None:
+            raise  # click prints "Aborted!" and exits 1
+        err.print(f"Interrupted: {interrupted}", highlight=False)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - see _fail
+        _fail(exc)
 
 
 def _progress(console: Console):
@@ -49,14 +80,14 @@ def _progress(console: Console):
 
     def progress(event: str, **info) -> None:
         if event == "warning":
-            console.print(f"[yellow]warning:[/yellow] {info['message']}", highlight=False, soft_wrap=True)
+            console.print(f"[yellow]warning:[/yellow] {escape(info['message'])}", highlight=False, soft_wrap=True)
         elif event == "indexed":
             mode = "hybrid BM25 + embeddings" if info.get("dense") else "BM25"
-            console.print(f"index: {info['summary']} ({mode})", highlight=False)
+            console.print(f"index: {info['summary']} ({mode})", highlight=False, markup=False)
         elif event == "model":
-            console.print(f"model: {info['message']}", highlight=False)
+            console.print(f"model: {info['message']}", highlight=False, markup=False)
         elif event == "section":
-            console.print(f"[{info['current']}/{info['total']}] {info['title']}", highlight=False)
+            console.print(f"[{info['current']}/{info['total']}] {info['title']}", highlight=False, markup=False)
         elif event == "index" and info.get("stage") == "embed" and info["current"] == info["total"]:
             console.print(f"embedded {info['total']} chunks", highlight=False)
 
@@ -89,16 +120,11 @@ def generate(
     """Write <topic>.md, <topic>.html and <topic>.json for a topic."""
     from .pipeline import generate as run
 
-    try:
+    with _handled("previous memo and index are unchanged."):
         settings = _settings(corpus=corpus, out=out_dir, model=model, embed_model=embed_model, no_embeddings=no_embeddings,
                              template_dir=template_dir, threads=threads, gpu_layers=gpu_layers, n_ctx=n_ctx,
                              keep_unsupported=keep_unsupported)
         result = run(settings, topic, progress=_progress(err))
-    except BrieferError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        err.print("Interrupted: previous memo and index are unchanged.")
-        raise typer.Exit(130)
     for path in result.paths:
         out.print(str(path), highlight=False)
     out.print(result.summary(), highlight=False)
@@ -110,13 +136,11 @@ def topics(template_dir: TemplateOpt = None) -> None:
     from .render import template_dirs
     from .topics import list_topics, parse_topic
 
-    try:
+    with _handled():
         settings = _settings(template_dir=template_dir)
         found = list_topics(template_dirs(settings.template_dir))
         for name, path in sorted(found.items()):
-            out.print(f"{name}\t{parse_topic(path).title}\t{path}", highlight=False)
-    except BrieferError as exc:
-        _fail(exc)
+            out.print(f"{name}\t{parse_topic(path).title}\t{path}", highlight=False, markup=False)
 
 
 @app.command()
@@ -125,16 +149,14 @@ def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOp
     """Show the chat model: path, size, sha256, llama-cpp-python version, threads, GPU offload."""
     from .llm import describe_model
 
-    try:
+    with _handled():
         settings = _settings(model=model, threads=threads, gpu_layers=gpu_layers)
         info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers)
-    except BrieferError as exc:
-        _fail(exc)
     if as_json:
         out.print_json(json.dumps(info))
         return
     for key, value in info.items():
-        out.print(f"{key}: {value}", highlight=False)
+        out.print(f"{key}: {value}", highlight=False, markup=False)
 
 
 app.command("doctor", help="Alias of `models`.")(models)
@@ -145,15 +167,10 @@ def index(corpus: CorpusOpt = None, embed_model: EmbedOpt = None, no_embeddings:
     """Build or refresh the index (only changed files are re-read)."""
     from .pipeline import load_embedder, refresh_index
 
-    try:
+    with _handled("the previous index is unchanged."):
         settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings)
         progress = _progress(err)
         _, report = refresh_index(settings, load_embedder(settings, progress), progress)
-    except BrieferError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
-        err.print("Interrupted: the previous index is unchanged.")
-        raise typer.Exit(130)
     out.print(f"{report.summary()} in {report.seconds:.2f} s", highlight=False)
 
 
@@ -166,20 +183,18 @@ def search(query: str, k: Annotated[int, typer.Option("--k")] = 5, corpus: Corpu
     from .pipeline import load_embedder, refresh_index
     from .retrieval import Retriever
 
-    try:
+    with _handled():
         settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings)
         progress = _progress(err)
         embedder = load_embedder(settings, progress)
         idx, _ = refresh_index(settings, embedder, lambda *a, **kw: progress(*a, **kw) if a[0] == "warning" else None)
         hits = Retriever(idx, embedder).search(query, k, mode=mode)
-    except BrieferError as exc:
-        _fail(exc)
     rows = [{"document": h.document, "title": h.title, "score": round(h.score, 6), "start": h.start, "end": h.end, "text": h.text} for h in hits]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     for i, row in enumerate(rows, 1):
-        out.print(f"[bold]{i}. {row['document']}[/bold] ({row['start']}–{row['end']}, score {row['score']:.4f})", highlight=False)
+        out.print(f"[bold]{i}. {escape(row['document'])}[/bold] ({row['start']}–{row['end']}, score {row['score']:.4f})", highlight=False)
         out.print("   " + " ".join(row["text"].split())[:400], highlight=False, markup=False)
 
 
@@ -193,14 +208,12 @@ def render(record_path: Annotated[Path, typer.Argument(help="A <topic>.json reco
     from .record import load_record
     from .render import render_files
 
-    try:
+    with _handled():
         settings = _settings(template_dir=template_dir, out=out_dir)
         record = load_record(record_path)
         target = out_dir or record_path.parent
         paths = render_files(record, target, [f.strip() for f in formats.split(",") if f.strip()],
                              user_dir=settings.template_dir, review=review)
-    except BrieferError as exc:
-        _fail(exc)
     for path in paths:
         out.print(str(path), highlight=False)
 
@@ -212,11 +225,9 @@ def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json 
     from .record import load_record
     from .review import review_record
 
-    try:
+    with _handled():
         record = load_record(record_path)
         result = review_record(record, corpus)
-    except BrieferError as exc:
-        _fail(exc)
     if fmt == "json":
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -224,17 +235,17 @@ def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json 
         for s in result.sentences:
             if s.section != section:
                 section = s.section
-                out.print(f"\n[bold]## {section}[/bold]", highlight=False)
+                out.print(f"\n[bold]## {escape(section)}[/bold]", highlight=False)
             mark = "[green]supported[/green]" if s.status == "supported" else "[red]UNSUPPORTED[/red]"
-            out.print(f"- {mark} ({s.origin}) {s.text} {s.citations}", highlight=False, soft_wrap=True)
+            out.print(f"- {mark} ({escape(s.origin)}) {escape(s.text)} {s.citations}", highlight=False, soft_wrap=True)
             if s.status != "supported":
                 out.print(f"    checks: {s.checks}", highlight=False, markup=False)
             for q in s.quotes:
                 out.print(f"    > {' '.join(q.split())}", highlight=False, markup=False, soft_wrap=True)
         for title in result.refused_sections:
-            out.print(f"\n[bold]## {title}[/bold]\n- not covered by the corpus", highlight=False)
+            out.print(f"\n[bold]## {escape(title)}[/bold]\n- not covered by the corpus", highlight=False)
         for st in result.stale_sources:
-            out.print(f"[red]stale source[/red] [{st['id']}] {st['document']}: {st['reason']}", highlight=False)
+            out.print(f"[red]stale source[/red] \\[{st['id']}] {escape(st['document'])}: {escape(st['reason'])}", highlight=False)
         totals = result.totals()
         out.print("\n" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()), highlight=False)
     raise typer.Exit(0 if result.ok else 1)
@@ -242,3 +253,7 @@ def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # `python -m briefer.cli`, used by the tests' subprocess runs
+    main()

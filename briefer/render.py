@@ -12,6 +12,7 @@ every template error names its file and line.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections import Counter
@@ -40,9 +41,22 @@ def template_dirs(user_dir: Path | None) -> list[Path]:
     return dirs + [default_template_dir()]
 
 
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HREF = re.compile(r'href="([^"]*)"', re.IGNORECASE)
+_SAFE_SCHEME = re.compile(r"^(?:https?:|mailto:|#)", re.IGNORECASE)
+
+
 def _markdown_filter(text: str) -> Markup:
-    """Analyst-written Markdown (topic descriptions) -> HTML, with raw HTML escaped first."""
-    return Markup(markdown_lib.markdown(str(escape(text))))
+    """Analyst-written Markdown (topic descriptions) -> HTML.
+
+    Raw HTML is escaped before conversion; afterwards images are removed (the
+    memo loads no external resource) and link targets other than http(s),
+    mailto and in-page anchors (``javascript:``, ``data:``…) are neutralised.
+    """
+    html = markdown_lib.markdown(str(escape(text)))
+    html = _IMG.sub("", html)
+    html = _HREF.sub(lambda m: m.group(0) if _SAFE_SCHEME.match(m.group(1).strip()) else 'href="#"', html)
+    return Markup(html)
 
 
 def make_env(user_dir: Path | None, *, html: bool) -> jinja2.Environment:

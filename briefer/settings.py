@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -62,15 +62,17 @@ class Settings(BaseSettings):
     embed_model: Path | None = None  # None: all-MiniLM-L6-v2, converted on first use
     no_embeddings: bool = False  # BM25 only
     template_dir: Path | None = None  # analyst templates, searched before the shipped ones
-    threads: int | None = None  # None: physical cores
-    gpu_layers: int | None = None  # None: all layers when a GPU is usable, else 0
-    n_ctx: int = 4096
-    max_tokens: int = 160
-    temperature: float = 0.0
+    threads: int | None = Field(None, ge=1)  # None: physical cores
+    gpu_layers: int | None = Field(None, ge=-1)  # None: all layers when a GPU is usable, else 0; -1: all
+    n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in llm.py
+    max_tokens: int = Field(160, ge=1)
+    temperature: float = Field(0.0, ge=0.0)
     seed: int = 42
-    top_k: int = 6  # passages retrieved per question
-    evidence_per_section: int = 5  # evidence sentences kept per question
+    top_k: int = Field(6, ge=1)  # passages retrieved per question
+    evidence_per_section: int = Field(5, ge=1)  # evidence sentences kept per question
     keep_unsupported: bool = False
+    # Seconds a run waits for another run's lock on the same index before giving up.
+    lock_timeout: float = Field(30.0, ge=0.0)
 
     @property
     def index_root(self) -> Path:
@@ -103,6 +105,10 @@ def _config_file_values(overrides: dict[str, Any]) -> dict[str, Any]:
     return data.get("briefer", data)
 
 
+# Settings that also have a command-line option of the same name (for error messages).
+CLI_OPTIONS = {"corpus", "out", "model", "embed_model", "template_dir", "threads", "gpu_layers", "n_ctx"}
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Build settings; ``None`` overrides are ignored so CLI defaults don't mask env vars."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -115,4 +121,6 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err.get("loc", ())) or "settings"
-        raise ConfigError(f"Invalid setting {field!r}: {err.get('msg')}. Check BRIEFER_{field.upper()} or your config file.") from None
+        where = f"--{field.replace('_', '-')}, " if field in CLI_OPTIONS else ""
+        raise ConfigError(f"Invalid setting {field!r}: {err.get('msg')}. "
+                          f"Check {where}BRIEFER_{field.upper()} or your config file.") from None

@@ -40,14 +40,27 @@ class Topic:
     extra: dict = field(default_factory=dict)
 
 
-def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+def _line_of(text: str, key: str, start: int = 0) -> int | None:
+    """Line of ``key = ...`` or of a ``[key]`` / ``[[key]]`` table header, at or after ``start``."""
+    k = re.escape(key)
+    match = re.compile(rf"^[ \t]*(?:{k}\s*=|\[\[?\s*{k}\s*\]\]?)", re.MULTILINE).search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _where(path: Path, text: str, key: str) -> str:
-    line = _line_of(text, key)
+def _where(path: Path, text: str, key: str, start: int = 0) -> str:
+    line = _line_of(text, key, start)
     return f"{path}:{line}" if line else str(path)
+
+
+def _section_start(text: str, i: int) -> int | None:
+    """Offset of the i-th (1-based) ``[[sections]]`` header; None if sections are written inline."""
+    headers = list(re.finditer(r"^[ \t]*\[\[\s*sections\s*\]\]", text, re.MULTILINE))
+    return headers[i - 1].start() if len(headers) >= i else None
+
+
+def _section_where(path: Path, text: str, i: int) -> str:
+    start = _section_start(text, i)
+    return _where(path, text, "sections") if start is None else f"{path}:{text.count(chr(10), 0, start) + 1}"
 
 
 def parse_topic(path: Path) -> Topic:
@@ -59,32 +72,39 @@ def parse_topic(path: Path) -> Topic:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line N, column M)".
-        raise TopicError(f"Topic file {path} is not valid TOML: {exc}") from None
+        # tomllib's message ends with "(at line N, column M)"; Python < 3.14 has no lineno attribute.
+        line = re.search(r"at line (\d+)", str(exc))
+        raise TopicError(f"{path}:{line.group(1) if line else '?'}: topic file is not valid TOML: {exc}") from None
     unknown = sorted(set(data) - TOPIC_KEYS)
     if unknown:
         raise TopicError(f"{_where(path, text, unknown[0])}: unknown key {unknown[0]!r} in topic (allowed: {', '.join(sorted(TOPIC_KEYS))})")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise TopicError(f"{_where(path, text, 'title')}: topic needs a non-empty 'title' string")
+    for key in ("audience", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise TopicError(f"{_where(path, text, key)}: topic key {key!r} must be a string")
     raw_sections = data.get("sections")
     if not isinstance(raw_sections, list) or not raw_sections:
-        raise TopicError(f"{path}: topic has no sections; add at least one [[sections]] table with 'title' and 'question'")
+        where = _where(path, text, "sections") if "sections" in data else str(path)
+        raise TopicError(f"{where}: topic has no sections; add at least one [[sections]] table with 'title' and 'question'")
     sections = []
     for i, raw in enumerate(raw_sections, 1):
+        here = _section_where(path, text, i)
         if not isinstance(raw, dict):
-            raise TopicError(f"{path}: section {i} must be a table ([[sections]])")
+            raise TopicError(f"{here}: section {i} must be a table ([[sections]])")
         bad = sorted(set(raw) - SECTION_KEYS)
         if bad:
-            raise TopicError(f"{_where(path, text, bad[0])}: unknown key {bad[0]!r} in section {i} (allowed: title, question, questions)")
+            raise TopicError(f"{_where(path, text, bad[0], _section_start(text, i) or 0)}: unknown key {bad[0]!r} in section {i} "
+                             "(allowed: title, question, questions)")
         s_title = raw.get("title")
         questions = raw.get("questions") or ([raw["question"]] if "question" in raw else [])
         if isinstance(questions, str):
             questions = [questions]
         if not isinstance(s_title, str) or not s_title.strip():
-            raise TopicError(f"{path}: section {i} needs a non-empty 'title'")
-        if not questions or not all(isinstance(q, str) and q.strip() for q in questions):
-            raise TopicError(f"{path}: section {i} ({s_title!r}) needs a 'question' (or a 'questions' list of strings)")
+            raise TopicError(f"{here}: section {i} needs a non-empty 'title' string")
+        if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
+            raise TopicError(f"{here}: section {i} ({s_title!r}) needs a 'question' (or a 'questions' list of strings)")
         sections.append(Section(s_title.strip(), tuple(q.strip() for q in questions)))
     return Topic(
         name=path.stem,

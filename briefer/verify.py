@@ -1,22 +1,19 @@
-"""Post-hoc verification: keep only memo sentences their cited text supports.
+"""Post-hoc verification: only sentences their cited text supports reach the memo.
 
 The generator is a 135M-parameter model: it paraphrases, swaps numbers and
-names, loops and babbles.  Trust is the product, so nothing it writes reaches
-the memo unchecked.  Checks are deliberately lexical and explainable (no second
-model): a reviewer can see *why* a sentence was dropped from ``checks``
-(missing numbers, missing names, content-word overlap).  A sentence is
-supported only when all three hold against the text it cites:
+names, loops and babbles.  The checks are lexical and explainable (no second
+model), so a reviewer can read *why* a sentence failed in ``checks``.  A
+sentence is supported only if, against the text it cites:
 
-* every number (percentages, money, years, counts) appears there, after
-  normalising "145%"/"145 percent", "$1.5 billion"/"1.5 billion dollars",
-  "3,000"/"3000";
-* every named entity (capitalised names, acronyms, model numbers like A100)
-  appears there, with a small alias table (U.S. = United States, China ~
-  Chinese) and possessives tolerated; a negation the cited text lacks is
-  reported here too, because "did not impose" vs "imposed" flips the claim
-  while keeping every word;
-* at least ``OVERLAP_THRESHOLD`` of the sentence's content words (stopwords
-  removed, Porter-stemmed) occur there.
+* every number appears (145% = 145 percent, $1.5 billion = 1.5 billion
+  dollars, 3,000 = 3000, "three" = 3);
+* every name appears: capitalised words, acronyms, model numbers (A100),
+  case-insensitive, possessives ignored, with a few aliases (U.S. = United
+  States = American, China = Chinese).  A negation that differs in scope is
+  reported here too ("(negation)"): "did not impose" keeps every word of
+  "imposed" but flips the claim;
+* at least ``OVERLAP_THRESHOLD`` of its content words (stopwords removed,
+  Porter-stemmed) occur there.
 """
 
 from __future__ import annotations
@@ -24,10 +21,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import itertools
+import math
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Iterable, Sequence
 
 from briefer.errors import BrieferError
@@ -38,59 +37,77 @@ UNSUPPORTED = "unsupported"
 ORIGIN_MODEL = "model"
 ORIGIN_EXTRACTED = "extracted"
 
-# Calibrated on the sample corpus (see the report in tests/test_verify.py's
-# calibration comment): for every corpus sentence we measured its overlap with
-# the best *other* single sentence and best pair of other sentences (impostor
-# support), and the overlap of 24 hand-written faithful paraphrases with their
-# source sentence.  Impostors: median 0.33, 95th pct 0.50 (pairs 0.56);
-# paraphrases: min 0.62, median 0.80.  0.6 sits between the two populations
-# and numbers/entities catch most of the remaining impostors.
-OVERLAP_THRESHOLD: float = float(os.environ.get('BRIEFER_T', '0.7'))
-# Fragments like "China." trivially overlap 100%: require a real claim.
-MIN_CONTENT_WORDS = 3
-# Two sentences whose content words/numbers overlap this much say the same thing.
-NEAR_DUPLICATE = 0.8
-# is_relevant: the best single evidence sentence must contain this share of the
-# question's content words (and at least two of them).  Calibrated with
-# on-/off-topic questions against the sample corpus: on-topic best >= 0.44,
-# off-topic (EU AI Act, Federal Reserve, sourdough, Tesla batteries) <= 0.33.
-RELEVANCE_MIN_SHARE = 0.4
-# A passage counts towards a multi-citation claim only if it alone holds this
-# share of the sentence's content words (see _check).
-MEMBER_MIN = float(os.environ.get('BRIEFER_M', '0.5'))
-_PAIR_POOL = 8  # candidates combined for multi-citation support (28 pairs)
+# Calibration on the sample corpus (149 punkt sentences): a sentence's overlap
+# with the best *other* corpus sentence ("impostor support") is median 0.33,
+# p90 0.50, p95 0.58, p99 0.75.  36 hand-written faithful paraphrases of corpus
+# sentences: close ones score >= 0.80 (4 of 26 still fail: they name what the
+# source only refers to, e.g. "the country" -> "China"); looser ones >= 0.75
+# except one at 0.67 ("justify" vs "justification").  16 plausible-but-wrong
+# sentences (swapped names/numbers/places, invented objects, added negation),
+# checked with best_support against the whole corpus: before names/negation
+# scope were tightened, one passed at 0.65 ("Chinese companies stockpiled AMD
+# chips before the ban", 0.67); none passes at 0.60-0.75 now.  A dropped true
+# sentence costs less than a kept false one (extraction refills the section),
+# so the threshold sits above the impostor p95 and the 0.67 outlier: 0.70.
+OVERLAP_THRESHOLD: float = 0.7
+# Support stitched from several passages: each must hold MEMBER_MIN of the
+# sentence's content words, all together MULTI_THRESHOLD.  Impostor pairs
+# reach median 0.47 / p95 0.80 together; real two-sentence fusions 0.90-1.00.
+# Short or single-clause sentences are never stitched: "Chinese companies
+# stockpiled AMD chips" is fully covered by a passage on H20 stockpiles plus one
+# on AMD bans; "China is developing its own AI chips to reduce reliance on
+# Nvidia and the US export controls" by two passages that say neither.
+MEMBER_MIN = 0.5
+MULTI_THRESHOLD = 0.85
+STITCH_MIN_WORDS = 8
+MIN_CONTENT_WORDS = 3  # "China." overlaps 100% but claims nothing
+NEAR_DUPLICATE = 0.8  # share of the shorter sentence's words: the same claim again
+# is_relevant: share of the question's content words that one evidence
+# sentence must hold.  Against toy-BM25 hits from the sample corpus, 11
+# on-topic questions scored >= 0.56 and 10 off-topic ones <= 0.33 (EU AI Act,
+# Fed rates, Tesla batteries, ASML, ...), except "Who won the 2022 FIFA World
+# Cup?" (0.50: "2022" and "world" occur) which the names test refuses.
+RELEVANCE_MIN_SHARE = 0.45
+_PAIR_POOL = 8  # candidates combined in best_support (28 pairs)
 
 _MARKER_RE = re.compile(r"\[\s*[A-Za-z0-9]{1,12}(?:\s*[,;]\s*[A-Za-z0-9]{1,12})*\s*\]")
+_CLAUSE_RE = re.compile(r"\s*(?:;|[,;]\s*(?:and|but|while|whereas|which|who|although|though|"
+                        r"as well as|whose|where)\b)\s*", re.IGNORECASE)
+_SUBQUESTION_RE = re.compile(r"[?;]|,?\s+and\s+(?=(?:what|how|which|why|when|where|who|whom|"
+                             r"whose|does|did|do|is|are|was|were)\b)", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:'[^\W_]+)*")
+_WORD_NUMS = dict(zip("two three four five six seven eight nine ten eleven twelve twenty thirty "
+                      "forty fifty sixty seventy eighty ninety hundred".split(),
+                      [*range(2, 13), *range(20, 100, 10), 100]))
 _NUM_RE = re.compile(
     r"(?<![\w.,])(?P<cur>US\$|\$|€|£|¥)?\s?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-    r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-    r"|sixty|seventy|eighty|ninety|hundred)\b)"
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|(?:{'|'.join(_WORD_NUMS)})\b)"
     r"(?:\s?(?P<scale>thousand|million|billion|trillion)\b|(?P<abbr>bn|mn|m|b|k)\b)?"
     r"(?:\s?(?P<pct>%|percent\b|per\s?cent\b|percentage\s+points?\b))?"
-    r"(?:\s?(?P<cur2>dollars?|usd|yuan|rmb|renminbi|euros?|pounds?)\b)?",
-    re.IGNORECASE,
-)
-_WORD_NUMS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
-_WORD_NUMS.update({w: 10 * i for i, w in enumerate(
-    "twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)})
-_WORD_NUMS["hundred"] = 100
+    r"(?:\s?(?P<cur2>dollars?|usd|yuan|rmb|renminbi|euros?|pounds?)\b)?", re.IGNORECASE)
+# Spelled-out numbers, scales and units are checked as numbers, not as words
+# ("145 percent" vs "145%" must not lose overlap).
+_NUMBER_WORDS = {*_WORD_NUMS, "thousand", "million", "billion", "trillion", "bn", "percent",
+                 "cent", "percentage", "dollar", "dollars", "usd", "yuan", "rmb",
+                 "renminbi", "euro", "euros", "pound", "pounds"}
 _SCALES = {"thousand": 10**3, "k": 10**3, "million": 10**6, "m": 10**6, "mn": 10**6,
            "billion": 10**9, "bn": 10**9, "b": 10**9, "trillion": 10**12}
 _CURRENCIES = {"$": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "usd": "USD",
                "€": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "pound": "GBP",
                "pounds": "GBP", "¥": "CNY", "yuan": "CNY", "rmb": "CNY", "renminbi": "CNY"}
-# Names the corpus writes several ways; a member of a group matches any other.
-_ALIASES = [{"us", "usa", "united states", "america", "american", "americans"},
-            {"china", "chinese", "prc"}, {"eu", "european union"}, {"uk", "britain", "british"},
-            {"japan", "japanese"}, {"korea", "korean"}, {"taiwan", "taiwanese"},
-            {"russia", "russian"}, {"india", "indian"}, {"netherlands", "dutch"}]
+# Spellings of one name share a canonical content word ("@us").  Demonyms are
+# deliberately not aliases: "The Chinese government imposed bans" must not be
+# supported by "the US imposed bans on China's access" (an actor swap).
+_ALIAS = {w.replace("_", " "): "@" + group.split()[0] for group in (
+    "us usa america united_states", "china prc", "eu european_union",
+    "uk britain united_kingdom", "ai artificial_intelligence") for w in group.split()}
+# Connectives a paraphrase adds freely; they are not part of the claim.
+_DISCOURSE = {"however", "additionally", "furthermore", "moreover", "also", "overall",
+              "notably", "meanwhile", "therefore", "thus", "similarly", "likewise", "indeed"}
 _NEGATIONS = {"not", "no", "never", "none", "nor", "neither", "without", "cannot"}
 # Words that frame a question rather than name its topic.
-_FRAME = {"say", "said", "says", "describe", "explain", "mention", "according", "corpus",
-          "document", "documents", "source", "sources", "tell", "happen", "happened"}
+_FRAME = {"say", "said", "describ", "explain", "mention", "accord", "corpu", "document",
+          "sourc", "tell", "happen", "mani", "much"}
 
 
 @dataclass
@@ -117,48 +134,39 @@ class _Analysis:
     numbers: tuple[_Num, ...]
     entities: tuple[tuple[str, tuple[str, ...]], ...]  # (surface, normalised tokens)
     words: frozenset[str]  # every normalised token
-    content: frozenset[str]  # stemmed non-stopword tokens
-    phrase: str  # " tok tok ... " for multi-word alias lookup
-    negations: frozenset[str]  # stem each negation applies to ('*' if none)
+    content: frozenset[str]  # stemmed non-stopwords, aliases canonical
+    negations: frozenset[str]  # the stem each negation applies to ("*": unknown)
 
-
-# ---------------------------------------------------------------- resources
-def _nltk_dirs() -> list[str]:
-    """NLTK data folders: $NLTK_DATA, then the copy shipped in llama-index-core.
-
-    find_spec does not import llama_index.core (slow); we only need its path.
-    """
-    dirs = [os.environ["NLTK_DATA"]] if os.environ.get("NLTK_DATA") else []
-    spec = importlib.util.find_spec("llama_index.core")
-    for loc in (spec.submodule_search_locations or []) if spec else []:
-        dirs.append(os.path.join(loc, "_static", "nltk_cache"))
-    return dirs
+    @property
+    def facts(self) -> frozenset[str]:
+        """Content words plus numbers: what the text claims."""
+        return self.content | {f"#{n.value}{'%' * n.pct}" for n in self.numbers}
 
 
 @functools.lru_cache(maxsize=1)
 def _nltk() -> tuple:
-    """Load punkt_tab and stopwords from disk; never download (no network)."""
-    try:
-        import nltk
-        from nltk.corpus import stopwords
-        from nltk.stem import PorterStemmer
-        from nltk.tokenize.punkt import PunktTokenizer
-    except ImportError as exc:  # pragma: no cover - dependency of llama-index-core
-        raise BrieferError("nltk is not installed; reinstall briefer's dependencies") from exc
-    for path in _nltk_dirs():
-        if path not in nltk.data.path:
-            nltk.data.path.append(path)
+    """punkt_tab, stopwords and a stemmer, from disk only: never nltk.download.
+
+    The data ships in llama-index-core (``_static/nltk_cache``); $NLTK_DATA
+    wins if set.  find_spec locates it without importing llama_index.core.
+    """
+    import nltk
+    from nltk.corpus import stopwords
+    from nltk.stem import PorterStemmer
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    spec = importlib.util.find_spec("llama_index.core")
+    dirs = [os.environ["NLTK_DATA"]] if os.environ.get("NLTK_DATA") else []
+    dirs += [os.path.join(p, "_static", "nltk_cache") for p in
+             (spec.submodule_search_locations or [] if spec else [])]
+    nltk.data.path.extend(d for d in dirs if d not in nltk.data.path)
     try:
         punkt = PunktTokenizer("english")
-        stop = frozenset(w.replace("’", "'") for w in stopwords.words("english"))
+        stop = frozenset(w.replace("’", "'") for w in stopwords.words("english")) | _DISCOURSE
     except LookupError as exc:
         raise BrieferError("NLTK punkt_tab/stopwords data not found (it ships with "
-                           "llama-index-core); reinstall llama-index-core or set NLTK_DATA") from exc
+                           "llama-index-core): reinstall llama-index-core or set NLTK_DATA") from exc
     return punkt, stop, PorterStemmer()
-
-
-def _stopwords() -> frozenset[str]:
-    return _nltk()[1]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -166,39 +174,33 @@ def _stem(word: str) -> str:
     return _nltk()[2].stem(word)
 
 
-@functools.lru_cache(maxsize=65536)
 def _ordinary(word: str) -> bool:
-    """True if punkt's training data saw ``word`` in lower case (a common word).
+    """Did punkt's training text use ``word`` in lower case (a common word)?
 
-    Punkt keeps orthographic statistics per word type; a word never seen lower
-    case (Huawei, Nvidia, Chinese) is a name even at the start of a sentence.
+    Punkt keeps per-word orthographic statistics; a word never seen in lower
+    case (Huawei, Nvidia) is a name even as the first word of a sentence.
     """
-    from nltk.tokenize.punkt import _ORTHO_LC
+    from nltk.tokenize import punkt
 
     params = getattr(_nltk()[0], "_params", None)
-    return bool(params and params.ortho_context.get(word, 0) & _ORTHO_LC)
+    return bool(params and params.ortho_context.get(word, 0) & getattr(punkt, "_ORTHO_LC", 56))
 
 
-# ---------------------------------------------------------------- sentences
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence boundaries as ``(start, end)`` offsets into ``text``.
+    """Sentence boundaries as offsets into ``text`` (``text[s:e]`` is the sentence).
 
-    Every line is split separately (the corpus puts headings and paragraphs on
-    their own lines, and a heading has no full stop), then punkt splits the
-    line; punkt knows abbreviations such as "U.S." and "Dr.".  Spans are
-    trimmed so ``text[s:e]`` is exactly the sentence, which keeps citation
-    offsets exact.
+    Lines are split first (the corpus puts each heading and paragraph on its
+    own line, and headings have no full stop), then punkt splits each line;
+    it knows abbreviations like "U.S." and "Dr.".  Spans are trimmed of
+    whitespace so citation offsets are exact.
     """
-    punkt = _nltk()[0]
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n\r\u2028\u2029]+", text):
-        base = line.start()
-        for s, e in punkt.span_tokenize(line.group()):
+        for s, e in _nltk()[0].span_tokenize(line.group()):
             seg = line.group()[s:e]
-            lead = len(seg) - len(seg.lstrip())
-            trail = len(seg) - len(seg.rstrip())
-            if e - trail > s + lead:
-                spans.append((base + s + lead, base + e - trail))
+            s, e = s + len(seg) - len(seg.lstrip()), e - (len(seg) - len(seg.rstrip()))
+            if e > s:
+                spans.append((line.start() + s, line.start() + e))
     return spans
 
 
@@ -208,15 +210,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _strip_markers(sentence: str) -> str:
-    """Remove citation markers like "[K3F]" and tidy the whitespace they leave."""
-    text = _MARKER_RE.sub(" ", sentence)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    """Remove citation markers like "[K3F]" and the whitespace they leave."""
+    text = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER_RE.sub(" ", sentence))
     return re.sub(r"\s+", " ", text).strip()
 
 
-# ----------------------------------------------------------------- analysis
 def _norm(token: str) -> str:
-    """Lower-case, drop dots of acronyms (U.S. -> us) and possessive 's."""
+    """Lower-case, drop acronym dots (U.S. -> us) and a possessive 's."""
     tok = token.lower().replace(".", "")
     return tok[:-2] if tok.endswith("'s") else tok.rstrip("'")
 
@@ -225,91 +225,75 @@ def _numbers(text: str) -> tuple[_Num, ...]:
     out = []
     for m in _NUM_RE.finditer(text):
         raw = m.group("num").lower().replace(",", "")
-        try:
-            value = Decimal(_WORD_NUMS[raw]) if raw in _WORD_NUMS else Decimal(raw)
-        except InvalidOperation:  # pragma: no cover - regex only admits numerals
-            continue
-        scale = (m.group("scale") or m.group("abbr") or "").lower()
-        if scale:
-            value *= _SCALES[scale]
-        cur = (m.group("cur") or m.group("cur2") or "").lower()
-        out.append(_Num(value.normalize(), bool(m.group("pct")), _CURRENCIES.get(cur),
-                        m.group(0).strip()))
+        value = Decimal(_WORD_NUMS.get(raw, raw)) * _SCALES.get(
+            (m.group("scale") or m.group("abbr") or "").lower(), 1)
+        currency = _CURRENCIES.get((m.group("cur") or m.group("cur2") or "").lower())
+        out.append(_Num(value.normalize(), bool(m.group("pct")), currency, m.group(0).strip()))
     return tuple(out)
 
 
 def _is_entity(surface: str, norm: str, initial: bool) -> bool:
     """Names, acronyms and model numbers; sentence-initial common words are not."""
     letters = [c for c in surface if c.isalpha()]
-    if not letters or norm in _stopwords():
+    acronym = len(letters) > 1 and surface.isupper()
+    if not letters or norm in _nltk()[1] and not acronym:  # "US" yes, "I"/"A" no
         return False
-    if any(c.isdigit() for c in surface):  # A100, H20, R1, 5G
-        return True
-    if len(letters) >= 2 and all(c.isupper() for c in letters):  # AMD, BIS, U.S.
-        return True
-    if not surface[0].isupper():
-        return False
-    return not initial or not _ordinary(norm)
+    if acronym or any(c.isdigit() for c in surface):
+        return True  # A100, H20, AMD, U.S.
+    return surface[0].isupper() and (not initial or not _ordinary(norm))
 
 
 @functools.lru_cache(maxsize=8192)
 def _analyse(text: str) -> _Analysis:
     text = text.replace("’", "'").replace("‘", "'")
-    stop = _stopwords()
-    words, content, negations = set(), set(), set()
-    scope = 0  # tokens left in which a negation looks for the word it negates
-    entities: list[tuple[str, tuple[str, ...]]] = []
-    run: list[tuple[int, int, str]] = []  # (start, end, norm) of the current name run
-    prev_end = 0
-
-    def close_run() -> None:
-        if run:
-            entities.append((text[run[0][0]:run[-1][1]], tuple(n for _, _, n in run)))
-            run.clear()
-
-    for m in _TOKEN_RE.finditer(text):
-        surface, norm = m.group(), _norm(m.group())
-        gap = text[prev_end:m.start()]
-        initial = prev_end == 0 or bool(re.search(r"[.!?:;\"“(]", gap))
-        prev_end = m.end()
+    toks = [[m.start(), m.end(), _norm(m.group())] for m in _TOKEN_RE.finditer(text)]
+    for i in range(len(toks) - 2, -1, -1):  # merge "United States" into one token
+        if f"{toks[i][2]} {toks[i + 1][2]}" in _ALIAS and not text[toks[i][1]:toks[i + 1][0]].strip():
+            toks[i: i + 2] = [[toks[i][0], toks[i + 1][1], f"{toks[i][2]} {toks[i + 1][2]}"]]
+    words, content, negations, entities = set(), set(), set(), []
+    run: list[list] = []  # consecutive name tokens, reported as one entity
+    scope, prev_end = 0, 0  # scope: tokens left in which a negation finds its word
+    for start, end, norm in toks:
+        surface, gap, prev_end = text[start:end], text[prev_end:start], end
+        initial = not words or bool(re.search(r"[.!?:;\"“(]", gap))
         words.add(norm)
+        canon = _ALIAS.get(norm) if norm != "us" or surface.isupper() else None  # "let us"
         if norm in _NEGATIONS or norm.endswith("n't"):
-            if scope:
-                negations.add("*")
+            negations |= {"*"} if scope else set()  # the previous one negated nothing
             scope = 4
-        elif norm not in stop and len(norm) > 1 and not norm.isdigit():
-            content.add(_stem(norm))
-            if scope:
-                negations.add(_stem(norm))
-                scope = 0
+        elif scope == 4 and norm in ("only", "just", "merely", "simply"):
+            scope = 0  # "not only X but also Y" asserts X
+        elif canon or not (norm in _nltk()[1] or norm in _NUMBER_WORDS or len(norm) < 2
+                           or norm.isdigit()):
+            content.add(canon or _stem(norm))
+            negations |= {canon or _stem(norm)} if scope else set()
+            scope = 0
         elif scope:
             scope -= 1
-            if not scope:
-                negations.add("*")
+            negations |= set() if scope else {"*"}
         if _is_entity(surface, norm, initial):
             if run and gap.strip() not in ("", "-"):
-                close_run()
-            run.append((m.start(), m.end(), norm))
-        else:
-            close_run()
-    close_run()
-    if scope:
-        negations.add("*")
-    phrase = " " + " ".join(_norm(t) for t in _TOKEN_RE.findall(text)) + " "
-    return _Analysis(_numbers(text), tuple(entities), frozenset(words), frozenset(content),
-                     phrase, frozenset(negations))
+                entities.append(run)
+                run = []
+            run.append([start, end, norm])
+        elif run:
+            entities.append(run)
+            run = []
+    entities += [run] if run else []
+    return _Analysis(_numbers(text),
+                     tuple((text[r[0][0]:r[-1][1]], tuple(t[2] for t in r)) for r in entities),
+                     frozenset(words), frozenset(content),
+                     frozenset(negations | ({"*"} if scope else set())))
 
 
 def _has_token(norm: str, cited: _Analysis) -> bool:
-    if norm in cited.words or _stem(norm) in cited.content:
-        return True
-    for group in _ALIASES:
-        if norm in group:
-            return any(f" {alias} " in cited.phrase for alias in group)
-    return False
+    if norm in _ALIAS:
+        return _ALIAS[norm] in cited.content
+    return norm in cited.words or _stem(norm) in cited.content
 
 
 def _has_number(num: _Num, cited: _Analysis) -> bool:
+    """Same value; a percentage needs a percentage; currencies must not clash."""
     return any(c.value == num.value and (c.pct or not num.pct)
                and not (num.currency and c.currency and num.currency != c.currency)
                for c in cited.numbers)
@@ -319,44 +303,57 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-# -------------------------------------------------------------------- checks
 def _overlap(s: _Analysis, c: _Analysis) -> float:
     return len(s.content & c.content) / len(s.content) if s.content else 0.0
 
 
-def _check(sentence: str, cited: Sequence[str]) -> tuple[CheckResult, list[int]]:
-    """check_sentence, also returning the indices of the cited texts that count.
-
-    With several cited texts, only those sharing at least ``MEMBER_MIN`` of the
-    sentence's content words count as support.  Otherwise a sentence could be
-    stitched from a passage about Baidu and a list that mentions Alibaba
-    ("Alibaba opted for Huawei chips"); an extra irrelevant citation is simply
-    ignored rather than failing the sentence.
-    """
-    s = _analyse(_strip_markers(sentence))
-    per = {i: _analyse(t) for i, t in enumerate(cited) if t and t.strip()}
-    used = [i for i in per if _overlap(s, per[i]) >= MEMBER_MIN] if len(per) > 1 else list(per)
-    if not used and per:
-        used = [max(per, key=lambda i: _overlap(s, per[i]))]
-    c = _analyse("\n".join(cited[i] for i in used))
-    missing_numbers = _unique(n.surface for n in s.numbers if not _has_number(n, c))
-    missing_entities = _unique(re.sub(r"'s\b", "", surface) for surface, toks in s.entities
-                               if not all(_has_token(t, c) for t in toks))
-    # Negation must match in scope: "did not impose" needs the cited text to
-    # negate "impose" (not "not as powerful"), and a claim the cited text
-    # negates ("not as powerful") must stay negated in the sentence.
+def _verdict(s: _Analysis, cited: Sequence[str], bar: float) -> CheckResult:
+    c = _analyse("\n".join(cited))
+    numbers = _unique(n.surface for n in s.numbers if not _has_number(n, c))
+    entities = _unique(re.sub(r"'s\b", "", surface) for surface, toks in s.entities
+                       if not all(_has_token(t, c) for t in toks))
+    # "did not impose" needs the cited text to negate "impose" (an unrelated
+    # "not as powerful" does not count), and what the cited text negates must
+    # stay negated in the sentence.
     if (any(n not in c.negations and not (n == "*" and c.negations) for n in s.negations)
-            or (c.negations - {"*"}) & s.content - s.negations):
-        missing_entities.append("(negation)")
-    overlap = _overlap(s, c) if used else 0.0
-    ok = (bool(used) and not missing_numbers and not missing_entities
-          and len(s.content) >= MIN_CONTENT_WORDS and overlap >= OVERLAP_THRESHOLD)
-    return CheckResult(SUPPORTED if ok else UNSUPPORTED, missing_numbers, missing_entities,
-                       overlap), used
+            or (c.negations - {"*"}) & (s.content - s.negations)):
+        entities.append("(negation)")
+    overlap = _overlap(s, c) if cited else 0.0
+    ok = (bool(cited) and not numbers and not entities
+          and len(s.content) >= MIN_CONTENT_WORDS and overlap >= bar)
+    return CheckResult(SUPPORTED if ok else UNSUPPORTED, numbers, entities, overlap)
+
+
+def _check(sentence: str, cited: Sequence[str]) -> tuple[CheckResult, list[int]]:
+    """check_sentence, plus the indices of the cited texts that carry the support.
+
+    The best single cited text is tried first, so an extra irrelevant citation
+    does no harm.  Stitching several texts is where word checks are weakest
+    (a passage on Baidu plus a list naming Alibaba "supports" "Alibaba opted
+    for Huawei chips"), so it is allowed only for a long sentence made of
+    clauses (", which", ", and", ";" ...) that each match one text, using
+    texts that each hold ``MEMBER_MIN`` of its words, together
+    ``MULTI_THRESHOLD``.
+    """
+    text = _strip_markers(sentence)
+    s = _analyse(text)
+    per = {i: _analyse(t) for i, t in enumerate(cited) if t and t.strip()}
+    ranked = sorted(per, key=lambda i: _overlap(s, per[i]), reverse=True)
+    attempts = [(ranked[:1], OVERLAP_THRESHOLD)]
+    strong = sorted(i for i in ranked if _overlap(s, per[i]) >= MEMBER_MIN)
+    clauses = [a for a in map(_analyse, _CLAUSE_RE.split(text)) if len(a.content) > 1]
+    if (len(strong) > 1 and len(s.content) >= STITCH_MIN_WORDS and len(clauses) > 1 and all(
+            any(_overlap(a, per[i]) >= OVERLAP_THRESHOLD for i in strong) for a in clauses)):
+        attempts.append((strong, max(OVERLAP_THRESHOLD, MULTI_THRESHOLD)))
+    for used, bar in attempts:
+        result = _verdict(s, [cited[i] for i in used], bar)
+        if result.supported:
+            break
+    return result, used
 
 
 def check_sentence(sentence: str, cited: Sequence[str]) -> CheckResult:
-    """Is ``sentence`` supported by the cited texts (joined)?  See module doc."""
+    """Is ``sentence`` supported by the cited texts?  See the module docstring."""
     return _check(sentence, cited)[0]
 
 
@@ -364,69 +361,74 @@ def best_support(sentence: str, candidates: Sequence[Evidence],
                  max_cites: int = 2) -> tuple[list[Evidence], CheckResult]:
     """Attach citations after generation: the fewest candidates that support it.
 
-    A single supporting sentence is preferred (tighter citation); only if none
-    exists are combinations of up to ``max_cites`` candidates tried, since a
-    model sentence often fuses two source sentences.  Only candidates that
-    could count as support on their own (``MEMBER_MIN``) are combined.
+    One supporting passage is preferred (the tightest citation); combinations
+    of up to ``max_cites`` passages are tried only when none suffices alone.
     Returns ``([], unsupported result)`` when nothing supports the sentence.
     """
     cands = list({e.key: e for e in candidates if e.text.strip()}.values())
-    if not cands or max_cites < 1:
-        return [], check_sentence(sentence, [])
-    singles = [(check_sentence(sentence, [e.text]), e) for e in cands]
+    singles = [(check_sentence(sentence, [e.text]), e) for e in cands] if max_cites > 0 else []
     good = [x for x in singles if x[0].supported]
     if good:
-        res, ev = max(good, key=lambda x: (x[0].overlap, x[1].score))
-        return [ev], res
+        result, ev = max(good, key=lambda x: (x[0].overlap, x[1].score))
+        return [ev], result
     order = {e.key: i for i, e in enumerate(cands)}
     pool = sorted((x for x in singles if x[0].overlap >= MEMBER_MIN),
                   key=lambda x: x[0].overlap, reverse=True)[:_PAIR_POOL]
     for size in range(2, min(max_cites, len(pool)) + 1):
-        best: tuple[CheckResult, list[Evidence]] | None = None
+        found = []
         for combo in itertools.combinations(pool, size):
             evs = sorted((e for _, e in combo), key=lambda e: order[e.key])
-            res = check_sentence(sentence, [e.text for e in evs])
-            if res.supported and (best is None or res.overlap > best[0].overlap):
-                best = (res, evs)
-        if best:
-            return best[1], best[0]
+            result = check_sentence(sentence, [e.text for e in evs])
+            if result.supported:
+                found.append((result.overlap, -len(found), result, evs))
+        if found:
+            _, _, result, evs = max(found)
+            return evs, result
     return [], check_sentence(sentence, [])
 
 
-def _signature(text: str) -> frozenset[str]:
-    """Content words plus numbers: what a sentence claims, for duplicate tests."""
-    a = _analyse(_strip_markers(text))
-    return a.content | {f"#{n.value}{'%' if n.pct else ''}" for n in a.numbers}
+def _near_duplicate(facts: frozenset[str], seen: Sequence[frozenset[str]]) -> bool:
+    """The same claim again: most of the shorter one's facts are in the other."""
+    return any(len(facts & other) >= NEAR_DUPLICATE * min(len(facts), len(other))
+               and (facts & other or facts == other) for other in seen)
 
 
-def _near_duplicate(sig: frozenset[str], seen: Sequence[frozenset[str]]) -> bool:
-    """Same claim again: most of the shorter one's words are in the other."""
-    for other in seen:
-        small = min(len(sig), len(other))
-        if small and len(sig & other) / small >= NEAR_DUPLICATE:
-            return True
-        if not small and sig == other:
-            return True
-    return False
+@functools.lru_cache(maxsize=1)
+def _demonyms() -> dict[str, str]:
+    """Demonym stem -> its country's content word ("chines" -> "@china")."""
+    pairs = ("chinese china", "american us", "americans us", "british uk", "japanese japan",
+             "korean korea", "taiwanese taiwan", "russian russia", "indian india",
+             "dutch netherlands", "german germany", "french france")
+    return {_stem(d): _ALIAS.get(c) or _stem(c) for d, c in (p.split() for p in pairs)}
+
+
+def _topics(a: _Analysis) -> frozenset[str]:
+    """What a text is *about*, for relevance only: "Chinese" counts as China.
+
+    (For support the demonym stays distinct: see ``_ALIAS``.)
+    """
+    return frozenset(_demonyms().get(f, f) for f in a.content) | {
+        f"#{n.value}" for n in a.numbers}
 
 
 def _question_terms(question: str) -> frozenset[str]:
-    return _analyse(question).content - {_stem(w) for w in _FRAME}
+    return _topics(_analyse(question)) - _FRAME
 
 
-# ------------------------------------------------------------------ sections
 def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[Evidence],
                    question: str, *, keep_unsupported: bool = False, min_sentences: int = 2,
                    max_extracted: int = 4) -> list[VerifiedSentence]:
     """Turn the model's cited sentences into a section a reader can trust.
 
     Each sentence is checked against what it cites; failing that, citations
-    are re-attached from all evidence (the model often cites the wrong key);
-    failing that it is dropped (or kept, flagged, for review).  Repeats from
-    looping generation are removed.  If fewer than ``min_sentences`` supported
-    sentences remain, the most question-relevant evidence sentences are quoted
-    verbatim (origin "extracted") until the section has ``max(min_sentences,
-    max_extracted)`` supported sentences, adding at most ``max_extracted``.
+    are re-attached from all evidence (small models cite the wrong key);
+    failing that it is dropped, or kept flagged with ``keep_unsupported``.
+    Repeats (looping generation) are dropped.  With fewer than
+    ``min_sentences`` supported sentences, the evidence sentences most
+    relevant to the question are quoted verbatim (origin "extracted"), adding
+    at most ``max_extracted`` and stopping once the section has
+    ``max(min_sentences, max_extracted)`` supported sentences; a section may
+    stay short rather than be padded with sentences off the question.
     """
     evs = list({e.key: e for e in evidence if e.text and e.text.strip()}.values())
     if not evs:
@@ -436,81 +438,90 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     seen: list[frozenset[str]] = []
     for raw, keys in answer:
         text = _strip_markers(raw or "")
-        sig = _signature(text)
-        if not re.search(r"[^\W\d_]", text) or _near_duplicate(sig, seen):
+        facts = _analyse(text).facts
+        if not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen):
             continue
         cited = [by_key[k] for k in _unique(keys or []) if k in by_key]
-        res, used = _check(text, [e.text for e in cited])
-        if res.supported:  # drop cited keys that do not support it
-            cited = [cited[i] for i in used]
+        result, used = _check(text, [e.text for e in cited])
+        if result.supported:
+            cited = [cited[i] for i in used]  # drop keys that support nothing
         else:
             chosen, alt = best_support(text, evs)
             if alt.supported:
-                cited, res = chosen, alt
-        if res.supported or keep_unsupported:
-            seen.append(sig)
-            out.append(VerifiedSentence(text, [e.key for e in cited], res.status,
-                                        ORIGIN_MODEL, res.as_dict()))
-    n_supported = sum(v.status == SUPPORTED for v in out)
-    if n_supported >= min_sentences:
+                cited, result = chosen, alt
+        if result.supported or keep_unsupported:
+            seen.append(facts)
+            out.append(VerifiedSentence(text, [e.key for e in cited], result.status,
+                                        ORIGIN_MODEL, result.as_dict()))
+    supported = sum(v.status == SUPPORTED for v in out)
+    if supported >= min_sentences:
         return out
+    # Rank evidence by the question words it holds, each weighted by how rare it
+    # is among the evidence (in a corpus about China, "China" tells nothing),
+    # then by retrieval score.  Quote only sentences about the question: at
+    # least two of its words and half the best weight, never mere padding.
     terms = _question_terms(question)
-    top = max(max(e.score for e in evs), 0.0) or 1.0
+    held = {e.key: terms & _topics(_analyse(e.text)) for e in evs}
+    df = Counter(t for h in held.values() for t in h)
+    weight = {e.key: sum(math.log(1 + len(evs) / df[t]) for t in held[e.key]) for e in evs}
+    best, top = max(weight.values()), max(max(e.score for e in evs), 0.0) or 1.0
+    pool = [e for e in evs if not terms or len(held[e.key]) >= min(2, len(terms))
+            and weight[e.key] >= best / 2]
 
-    def share(e: Evidence) -> float:
-        return len(terms & _analyse(e.text).content) / len(terms) if terms else 0.0
+    def relevance(e: Evidence) -> float:
+        return weight[e.key] / (best or 1.0) + 0.3 * max(e.score, 0.0) / top
 
-    pool = [e for e in evs if share(e) > 0] or evs
-    # Relevance: question-word coverage first, retrieval score as tie-breaker.
-    pool.sort(key=lambda e: share(e) + 0.3 * max(e.score, 0.0) / top, reverse=True)
-    cited_keys = {k for v in out if v.status == SUPPORTED for k in v.citations}
-    added, target = 0, max(min_sentences, max_extracted)
-    for e in pool:
-        if added >= max_extracted or n_supported >= target:
+    said = {k for v in out if v.status == SUPPORTED for k in v.citations}
+    added = 0
+    for e in sorted(pool, key=relevance, reverse=True):
+        if added >= max_extracted or supported >= max(min_sentences, max_extracted):
             break
-        text, sig = e.text.strip(), _signature(e.text)
-        if (e.key in cited_keys or _near_duplicate(sig, seen)
-                or not re.search(r"[.!?][\"”’')\]]*$", text)  # headings are not claims
-                or len(_analyse(text).content) < MIN_CONTENT_WORDS):
+        facts = _analyse(e.text).facts
+        if (e.key in said or _near_duplicate(facts, seen)
+                or not re.search(r"[.!?][\"”’')\]]*\s*$", e.text)):  # headings are not claims
             continue
-        res = check_sentence(text, [e.text])
-        if res.supported:
-            seen.append(sig)
-            out.append(VerifiedSentence(text, [e.key], SUPPORTED, ORIGIN_EXTRACTED,
-                                        res.as_dict()))
-            added += 1
-            n_supported += 1
+        result = check_sentence(e.text, [e.text])
+        if result.supported:
+            seen.append(facts)
+            out.append(VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED,
+                                        result.as_dict()))
+            added, supported = added + 1, supported + 1
     return out
 
 
 def is_relevant(question: str, evidence: Sequence[Evidence]) -> bool:
-    """Does the evidence address the question at all (else: refuse politely)?
+    """Does the evidence address the question at all (else the memo refuses)?
 
     Retrieval always returns *something*, and generic words ("AI", "models")
-    match everywhere in a themed corpus, so word overlap alone is fooled.
-    Two tests, both required:
+    occur everywhere in a themed corpus, so both tests must pass:
 
-    1. Specific terms must be present: every number in the question, and at
-       least half the tokens of each name/acronym run (so "Xi Jinping" matches
-       "President Xi", but "EU AI Act" does not match a corpus that only says
-       "AI").  Names are what make a question about *this* corpus or another.
-    2. One evidence sentence must contain at least ``RELEVANCE_MIN_SHARE`` of
-       the question's content words (and at least two), so the question's
-       topic co-occurs in one place rather than as scattered common words.
+    1. The specific terms are present somewhere: every number, and at least
+       half the tokens of each name/acronym run ("Xi Jinping" matches
+       "President Xi"; "EU AI Act" does not match a corpus that only says
+       "AI").  Names and numbers are what tie a question to a corpus.
+    2. One evidence sentence holds ``RELEVANCE_MIN_SHARE`` of the question's
+       content words (and at least two), so the topic words co-occur in one
+       place instead of matching as scattered common words.
+
+    A compound question ("How many firms attended, and what does it show?")
+    is relevant if the whole or any part of it passes: each part dilutes the
+    other's share.
     """
-    q = _analyse(question)
-    terms = _question_terms(question) | {f"#{n.value}" for n in q.numbers}
     texts = [e.text for e in evidence if e.text and e.text.strip()]
-    if not terms or not texts:
+    if not texts:
         return False
     pooled = _analyse("\n".join(texts))
-    if not all(_has_number(n, pooled) for n in q.numbers):
-        return False
-    for _, toks in q.entities:
-        if 2 * sum(_has_token(t, pooled) for t in toks) < len(toks):
-            return False
-    best = 0
-    for text in texts:
-        a = _analyse(text)
-        best = max(best, len(terms & (a.content | {f"#{n.value}" for n in a.numbers})))
-    return best >= min(2, len(terms)) and best / len(terms) >= RELEVANCE_MIN_SHARE
+    about = [_topics(_analyse(t)) for t in texts]
+
+    def found(token: str) -> bool:
+        return _has_token(token, pooled) or _demonyms().get(_stem(token)) in _topics(pooled)
+
+    for part in [question, *_SUBQUESTION_RE.split(question)]:
+        q, terms = _analyse(part), _question_terms(part)
+        if not terms or not all(_has_number(n, pooled) for n in q.numbers) or any(
+                2 * sum(map(found, toks)) < len(toks) for _, toks in q.entities):
+            continue
+        best = max(len(terms & a) for a in about)
+        if best >= min(2, len(terms)) and best / len(terms) >= RELEVANCE_MIN_SHARE:
+            return True
+    return False

@@ -1,0 +1,132 @@
+"""Turn the bench's results dict into the Markdown summary (bench/results/latest.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(x: Any, fmt: str = ".1f", unit: str = "") -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, (int, float)):
+        return f"{x:{fmt}}{unit}"
+    return str(x)
+
+
+def _pct(x: Any) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out + [""]
+
+
+def _speed_rows(speed: dict) -> list[list[str]]:
+    rows = []
+    labels = [("cold_fresh_home", "cold: new process, fresh BRIEFER_HOME (index built)"),
+              ("cold_warm_index", "cold: new process, index already built"),
+              ("warm", "warm: 2nd memo in one process, model loaded")]
+    for key, label in labels:
+        r = speed.get(key)
+        if not r:
+            continue
+        if "error" in r:
+            rows.append([label, f"failed: {r['error']}"] + [""] * 10)
+            continue
+        st = r["stages_s"]
+        rows.append([label, _f(r["wall_s"])] + [_f(st[k], ".2f") for k in
+                    ("model_load", "index", "retrieval", "llm_prompt", "llm_generation", "verification", "rendering")]
+                    + [_f(r["other_s"], ".2f"), _pct(r["outside_llm_share"]), _f(r.get("max_rss_mb"), ".0f")])
+    raw = speed.get("raw")
+    if raw and "error" not in raw:
+        rows.append(["raw llama-cpp-python replay (same prompts)", _f(raw["total_s"]), _f(raw["model_load_s"], ".2f"),
+                     "", "", _f(raw["prompt_s"], ".2f"), _f(raw["generation_s"], ".2f"), "", "", "", "",
+                     _f(raw.get("max_rss_mb"), ".0f")])
+    return rows
+
+
+def to_markdown(res: dict) -> str:
+    m, model = res["machine"], res.get("model", {})
+    lines = [f"# briefer bench — {res['started']}", "",
+             f"Machine: {m['cpu_model']}, {m['physical_cores']} physical cores / {m['logical_cpus']} logical, "
+             f"{m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}, llama-cpp-python {m['llama_cpp_python']}, "
+             f"briefer {m['briefer']} ({m['git_commit']}). Load average at start {m['loadavg_start'][0]:.2f}, "
+             f"at end {_f(res.get('loadavg_end', [None])[0], '.2f')} (the machine is shared; timings are noisy).",
+             f"Model: `{model.get('name')}` sha256 `{str(model.get('sha256'))[:16]}…`, threads {res.get('threads')}, "
+             f"bench wall time {_f(res.get('bench_seconds'), '.0f')} s.", ""]
+    speed = res.get("speed", {})
+    if speed:
+        lines += ["## Speed: `briefer generate --topic export-controls` (seconds)", ""]
+        lines += _table(["run", "wall", "model load", "index", "retrieval", "LLM prompt", "LLM gen", "verify",
+                         "render", "other", "outside LLM", "peak RSS MB"], _speed_rows(speed))
+        tok_rows = []
+        for key in ("cold_warm_index", "warm"):
+            r = speed.get(key)
+            if r and "tokens" in r:
+                t = r["tokens"]
+                tok_rows.append([key, str(t["prompt_sent"]), str(t["prompt_evaluated"]), _pct(r["prompt_evaluated_share"]),
+                                 str(t["generated"]), _f(r["prompt_tok_per_s"]), _f(r["gen_tok_per_s"])])
+        raw = speed.get("raw")
+        if raw and "error" not in raw:
+            tok_rows.append(["raw replay", str(raw["prompt_tokens"]), str(raw["prompt_evaluated"]),
+                             _pct(raw["prompt_evaluated"] / raw["prompt_tokens"] if raw["prompt_tokens"] else None),
+                             str(raw["generated"]), _f(raw["prompt_tok_per_s"]), _f(raw["gen_tok_per_s"])])
+        lines += ["Tokens:", ""] + _table(["run", "prompt sent", "prompt evaluated", "evaluated share", "generated",
+                                           "prompt tok/s", "gen tok/s"], tok_rows)
+        ratio = speed.get("ratio_briefer_over_raw")
+        if ratio:
+            lines += [f"briefer / raw: LLM calls {_f(ratio['llm_calls'], '.2f')}×, warm memo wall vs raw calls "
+                      f"{_f(ratio['memo_wall_vs_raw_calls'], '.2f')}×; raw outputs identical to the record's: "
+                      f"{raw['calls_matching']}/{len(raw['calls'])}.", ""]
+        if "embedder_conversion_s" in speed:
+            lines += [f"One-time MiniLM → GGUF conversion (part of the fresh-home index time): "
+                      f"{_f(speed['embedder_conversion_s'], '.1f')} s.", ""]
+        rs, ri = speed.get("render_subprocess", {}), speed.get("render_in_process", {})
+        lines += [f"`briefer render` from a record: new process median {_f(rs.get('median_s'), '.2f')} s "
+                  f"(peak RSS {_f(rs.get('max_rss_mb'), '.0f')} MB); in-process median {_f(ri.get('median_s'), '.3f')} s "
+                  f"(first call {_f(ri.get('first_s'), '.3f')} s).", "",
+                  f"Cold and warm memos identical (text and citations): {_f(speed.get('cold_equals_warm'))}.", ""]
+    if res.get("targets"):
+        lines += ["## Targets", ""]
+        lines += _table(["goal", "measured", "met"],
+                        [[t["goal"], t["measured"], "✅" if t["met"] else ("❌" if t["met"] is False else "–")]
+                         for t in res["targets"]])
+    for q in res.get("quality", []):
+        lines += [f"## Quality: `{q['eval_dir']}`", ""]
+        rows = []
+        for memo in q.get("memos", []):
+            if "error" in memo:
+                rows.append([memo["topic"], f"failed: {memo['error']}"] + [""] * 7)
+                continue
+            f, a, n, qu = memo["facts"], memo["alce"], memo["numbers"], memo["quotes"]
+            rows.append([memo["topic"], f"{f['stated_and_cited']}/{f['facts']} ({_pct(f['recall'])})",
+                         _pct(f["attribution_accuracy"]), _pct(a["citation_recall"]), _pct(a["citation_precision"]),
+                         f"{n['ok']}/{n['sentences_with_numbers']}", f"{qu['ok']}/{qu['sources']}",
+                         f"{memo['answered_sections']}/{memo['sections']} ({memo['sentences']} sent., "
+                         f"{memo['extracted_sentences']} extracted)",
+                         ", ".join(f["missed"]) or "none"])
+        if rows:
+            lines += _table(["topic", "fact recall", "attribution acc.", "citation recall (ALCE)",
+                             "citation precision (ALCE)", "numbers in quotes", "quotes at offsets",
+                             "answered sections", "missed facts"], rows)
+        ref = q.get("refusals")
+        if ref and ref.get("questions"):
+            lines += [f"Refusals: {ref['refused']}/{ref['questions']} off-corpus questions answered \"not covered\"."]
+            lines += [f"- {'✅' if r['refused'] else '❌'} {r['question']}" for r in ref["per_question"]] + [""]
+        ret = q.get("retrieval")
+        if ret:
+            rr = []
+            for mode, r in ret.items():
+                if "unavailable" in r:
+                    rr.append([mode, "unavailable", "unavailable"])
+                else:
+                    rr.append([mode, _pct(r["recall@1"]), _pct(r["recall@3"])])
+            lines += [f"Retrieval ({next(iter(ret.values())).get('probes', '?')} probes):", ""]
+            lines += _table(["mode", "recall@1", "recall@3"], rr)
+    if res.get("notes"):
+        lines += ["## Notes", ""] + [f"- {n}" for n in res["notes"]] + [""]
+    return "\n".join(lines)

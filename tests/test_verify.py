@@ -1,0 +1,418 @@
+"""Tests for briefer.verify: the gate between a weak model and the memo."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from briefer import verify
+from briefer.schema import Evidence
+from briefer.verify import (
+    ORIGIN_EXTRACTED,
+    ORIGIN_MODEL,
+    SUPPORTED,
+    UNSUPPORTED,
+    best_support,
+    check_sentence,
+    is_relevant,
+    sentence_spans,
+    split_sentences,
+    verify_section,
+)
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+TARIFF = ("The provocatively initiated tariffs on Chinese goods, which rose to an excess of 145%, "
+          "only expanded Trump’s trade war, wreaking havoc in access to transformative applied "
+          "technology.")
+BAIDU = ("Similarly, Baidu has opted for Huawei’s chips, marking a significant departure from "
+         "reliance on American semiconductor firms like Nvidia, underscoring a shift in China’s "
+         "tech landscape and self-sufficiency ambitions.")
+ENTITY_LIST = ("The rationale behind US export restrictions dates back to the Trump administration, "
+               "with substantial decisions made in 2019 to place several Chinese AI companies on an "
+               "entity list requiring special licenses for US firms to engage in business with them.")
+A100 = ("Washington has imposed sweeping export controls on critical AI technologies, particularly "
+        "targeting Chinese access to high-performance AI chips such as Nvidia’s A100 and H100 models.")
+SHARE = ("While U.S.-dominated AI still holds about 70% of the world’s market share, Chinese labs are "
+         "making remarkable strides thanks to this collaborative approach.")
+POWER = ("These chips, though not as powerful as Nvidia’s A100 or H100 models, are still essential "
+         "for AI research.")
+INVEST = ("The Chinese government has invested heavily, tens of billions of dollars, in bolstering "
+          "domestic players and fostering indigenous innovation in core technological areas.")
+ASCEND = ("Initially hampered by these restrictions, Huawei has countered by advancing its own research "
+          "and development initiatives, culminating in the release of its Ascend AI training chips.")
+BYTEDANCE = ("These chips have reportedly found favor among major Chinese tech firms, including "
+             "ByteDance, the parent company of TikTok, which is leveraging Ascend for large-scale AI "
+             "model training.")
+H20 = ("As China works to overcome its dependence on foreign semiconductor technology, it has "
+       "increasingly relied on alternative sources, including stockpiling Nvidia’s H20 chips.")
+AMD = ("The US has imposed export bans and restrictions on China’s access to advanced AI technology, "
+       "affecting American technology companies like Nvidia and AMD.")
+INTERPLAY = ("The interplay of US export controls, Chinese self-reliance efforts, and the rhetoric of "
+             "Silicon Valley will shape the future landscape of AI development.")
+FRAMING = ("This framing not only conflates national security concerns with personal gain and "
+           "resistance to AI regulation, but also promotes a zero-sum mentality towards US-China "
+           "competition.")
+CONFERENCE = ("The recent World AI Conference in Shanghai was nothing short of a sprawling fleet of tech "
+              "giants—over 800 companies—from heavyweight titans like Huawei, Alibaba, and Tencent to "
+              "daring startups and even international players such as Tesla and Amazon.")
+
+
+# ------------------------------------------------------------ check_sentence
+CHECK_CASES = [
+    # (id, sentence, cited, expected status, expected missing numbers, expected missing entities)
+    ("paraphrase-percent-words", "Tariffs on Chinese goods rose to more than 145 percent, expanding "
+     "Trump's trade war.", [TARIFF], SUPPORTED, [], []),
+    ("changed-number", "Tariffs on Chinese goods rose to more than 125 percent, expanding Trump's "
+     "trade war.", [TARIFF], UNSUPPORTED, ["125 percent"], []),
+    ("changed-percentage", "U.S.-dominated AI still holds about 90% of the world's market share.",
+     [SHARE], UNSUPPORTED, ["90%"], []),
+    ("same-percentage", "U.S.-dominated AI still holds about 70 per cent of the world's market share.",
+     [SHARE], SUPPORTED, [], []),
+    ("year-kept", "In 2019 the Trump administration placed several Chinese AI companies on an "
+     "entity list.", [ENTITY_LIST], SUPPORTED, [], []),
+    ("changed-year", "In 2018 the Trump administration placed several Chinese AI companies on an "
+     "entity list.", [ENTITY_LIST], UNSUPPORTED, ["2018"], []),
+    ("changed-name", "Similarly, Alibaba has opted for Huawei's chips, a significant departure from "
+     "reliance on American firms like Nvidia.", [BAIDU], UNSUPPORTED, [], ["Alibaba"]),
+    ("paraphrase-names-possessive", "Baidu has opted for Huawei's chips, departing from reliance on "
+     "American semiconductor firms like Nvidia.", [BAIDU], SUPPORTED, [], []),
+    ("changed-product", "Washington has imposed export controls targeting Chinese access to Nvidia's "
+     "A800 and H100 chips.", [A100], UNSUPPORTED, [], ["Nvidia A800"]),
+    ("alias-us-united-states", "The United States holds about 70% of the world's AI market share.",
+     [SHARE], SUPPORTED, [], []),
+    ("money-normalised", "The government invested $1.5 billion in domestic chip players.",
+     ["The government invested 1.5 billion dollars in domestic chip players."], SUPPORTED, [], []),
+    ("money-changed", "The government invested $2.5 billion in domestic chip players.",
+     ["The government invested 1.5 billion dollars in domestic chip players."], UNSUPPORTED,
+     ["$2.5 billion"], []),
+    ("thousands-separator", "The conference showed 3000 high-tech products and 40 large language "
+     "models.", ["Charts laid out over 3,000 high-tech products, 40 large language models at the "
+                 "conference."], SUPPORTED, [], []),
+    ("unrelated", "The European Union fined Apple 13 billion euros over Irish taxes.", [A100],
+     UNSUPPORTED, ["13 billion euros"], ["European Union", "Apple", "Irish"]),
+    ("invented-object", "The Chinese government has invested tens of billions of dollars in solar "
+     "energy and electric vehicles.", [INVEST], UNSUPPORTED, [], []),
+    ("empty-cited", "Tariffs on Chinese goods rose to more than 145 percent.", [], UNSUPPORTED,
+     ["145 percent"], ["Chinese"]),
+    ("blank-cited", "Tariffs on Chinese goods rose to more than 145 percent.", ["  ", ""],
+     UNSUPPORTED, ["145 percent"], ["Chinese"]),
+    ("citation-markers-ignored", "Tariffs on Chinese goods rose to more than 145% [K3F], expanding "
+     "Trump's trade war [K3F, A9Z].", [TARIFF], SUPPORTED, [], []),
+    ("negation-added", "Washington did not impose export controls on Nvidia's A100 and H100 chips.",
+     [A100], UNSUPPORTED, [], ["(negation)"]),
+    ("negation-dropped", "These chips are as powerful as Nvidia's A100 or H100 models and essential "
+     "for AI research.", [POWER], UNSUPPORTED, [], ["(negation)"]),
+    ("negation-kept", "These chips are not as powerful as Nvidia's A100 or H100 models.", [POWER],
+     SUPPORTED, [], []),
+    ("sentence-initial-common-word", "Restrictions target Chinese access to high-performance AI "
+     "chips such as Nvidia's A100.", [A100], SUPPORTED, [], []),
+    ("fragment", "China.", [A100], UNSUPPORTED, [], []),
+    ("not-only-is-no-negation", "This framing conflates national security concerns with personal "
+     "gain and resistance to AI regulation.", [FRAMING], SUPPORTED, [], []),
+    # A real small-model output: the actor swapped from the US to the Chinese government while
+    # keeping every other word.  Demonyms are not aliases of country names for this reason.
+    ("actor-swap-demonym", "The Chinese government has imposed export bans and restrictions on "
+     "China's access to advanced AI technology, affecting American tech companies like Nvidia.",
+     [AMD], UNSUPPORTED, [], ["Chinese"]),
+    ("alias-artificial-intelligence", "The US has imposed export bans on China's access to "
+     "advanced artificial intelligence technology.", [AMD], SUPPORTED, [], []),
+    ("discourse-words-ignored", "However, the US has also imposed export bans and restrictions on "
+     "China's access to advanced AI technology.", [AMD], SUPPORTED, [], []),
+    ("word-number", "Charts showed three thousand high-tech products.",
+     ["Charts laid out with over 3,000 high-tech products were shown."], SUPPORTED, [], []),
+]
+
+
+@pytest.mark.parametrize("sentence,cited,status,numbers,entities",
+                         [c[1:] for c in CHECK_CASES], ids=[c[0] for c in CHECK_CASES])
+def test_check_sentence(sentence, cited, status, numbers, entities):
+    result = check_sentence(sentence, cited)
+    assert result.status == status, result.as_dict()
+    assert result.missing_numbers == numbers
+    assert result.missing_entities == entities
+    assert result.supported == (status == SUPPORTED)
+    assert 0.0 <= result.overlap <= 1.0
+
+
+def test_overlap_threshold_is_the_boundary():
+    cited = ["alpha bravo charlie delta echo foxtrot golf hotel india juliet"]
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet".split()
+    invented = "kilo lima mike november oscar papa quebec romeo sierra tango".split()
+    for k in range(0, 11):
+        sentence = " ".join(words[:k] + invented[: 10 - k]) + "."
+        result = check_sentence(sentence, cited)
+        assert result.overlap == pytest.approx(k / 10)
+        assert result.supported == (k / 10 >= verify.OVERLAP_THRESHOLD)
+
+
+def test_irrelevant_extra_citation_does_not_break_support():
+    result = check_sentence("Tariffs on Chinese goods rose to more than 145 percent, expanding "
+                            "Trump's trade war.", [A100, TARIFF])
+    assert result.supported
+
+
+# ------------------------------------------------------------ sentence spans
+def test_sentence_spans_offsets_abbreviations_and_newlines():
+    text = ("  Dr. Smith met U.S. officials in Washington. The U.S. Commerce Department "
+            "declined to comment.\nThe Global Divide: AI and Semiconductor Nationalism\n\n"
+            "Nvidia sells the H20 in China! Is that legal?  \n")
+    spans = sentence_spans(text)
+    got = [text[s:e] for s, e in spans]
+    assert got == [
+        "Dr. Smith met U.S. officials in Washington.",
+        "The U.S. Commerce Department declined to comment.",
+        "The Global Divide: AI and Semiconductor Nationalism",
+        "Nvidia sells the H20 in China!",
+        "Is that legal?",
+    ]
+    assert got == split_sentences(text)
+    assert all(text[s:e] == text[s:e].strip() and "\n" not in text[s:e] for s, e in spans)
+    assert spans == sorted(spans)
+
+
+def test_sentence_spans_empty_and_whitespace():
+    assert sentence_spans("") == []
+    assert sentence_spans(" \n\n \t\n") == []
+
+
+def test_sentence_spans_on_corpus_keep_us_sentences_whole():
+    text = (CORPUS / "000_c87a0dec3c1a38a8.txt").read_text(encoding="utf-8")
+    sentences = split_sentences(text)
+    assert ("In an escalation of tensions between the U.S. and China, the Chinese government has "
+            "prohibited its leading AI executives from traveling to the United States, citing "
+            "mounting national security concerns.") in sentences
+    assert "The U.S.-China Tech Rivalry: Export Controls and Sanctions Intensify" in sentences
+    assert not any(s.endswith("U.S.") for s in sentences)
+    assert len(sentences) >= text.count("\n") + 1
+
+
+def test_no_download_at_run_time(monkeypatch):
+    import nltk
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("nltk.download must never be called")
+
+    monkeypatch.setattr(nltk, "download", forbidden)
+    verify._nltk.cache_clear()
+    assert split_sentences("The U.S. acted. China replied.") == ["The U.S. acted.", "China replied."]
+
+
+# -------------------------------------------------------------- best_support
+def _ev(key: str, text: str, score: float = 0.0) -> Evidence:
+    return Evidence(key=key, document="doc.txt", title="Doc", start=0, end=len(text), text=text,
+                    score=score)
+
+
+POOL = [_ev("K1", TARIFF), _ev("K2", BAIDU), _ev("K3", ENTITY_LIST), _ev("K4", A100),
+        _ev("K5", SHARE), _ev("K6", ASCEND), _ev("K7", BYTEDANCE), _ev("K8", CONFERENCE),
+        _ev("K9", H20), _ev("KA", AMD), _ev("KB", INTERPLAY)]
+
+
+def test_best_support_finds_the_right_passage():
+    chosen, result = best_support("Baidu opted for Huawei's chips instead of relying on American "
+                                  "semiconductor firms like Nvidia.", POOL)
+    assert [e.key for e in chosen] == ["K2"]
+    assert result.supported
+
+
+def test_best_support_combines_two_passages_for_a_fused_sentence():
+    chosen, result = best_support("Huawei released its Ascend AI training chips, which ByteDance "
+                                  "uses for large-scale AI model training.", POOL)
+    assert sorted(e.key for e in chosen) == ["K6", "K7"]
+    assert result.supported
+
+
+@pytest.mark.parametrize("sentence", [
+    "Alibaba has opted for Huawei's chips, a significant departure from reliance on American "
+    "firms like Nvidia.",  # name stitched in from the conference list
+    "The World AI Conference in Beijing drew over 800 companies, including Huawei and Tencent.",
+    "Tariffs on Chinese goods rose to 125%, expanding Trump's trade war.",
+    "Nvidia CEO Jensen Huang praised Huawei's Ascend chips.",
+    # short / single-clause sentences are never stitched from two passages
+    "Chinese companies stockpiled AMD chips before the ban.",
+    "China is developing its own AI chips to reduce reliance on Nvidia and the US export controls.",
+    "",
+])
+def test_best_support_refuses_invented_facts(sentence):
+    chosen, result = best_support(sentence, POOL)
+    assert chosen == []
+    assert result.status == UNSUPPORTED
+
+
+def test_best_support_single_citation_only():
+    chosen, result = best_support("Huawei released its Ascend AI training chips, which ByteDance "
+                                  "uses for large-scale AI model training.", POOL, max_cites=1)
+    assert chosen == [] and not result.supported
+    assert best_support("anything", []) [0] == []
+
+
+# ------------------------------------------------------------ verify_section
+EVIDENCE = [
+    _ev("A1", TARIFF, 3.0),
+    _ev("A2", BAIDU, 5.0),
+    _ev("A3", ENTITY_LIST, 4.0),
+    _ev("A4", A100, 2.0),
+    _ev("A5", BYTEDANCE, 4.5),
+    _ev("A6", "Huawei’s Ascend and Domestic AI Chips", 9.0),  # a heading: never extracted
+]
+QUESTION = "Which Chinese companies adopted domestic AI training chips instead of Nvidia?"
+
+
+def test_empty_answer_falls_back_to_extracted_evidence():
+    out = verify_section([], EVIDENCE, QUESTION)
+    assert 2 <= len(out) <= 4
+    by_key = {e.key: e for e in EVIDENCE}
+    for vs in out:
+        assert vs.origin == ORIGIN_EXTRACTED and vs.status == SUPPORTED
+        assert len(vs.citations) == 1 and vs.text == by_key[vs.citations[0]].text
+    keys = [vs.citations[0] for vs in out]
+    assert "A6" not in keys  # headings are not claims
+    assert len(set(keys)) == len(keys)
+
+
+def test_extracted_sentences_are_ranked_by_relevance_to_the_question():
+    out = verify_section([], EVIDENCE, "What tariff level did the trade war reach?")
+    # The only passage about tariffs and the trade war; passages sharing one word
+    # ("level", "trade") are not used as padding.
+    assert [vs.citations for vs in out] == [["A1"]]
+    out = verify_section([], EVIDENCE, "Which firms use Ascend chips for AI model training?",
+                         max_extracted=1)
+    assert [vs.citations for vs in out] == [["A5"]]
+
+
+def test_garbage_and_blank_model_output_is_ignored():
+    answer = [("", []), ("   ", ["A1"]), ("[A1] [A2]", ["A1", "A2"]), ("1234 5678 ...", [])]
+    out = verify_section(answer, EVIDENCE, QUESTION, keep_unsupported=True)
+    assert all(vs.origin == ORIGIN_EXTRACTED for vs in out)
+    assert len(out) >= 2
+
+
+def test_looping_duplicates_are_collapsed():
+    loop = "Baidu has opted for Huawei's chips instead of American firms like Nvidia."
+    answer = [(loop, ["A2"])] * 5 + [(loop.upper(), ["A2"]), (loop.replace(".", " [A2]."), ["A2"])]
+    out = verify_section(answer, EVIDENCE, QUESTION, min_sentences=1)
+    assert [(vs.text, vs.citations, vs.origin) for vs in out] == [(loop, ["A2"], ORIGIN_MODEL)]
+
+
+def test_invented_facts_are_dropped_and_good_sentences_kept():
+    good = "Tariffs on Chinese goods rose to more than 145 percent, expanding Trump's trade war."
+    answer = [
+        (good, ["A1"]),
+        ("Tariffs on Chinese goods rose to more than 125 percent, expanding Trump's trade war.",
+         ["A1"]),
+        ("Alibaba has opted for Huawei's chips instead of American firms like Nvidia.", ["A2"]),
+        ("The EU AI Act fines providers up to 7 percent of global turnover.", []),
+        ("In 2019 the Trump administration placed several Chinese AI companies on an entity list.",
+         []),  # uncited but supported: citation attached after generation
+    ]
+    out = verify_section(answer, EVIDENCE, QUESTION)
+    assert [(vs.text, vs.citations) for vs in out] == [
+        (good, ["A1"]),
+        ("In 2019 the Trump administration placed several Chinese AI companies on an entity list.",
+         ["A3"]),
+    ]
+    assert all(vs.status == SUPPORTED and vs.origin == ORIGIN_MODEL for vs in out)
+
+
+def test_keep_unsupported_keeps_them_flagged():
+    bad = "Tariffs on Chinese goods rose to more than 125 percent, expanding Trump's trade war."
+    out = verify_section([(bad, ["A1"])], EVIDENCE, QUESTION, keep_unsupported=True,
+                         min_sentences=0)
+    assert len(out) == 1
+    assert out[0].status == UNSUPPORTED and out[0].origin == ORIGIN_MODEL
+    assert out[0].citations == ["A1"]
+    assert out[0].checks["missing_numbers"] == ["125 percent"]
+    assert verify_section([(bad, ["A1"])], EVIDENCE, QUESTION, min_sentences=0) == []
+
+
+def test_wrong_and_extra_citations_are_repaired():
+    sentence = "Baidu has opted for Huawei's chips instead of American firms like Nvidia."
+    out = verify_section([(sentence, ["A1"]), (TARIFF, ["A1", "A4"])], EVIDENCE, QUESTION)
+    assert [vs.citations for vs in out] == [["A2"], ["A1"]]
+
+
+def test_extraction_does_not_repeat_what_is_said():
+    said = "Baidu has opted for Huawei's chips instead of American firms like Nvidia."
+    out = verify_section([(said, ["A2"])], EVIDENCE, QUESTION)
+    assert out[0].text == said and out[0].origin == ORIGIN_MODEL
+    extracted = [vs for vs in out if vs.origin == ORIGIN_EXTRACTED]
+    assert extracted and all(vs.citations != ["A2"] for vs in extracted)
+    assert len(out) <= 4
+
+
+def test_enough_supported_sentences_means_no_extraction():
+    answer = [("Baidu has opted for Huawei's chips instead of American firms like Nvidia.", ["A2"]),
+              ("ByteDance is leveraging Ascend for large-scale AI model training.", ["A5"])]
+    out = verify_section(answer, EVIDENCE, QUESTION)
+    assert [vs.origin for vs in out] == [ORIGIN_MODEL, ORIGIN_MODEL]
+    assert verify_section(answer, [], QUESTION) == []
+
+
+def test_checks_are_serialisable_dicts():
+    out = verify_section([], EVIDENCE, QUESTION)
+    assert out and all(set(vs.checks) == {"missing_numbers", "missing_entities", "overlap"}
+                       for vs in out)
+    assert all(vs.checks["overlap"] == 1.0 for vs in out)
+
+
+# --------------------------------------------------------------- is_relevant
+def _corpus_sentences() -> list[str]:
+    sentences: list[str] = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        sentences += split_sentences(path.read_text(encoding="utf-8"))
+    return sentences
+
+
+_STOP = set("a an the of to in on for and or by with what which who how why did does do is are was "
+            "were be from at as that this it its their there".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP}
+
+
+def _bm25ish_hits(question: str, k: int = 8) -> list[Evidence]:
+    """Top-k corpus sentences by idf-weighted word overlap (a stand-in for BM25)."""
+    sentences = _corpus_sentences()
+    bags = [_words(s) for s in sentences]
+    df: dict[str, int] = {}
+    for bag in bags:
+        for w in bag:
+            df[w] = df.get(w, 0) + 1
+    q = _words(question)
+    scored = sorted(((sum(math.log(1 + len(bags) / df[w]) for w in q & bag), i)
+                     for i, bag in enumerate(bags)), reverse=True)[:k]
+    return [_ev(f"S{i}", sentences[i], score) for score, i in scored]  # like a retriever: always k
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("What penalties does the EU AI Act set for providers of general-purpose models?", False),
+    ("Which Chinese companies adopted domestic AI training chips instead of Nvidia?", True),
+    ("What tariff level did the trade war reach?", True),
+    ("Why did China ban AI executives from traveling to the United States?", True),
+    ("What did Xi Jinping say about self-reliance in AI?", True),
+    ("Which Nvidia chips are targeted by US export controls?", True),
+    ("What happened in 2019?", True),
+    # compound question: the first half alone dilutes below the share threshold
+    ("How many companies and entities took part in China's AI conference in Shanghai, and what "
+     "does it show about China's AI ambitions?", True),
+    ("How did the Federal Reserve change interest rates in 2023?", False),
+    ("What is a good recipe for sourdough bread?", False),
+    ("Who won the 2022 FIFA World Cup?", False),
+    ("How does Tesla's battery supply chain depend on lithium?", False),
+    ("What did the Dutch government decide about ASML lithography exports?", False),
+    ("What are the health effects of vaping among teenagers?", False),
+])
+def test_is_relevant_against_sample_corpus(question, expected):
+    hits = _bm25ish_hits(question)
+    assert len(hits) == 8
+    assert is_relevant(question, hits) is expected
+
+
+def test_is_relevant_without_evidence_or_content():
+    assert is_relevant("What tariff level did the trade war reach?", []) is False
+    assert is_relevant("What is it?", [_ev("K1", TARIFF)]) is False
