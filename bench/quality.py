@@ -88,6 +88,7 @@ def score_memo(record: dict, ev: EvalDir, facts: list) -> dict:
     return {
         "sections": len(record["sections"]), "answered_sections": answered, "sentences": n_sent,
         "extracted_sentences": record.get("extracted_sentences"),
+        "not_covered_sections": [s["title"] for s in record["sections"] if s.get("status") == "not_covered"],
         "facts": fact_recall(record, facts),
         "alce": alce_citations(record),
         "numbers": number_check(record),

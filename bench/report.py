@@ -57,9 +57,10 @@ def to_markdown(res: dict) -> str:
              f"briefer {m['briefer']} ({m['git_commit']}). Load average at start {m['loadavg_start'][0]:.2f}, "
              f"at end {_f(res.get('loadavg_end', [None])[0], '.2f')} (the machine is shared; timings are noisy).",
              f"Model: `{model.get('name')}` sha256 `{str(model.get('sha256'))[:16]}…`, threads {res.get('threads')}, "
-             f"bench wall time {_f(res.get('bench_seconds'), '.0f')} s.", ""]
+             f"bench wall time {_f(res.get('bench_seconds'), '.0f')} s"
+             + (f", OpenMP env {m['omp_env']}" if m.get("omp_env") else "") + ".", ""]
     speed = res.get("speed", {})
-    if speed:
+    if any(k in speed for k in ("cold_fresh_home", "cold_warm_index", "warm")):
         lines += ["## Speed: `briefer generate --topic export-controls` (seconds)", ""]
         lines += _table(["run", "wall", "model load", "index", "retrieval", "LLM prompt", "LLM gen", "verify",
                          "render", "other", "outside LLM", "peak RSS MB"], _speed_rows(speed))
@@ -95,9 +96,14 @@ def to_markdown(res: dict) -> str:
         lines += _table(["goal", "measured", "met"],
                         [[t["goal"], t["measured"], "✅" if t["met"] else ("❌" if t["met"] is False else "–")]
                          for t in res["targets"]])
+    if res.get("quality"):
+        lines += ["Quality judges: fact recall is a string rule on gold facts; the ALCE citation figures use "
+                  "`briefer.verify.check_sentence`, **the same code as the pipeline's verifier** (so they are near "
+                  "100% by construction); *numbers in quotes* and *quotes at offsets* share no code with the "
+                  "verifier.", ""]
     for q in res.get("quality", []):
         lines += [f"## Quality: `{q['eval_dir']}`", ""]
-        rows = []
+        rows, notes = [], []
         for memo in q.get("memos", []):
             if "error" in memo:
                 rows.append([memo["topic"], f"failed: {memo['error']}"] + [""] * 7)
@@ -109,10 +115,13 @@ def to_markdown(res: dict) -> str:
                          f"{memo['answered_sections']}/{memo['sections']} ({memo['sentences']} sent., "
                          f"{memo['extracted_sentences']} extracted)",
                          ", ".join(f["missed"]) or "none"])
+        for memo in q.get("memos", []):
+            if memo.get("not_covered_sections"):
+                notes.append(f"{memo['topic']}: sections answered \"not covered\": {', '.join(memo['not_covered_sections'])}.")
         if rows:
             lines += _table(["topic", "fact recall", "attribution acc.", "citation recall (ALCE)",
                              "citation precision (ALCE)", "numbers in quotes", "quotes at offsets",
-                             "answered sections", "missed facts"], rows)
+                             "answered sections", "missed facts"], rows) + notes + ([""] if notes else [])
         ref = q.get("refusals")
         if ref and ref.get("questions"):
             lines += [f"Refusals: {ref['refused']}/{ref['questions']} off-corpus questions answered \"not covered\"."]

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -31,7 +32,7 @@ from pathlib import Path
 from quality import memo_key, refusals, retrieval, run_memo, score_memo, settings_for
 from report import to_markdown
 from speed import (ROOT, breakdown, cli_generate, machine_info, render_in_process, render_subprocess, run_proc,
-                   self_peak_rss_mb)
+                   self_peak_rss_mb, source_fingerprint)
 
 # The sampling penalty briefer/llm.py passes to create_chat_completion (not in the record's settings);
 # the replay reports whether its outputs equal the record's, which catches a drift here.
@@ -56,6 +57,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     args.eval_dir = args.eval_dir or [ROOT / "bench" / "eval", ROOT / "bench" / "eval-extra"]
     return args
+
+
+def shown(path: Path) -> str:
+    """Repo-relative when inside the repo, else absolute."""
+    path = Path(path).resolve()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
 def memo_text(record: dict) -> list:
@@ -100,6 +107,7 @@ def targets(speed: dict) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up the temp home
     for key in [k for k in os.environ if k.startswith("BRIEFER_")]:
         os.environ.pop(key)  # the figures are for the defaults, not a stray BRIEFER_* of the caller
 
@@ -118,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
                  "model": {"path": str(model_path), "name": model_path.name, "size": model_path.stat().st_size,
                            "sha256": file_sha256(model_path)}, "notes": []}
     notes, speed = res["notes"], {}
+    fingerprint = source_fingerprint()
     evals = [load_eval_dir(p, corpus) for p in args.eval_dir]
+    load, cores = os.getloadavg()[0], res["machine"]["physical_cores"]
+    if load > cores:
+        log(f"warning: load average {load:.1f} on {cores} cores: timings will be slow and noisy"
+            + ("" if args.threads == 1 else "; --threads 1 avoids the worst of it (see bench/README.md)"))
     try:
         if not args.skip_speed:
             log("cold run 1/2: new process, fresh BRIEFER_HOME")
@@ -141,23 +154,24 @@ def main(argv: list[str] | None = None) -> int:
 
         records: dict = {}
         speed_key, before = memo_key(base, SPEED_TOPIC), []
-        for ev in evals:
-            for fs in ev.fact_sets:
-                s = settings_for(ev, home, work / "memos" / ev.path.name, args.threads)
-                key = memo_key(s, fs.topic)
-                if key == speed_key or key in records:
-                    continue
-                log(f"memo {fs.topic} ({ev.path.name})")
-                try:
-                    records[key] = run_memo(s, fs.topic, model, embedder)[0]
-                    before.append(fs.topic)
-                except BrieferError as exc:
-                    records[key] = exc
-        log(f"memo {SPEED_TOPIC} in-process (warm)")
-        record, wall = run_memo(base, SPEED_TOPIC, model, embedder)
-        records[speed_key] = record
+        wanted = [(ev, fs, settings_for(ev, home, work / "memos" / ev.path.name, args.threads))
+                  for ev in evals for fs in ev.fact_sets]
+        for ev, fs, s in wanted:
+            key = memo_key(s, fs.topic)
+            if key == speed_key or key in records:
+                continue
+            log(f"memo {fs.topic} ({ev.path.name})")
+            try:
+                records[key] = run_memo(s, fs.topic, model, embedder)[0]
+                before.append(fs.topic)
+            except BrieferError as exc:
+                records[key] = exc
+        if not args.skip_speed or any(memo_key(s, fs.topic) == speed_key for _, fs, s in wanted):
+            log(f"memo {SPEED_TOPIC} in-process (warm)")
+            record, wall = run_memo(base, SPEED_TOPIC, model, embedder)
+            records[speed_key] = record
         if not args.skip_speed:
-            speed["warm"] = {**breakdown(record, wall), "preceded_by": before}
+            speed["warm"] = {**breakdown(record, wall), "preceded_by": before, "max_rss_mb": self_peak_rss_mb()}
             cold = speed["cold_warm_index"]
             if "record_path" in cold:
                 speed["cold_equals_warm"] = memo_text(json.loads(Path(cold["record_path"]).read_text())) == memo_text(record)
@@ -188,8 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         quality = []
         for ev in evals:
             s = settings_for(ev, home, work / "memos" / ev.path.name, args.threads)
-            q: dict = {"eval_dir": os.path.relpath(ev.path, ROOT), "corpus": os.path.relpath(ev.corpus, ROOT),
-                       "memos": []}
+            q: dict = {"eval_dir": shown(ev.path), "corpus": shown(ev.corpus), "memos": []}
             for fs in ev.fact_sets:
                 rec = records.get(memo_key(s, fs.topic))
                 if isinstance(rec, Exception) or rec is None:
@@ -210,7 +223,12 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
         else:
             notes.append(f"work folder kept: {work}")
-    res["targets"] = targets(speed) if speed else []
+    res["source_fingerprint"] = fingerprint
+    if source_fingerprint() != fingerprint:
+        res["source_changed_during_run"] = True
+        notes.append("briefer/ or templates/ changed while the bench ran (someone edited the tree): runs before and "
+                     "after the edit measured different code; rerun on a quiet tree for comparable figures.")
+    res["targets"] = [] if args.skip_speed else targets(speed)
     res["loadavg_end"] = list(os.getloadavg())
     res["bench_seconds"] = time.perf_counter() - T0
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,12 @@
 """Speed helpers for the bench: child processes with their own peak RSS, stage breakdowns, machine facts.
 
-Peak memory of a child comes from ``os.wait4`` (that child's own rusage):
-``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the maximum over *all* children
-waited for so far, so it could not tell the second run from the first.
+Peak memory of a child is its ``VmHWM`` (high-water RSS of the program it
+exec'd), polled from ``/proc/<pid>/status`` while it runs.  Neither rusage
+figure works here: ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is the maximum over
+*all* children so far, and even a single child's ``ru_maxrss`` (``os.wait4``)
+starts at the parent's RSS at fork time, so a ``briefer render`` started by a
+bench process holding a model "peaks" at the bench's 500 MB.  Without /proc
+we fall back to ``wait4``'s figure.
 """
 
 from __future__ import annotations
@@ -35,25 +39,42 @@ class Proc:
     timed_out: bool = False
 
 
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0  # gone, or a zombie whose memory is already released
+
+
 def run_proc(cmd: list[str], env: dict[str, str], timeout_s: float) -> Proc:
     """Run ``cmd`` (cwd: repo root), returning wall time and the child's own peak RSS."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
-        timed_out = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > timeout_s and not timed_out:
-                proc.kill()
-                timed_out = True
-            time.sleep(0.01)
+        timed_out, hwm_kb = False, 0  # Popen returns after the child's exec, so this is the new program
+        try:
+            while True:
+                hwm_kb = max(hwm_kb, _vm_hwm_kb(proc.pid))
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() - t0 > timeout_s and not timed_out:
+                    proc.kill()
+                    timed_out = True
+                time.sleep(0.01)
+        except BaseException:  # Ctrl-C / SIGTERM of the bench: take the child down with us
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for a reaped child
         out.seek(0)
         err.seek(0)
-        return Proc(proc.returncode, wall, usage.ru_maxrss / 1024.0, out.read().decode("utf-8", "replace"),
+        return Proc(proc.returncode, wall, (hwm_kb or usage.ru_maxrss) / 1024.0, out.read().decode("utf-8", "replace"),
                     err.read().decode("utf-8", "replace"), timed_out)
 
 
@@ -177,6 +198,18 @@ def _git_commit() -> str | None:
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if head.returncode == 0 else None
 
 
+def source_fingerprint() -> str:
+    """Hash of briefer's code and templates: other engineers edit the tree while the bench runs,
+    and a figure measured across an edit compares two different programs."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "briefer").glob("*.py"), *(ROOT / "templates").rglob("*")]):
+        if path.is_file():
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def machine_info() -> dict:
     from briefer.settings import physical_cores
 
@@ -191,4 +224,6 @@ def machine_info() -> dict:
         "briefer": _version("briefer"),
         "git_commit": _git_commit(),
         "loadavg_start": list(os.getloadavg()),
+        # llama.cpp here is an OpenMP build: these change how its threads wait (see bench/README.md).
+        "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_"))},
     }

@@ -6,7 +6,8 @@ those directly would need torch + sentence-transformers (gigabytes), so instead
 we convert them once to a GGUF with the ``gguf`` library -- the same writer and
 the same metadata llama.cpp's ``convert_hf_to_gguf.py`` (class ``BertModel``)
 produces -- and run it with llama-cpp-python, which briefer already needs for
-generation.  The result matches sentence-transformers to cosine > 0.999.
+generation.  Its vectors match those of a GGUF made by convert_hf_to_gguf.py
+(tests/fixtures/minilm-embeddings.json) to cosine > 0.9999.
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ def prepare_default_embedder(cache_dir: Path) -> Path:
         _atomic_write_text(stamp_path, stamp_text)
     except EmbedderUnavailable:
         raise
+    except ImportError as exc:
+        raise EmbedderUnavailable(
+            f"Converting the default embedder needs the gguf and safetensors packages ({exc}). "
+            "Install them with: pip install gguf safetensors, or pass --embed-model PATH."
+        ) from exc
     except Exception as exc:  # any conversion failure means "no dense retrieval"
         raise EmbedderUnavailable(
             f"Could not convert all-MiniLM-L6-v2 to GGUF in {out_dir}: {exc}. "
@@ -229,10 +235,6 @@ class Embedder:
     MiniLM) are cut on a word boundary instead of making llama.cpp fail.
     """
 
-    #: texts per call into llama-cpp-python, which returns Python lists of floats;
-    #: converting slice by slice keeps peak memory small for 100k-chunk corpora.
-    SLICE = 256
-
     def __init__(self, model_path: Path, n_threads: int | None = None,
                  n_gpu_layers: int = 0, n_ctx: int = 512, max_tokens: int | None = None) -> None:
         path = Path(model_path)
@@ -245,12 +247,14 @@ class Embedder:
         if magic != b"GGUF":
             raise ModelError(f"Embedding model {path} is not a GGUF file. "
                              "Pass --embed-model PATH to a GGUF embedding model.")
-        import llama_cpp
-
         try:
-            # With embedding=True llama-cpp-python packs several texts into one
-            # decode (each as its own sequence); n_batch is capped at n_ctx and an
-            # encoder needs the whole batch in one ubatch, hence n_ubatch = n_batch.
+            import llama_cpp
+        except ImportError as exc:
+            raise ModelError(f"Cannot load {path}: llama-cpp-python is not installed "
+                             "(pip install llama-cpp-python).") from exc
+        try:
+            # An encoder must see a whole input in one ubatch, so n_batch = n_ubatch
+            # = n_ctx (llama-cpp-python caps n_batch at n_ctx anyway).
             self._llm = llama_cpp.Llama(
                 model_path=str(path), embedding=True,
                 pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
@@ -297,11 +301,17 @@ class Embedder:
         return cut[:space] if space > lo // 2 else cut
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Embed ``texts`` into an ``(len(texts), dim)`` float32 array, rows unit-length."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), self.SLICE):
-            batch = [self._fit(t) for t in texts[start:start + self.SLICE]]
-            vecs = np.asarray(self._llm.embed(batch, normalize=False, truncate=True), dtype=np.float32)
-            out[start:start + len(batch)] = vecs.reshape(len(batch), -1)
+        """Embed ``texts`` into an ``(len(texts), dim)`` float32 array, rows unit-length.
+
+        Texts are decoded one per llama.cpp call on purpose.  Handing the whole
+        list to ``Llama.embed`` packs several texts into one batch, but llama.cpp
+        then runs BERT attention over the whole packed batch (masked, O(batch^2)),
+        which measured ~2x *slower* per text on CPU than one text per decode, for
+        both 12-word and 100-word inputs.  Rows are written straight into a numpy
+        array, so 100k chunks never sit around as Python lists of floats.
+        """
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._llm.embed(self._fit(text), normalize=False, truncate=True)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)

@@ -1,24 +1,39 @@
 """Stage 2: chunk documents and keep them in a durable, incremental index.
 
-Storage is one SQLite file per corpus (stdlib, transactional, no server):
-documents (with their extracted text, so citation offsets can be resolved
-without re-reading files), chunks with character offsets and, when an embedder
-is configured, their embedding as a float32 blob.  A refresh computes
-everything first and then writes in a single transaction, so an interrupted
-run (Ctrl-C, crash, full disk) leaves the previous index as it was.  A file
-lock makes a second concurrent run wait, then fail with a clear message.
+The store is one SQLite file per corpus (stdlib, transactional, no server).
+It holds documents (with their extracted text, so citation offsets resolve
+without re-reading files), chunks (character offsets, a hash of their text and
+their BM25 term counts as small blobs), an append-only term vocabulary, and
+embeddings keyed by (text hash, model).  Why SQLite and not LlamaIndex's JSON
+stores: a change touches a few rows instead of rewriting every file, and
+loading reads only what a search needs (see ``bench/index_bench.py
+--compare-stores`` for the measurements).
+
+A refresh re-reads only files whose sha256 changed, then writes documents,
+chunks and vocabulary in *one* transaction: an interrupted run (Ctrl-C, crash,
+full disk) leaves the previous index exactly as it was.  Embeddings are the
+slow part, so they are committed in small batches as they are computed: an
+interrupted run keeps them, and the next run embeds only what is still
+missing.  Unchanged chunks of an edited file keep their embedding (same text,
+same hash).  A file lock makes a second concurrent run wait, then fail with a
+clear message.  After the commit the search arrays for the new version are
+derived from the previous ones (:func:`briefer.retrieval.ensure_snapshot`).
 
 Chunking uses LlamaIndex's ``SentenceSplitter`` (sentence-aware, with
-character offsets).  We give it a whitespace tokenizer: its default is
-tiktoken, whose first use downloads an encoding file.
+character offsets) with a whitespace tokenizer: its default is tiktoken, whose
+first use downloads an encoding file.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,43 +45,85 @@ from .corpus import extract, scan_corpus
 from .errors import IndexError_
 from .schema import Document, Skipped
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CHUNK_WORDS = 160
 CHUNK_OVERLAP = 24
 WINDOW_CHARS = 200_000  # split huge documents before the splitter sees them
 LOCK_TIMEOUT_S = 30.0
+EMBED_BATCH = 32  # texts per embedder call
+CHECKPOINT_EVERY = 256  # embeddings per committed batch
+SQL_VARS = 900  # parameters per IN (...) query, under SQLite's limit
 
 Progress = Callable[[str, int, int], None]
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (path TEXT PRIMARY KEY, sha256 TEXT, title TEXT, date TEXT, format TEXT, text TEXT);
+CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, path TEXT, start INTEGER, end INTEGER, hash TEXT,
+    n_terms INTEGER, tids BLOB, tfs BLOB);
+CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
+CREATE TABLE IF NOT EXISTS vocab (term TEXT PRIMARY KEY, id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS embeddings (hash TEXT, model TEXT, vec BLOB, PRIMARY KEY (hash, model)) WITHOUT ROWID;
+"""
 
-@dataclass
-class IndexReport:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    chunks: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks"
-        )
+# ----------------------------------------------------------------------------- analysis
+_WORD = re.compile(r"[\w%$.-]+", re.UNICODE)
+STOPWORDS = frozenset(
+    "a an and are as at be been but by can could did do does for from had has have how in into is it its of on or "
+    "our should so such than that the their them then there these they this those to was we were what when where "
+    "which while who whom why will with would about after also any between both each more most other over same some "
+    "under up very you your".split()
+)
+_NORMALISED: dict[str, str] = {}  # raw lower-case word -> index term ("" for stopwords)
 
 
-def _words(text: str) -> list[str]:
-    return text.split()
+def stem(word: str) -> str:
+    """A deliberately light suffix stripper, shared by BM25 and evidence scoring.
+
+    (PyStemmer would be better; it is a compiled extra dependency for a small
+    gain on short policy texts, so we keep this until measurements say otherwise.)
+    """
+    for suffix in ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _normalise(raw: str) -> str:
+    word = raw.strip(".-")
+    return stem(word) if word and word not in STOPWORDS else ""
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of ``text``: lower-cased words, stopwords dropped, lightly stemmed.
+
+    Memoised per distinct word: tokenising 100k chunks is mostly dictionary hits."""
+    if len(_NORMALISED) > 2_000_000:
+        _NORMALISED.clear()
+    out = []
+    for raw in _WORD.findall(text.lower()):
+        term = _NORMALISED.get(raw)
+        if term is None:
+            term = _NORMALISED[raw] = _normalise(raw)
+        if term:
+            out.append(term)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _splitter() -> Any:
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(chunk_size=CHUNK_WORDS, chunk_overlap=CHUNK_OVERLAP, tokenizer=str.split)
 
 
 def chunk_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence-aware chunk boundaries as character spans into ``text``."""
-    from llama_index.core import Document as LIDocument
-    from llama_index.core.node_parser import SentenceSplitter
+    """Sentence-aware chunk boundaries as character spans into ``text``.
 
-    splitter = SentenceSplitter(chunk_size=CHUNK_WORDS, chunk_overlap=CHUNK_OVERLAP, tokenizer=_words)
+    ``split_text`` gives the same chunks as ``get_nodes_from_documents`` without
+    building nodes (a quarter of the time); each chunk is located in the text
+    from the previous chunk's start, as LlamaIndex itself does."""
     spans: list[tuple[int, int]] = []
     pos = 0
     while pos < len(text):
@@ -76,11 +133,8 @@ def chunk_spans(text: str) -> list[tuple[int, int]]:
             end = cut + 1 if cut > pos else end
         window = text[pos:end]
         search_from = 0
-        for node in splitter.get_nodes_from_documents([LIDocument(text=window)]):
-            content = node.get_content()
-            start = node.start_char_idx
-            if start is None or window[start : start + len(content)] != content:
-                start = window.find(content, search_from)
+        for content in _splitter().split_text(window):
+            start = window.find(content, search_from)
             if start < 0 or not content.strip():
                 continue
             search_from = start + 1
@@ -93,15 +147,64 @@ def chunk_id(doc: Document, start: int, end: int) -> str:
     return hashlib.sha1(f"{doc.path}\0{doc.sha256}\0{start}\0{end}".encode()).hexdigest()[:16]
 
 
+def text_hash(text: str) -> str:
+    """Embedding cache key: the same text embeds to the same vector, wherever it sits."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def model_id(embedder: Any | None) -> str:
+    if embedder is None:
+        return ""
+    return str(getattr(embedder, "model_id", "") or type(embedder).__name__)
+
+
 def index_dir_for(root: Path, corpus_dir: Path) -> Path:
     key = hashlib.sha1(str(corpus_dir.resolve()).encode()).hexdigest()[:16]
     return root / key
 
 
+def batched(items: list, size: int = SQL_VARS) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# ----------------------------------------------------------------------------- refresh
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # scan, read, embed, commit, snapshot
+
+    def summary(self) -> str:
+        text = (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks")
+        return text + (f" ({self.embedded} embedded)" if self.embedded else "")
+
+
+@dataclass
+class _Chunk:
+    id: str
+    path: str
+    start: int
+    end: int
+    hash: str
+    text: str
+    n_terms: int
+    tids: bytes = b""
+    tfs: bytes = b""
+
+
 class CorpusIndex:
     """The index of one corpus folder, stored under ``root``."""
 
-    def __init__(self, root: Path, corpus_dir: Path, embedder: Any | None = None) -> None:
+    def __init__(self, root: Path, corpus_dir: Path, embedder: Any | None = None,
+                 lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.corpus_dir = corpus_dir
         self.root = index_dir_for(root, corpus_dir)
         self.embedder = embedder
@@ -110,18 +213,34 @@ class CorpusIndex:
         except OSError as exc:
             raise IndexError_(f"Cannot create index folder {self.root}: {exc.strerror}. Set BRIEFER_HOME to a writable folder.") from None
         self.db_path = self.root / "index.sqlite"
-        self.lock = FileLock(str(self.root / "index.lock"), timeout=LOCK_TIMEOUT_S)
-        self._db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-            CREATE TABLE IF NOT EXISTS documents (path TEXT PRIMARY KEY, sha256 TEXT, title TEXT, date TEXT,
-                format TEXT, text TEXT);
-            CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, path TEXT, start INTEGER, end INTEGER, vec BLOB);
-            CREATE INDEX IF NOT EXISTS chunks_path ON chunks(path);
-            """
-        )
+        self.lock = FileLock(str(self.root / "index.lock"), timeout=lock_timeout)
+        try:
+            self._db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: atomic and consistent, cheaper commits
+            self._open_schema()
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"The index {self.db_path} is damaged ({exc}). Delete the folder {self.root} "
+                              "and run `briefer index` again to rebuild it from the corpus.") from None
+
+    def _open_schema(self) -> None:
+        """Create the tables; an index written by an older briefer is rebuilt (it is a cache of the corpus)."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        stale = bool(tables) and ("meta" not in tables or self.meta("schema") != SCHEMA_VERSION)
+        if tables and not stale:
+            return
+        with self.locked():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in tables if stale else ():
+                    self._db.execute(f'DROP TABLE IF EXISTS "{table}"')
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._db.execute(statement)
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     # -- reading -------------------------------------------------------------
     def meta(self, key: str, default: str = "") -> str:
@@ -131,6 +250,10 @@ class CorpusIndex:
     @property
     def version(self) -> int:
         return int(self.meta("version", "0"))
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self._db
 
     def document(self, path: str) -> Document:
         row = self._db.execute("SELECT path, sha256, title, date, format, text FROM documents WHERE path=?", (path,)).fetchone()
@@ -142,37 +265,47 @@ class CorpusIndex:
         """path -> (sha256, title)"""
         return {p: (s, t) for p, s, t in self._db.execute("SELECT path, sha256, title FROM documents ORDER BY path")}
 
-    def chunk_rows(self) -> list[tuple[str, str, int, int]]:
-        """(id, path, start, end) of every chunk, in a stable order."""
-        return list(self._db.execute("SELECT id, path, start, end FROM chunks ORDER BY path, start"))
+    def chunk_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
-    def chunk_texts(self) -> tuple[list[str], list[str]]:
-        ids, texts, cache = [], [], {}
-        for cid, path, start, end in self.chunk_rows():
-            if path not in cache:
-                cache = {path: self.document(path).text}
-            ids.append(cid)
-            texts.append(cache[path][start:end])
-        return ids, texts
+    def term_ids(self, words: Iterable[str]) -> dict[str, int]:
+        """Vocabulary ids of the given index terms (unknown terms are left out)."""
+        found: dict[str, int] = {}
+        for part in batched(sorted(set(words))):
+            marks = ",".join("?" * len(part))
+            found.update(self._db.execute(f"SELECT term, id FROM vocab WHERE term IN ({marks})", part))
+        return found
 
-    def vectors(self) -> tuple[list[str], np.ndarray | None]:
-        rows = self._db.execute("SELECT id, vec FROM chunks WHERE vec IS NOT NULL ORDER BY path, start").fetchall()
-        if not rows:
-            return [], None
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
-        return [r[0] for r in rows], matrix
+    def vocab_size(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM vocab").fetchone()[0]
 
     # -- writing -------------------------------------------------------------
-    def refresh(self, progress: Progress | None = None) -> IndexReport:
-        """Bring the index in line with the corpus folder, re-reading only changed files."""
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the index lock; a timeout becomes a one-line error that says what to do."""
         try:
-            with self.lock:
-                return self._refresh(progress)
+            self.lock.acquire()
         except Timeout:
             raise IndexError_(
                 f"Another briefer run is updating the index in {self.root}; wait for it to finish "
                 "(or set BRIEFER_HOME to use a separate cache)."
             ) from None
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    def refresh(self, progress: Progress | None = None) -> IndexReport:
+        """Bring the index in line with the corpus folder, re-reading only changed files."""
+        with self.locked():
+            report = self._refresh(progress)
+            from .retrieval import ensure_snapshot  # the search arrays are retrieval's business
+
+            t = time.perf_counter()
+            ensure_snapshot(self)
+            report.timings["snapshot"] = time.perf_counter() - t
+            report.seconds += report.timings["snapshot"]
+            return report
 
     def _refresh(self, progress: Progress | None) -> IndexReport:
         t0 = time.perf_counter()
@@ -180,89 +313,168 @@ class CorpusIndex:
         entries, skipped = scan_corpus(self.corpus_dir)
         report.skipped.extend(skipped)
         known = {p: sha for p, (sha, _) in self.documents().items()}
-        embed_id = getattr(self.embedder, "model_id", "") if self.embedder else ""
-        reembed = bool(self.embedder) and self.meta("embed_model") != embed_id
         todo = []
         for entry in entries:
-            if entry.path not in known:
-                report.added.append(entry.path)
+            bucket = report.unchanged if known.get(entry.path) == entry.sha256 else (
+                report.changed if entry.path in known else report.added)
+            bucket.append(entry.path)
+            if bucket is not report.unchanged:
                 todo.append(entry)
-            elif known[entry.path] != entry.sha256:
-                report.changed.append(entry.path)
-                todo.append(entry)
-            else:
-                report.unchanged.append(entry.path)
         present = {e.path for e in entries}
         report.removed = sorted(p for p in known if p not in present)
+        report.timings["scan"] = time.perf_counter() - t0
 
-        new_docs: list[Document] = []
-        new_chunks: list[tuple[str, str, int, int, bytes | None]] = []
+        t = time.perf_counter()
+        docs, chunks = self._read(todo, known, report, progress)
+        report.timings["read"] = time.perf_counter() - t
+        t = time.perf_counter()
+        gone = set(report.removed) | set(report.changed)
+        report.embedded = self._embed_missing(chunks, gone, progress)
+        report.timings["embed"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        if todo or report.removed or report.embedded:
+            self._commit(docs, chunks, gone)
+        report.timings["commit"] = time.perf_counter() - t
+        report.chunks = self.chunk_count()
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _read(self, todo: list, known: dict[str, str], report: IndexReport,
+              progress: Progress | None) -> tuple[list[Document], list[_Chunk]]:
+        """Extract, chunk and analyse the new and changed files (nothing is written yet)."""
+        docs: list[Document] = []
+        chunks: list[_Chunk] = []
+        vocab = _Vocab(self)
         for i, entry in enumerate(todo, 1):
             if progress:
                 progress("read", i, len(todo))
             doc = extract(entry)
-            if isinstance(doc, Skipped):
+            if isinstance(doc, Skipped):  # unreadable now: drop any older version from the index
                 report.skipped.append(doc)
-                if entry.path in known:
-                    report.removed.append(entry.path)
                 for lst in (report.added, report.changed):
                     if entry.path in lst:
                         lst.remove(entry.path)
+                if entry.path in known:
+                    report.removed.append(entry.path)
                 continue
-            new_docs.append(doc)
-            new_chunks.extend((chunk_id(doc, s, e), doc.path, s, e, None) for s, e in chunk_spans(doc.text))
-        pending_vecs = self._embed_new(new_docs, new_chunks, reembed, progress)
-        report.embedded = len(pending_vecs[0]) if pending_vecs else 0
+            docs.append(doc)
+            spans = chunk_spans(doc.text)
+            counts = [Counter(terms(doc.text[s:e])) for s, e in spans]
+            ids = vocab.ids(set().union(*counts))
+            for (s, e), tf in zip(spans, counts):
+                text = doc.text[s:e]
+                tids = np.fromiter((ids[t] for t in tf), dtype="<u4", count=len(tf))
+                tfs = np.fromiter(tf.values(), dtype=np.int64, count=len(tf))
+                chunks.append(_Chunk(chunk_id(doc, s, e), doc.path, s, e, text_hash(text), text, int(tfs.sum()),
+                                     tids.tobytes(), np.minimum(tfs, 65535).astype("<u2").tobytes()))
+        report.removed.sort()
+        self._new_terms = vocab.new
+        return docs, chunks
 
-        changed = bool(todo or report.removed or reembed)
-        if changed:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for path in report.removed + report.changed + [d.path for d in new_docs]:
-                    db.execute("DELETE FROM chunks WHERE path=?", (path,))
-                    db.execute("DELETE FROM documents WHERE path=?", (path,))
-                db.executemany(
-                    "INSERT INTO documents VALUES (?,?,?,?,?,?)",
-                    [(d.path, d.sha256, d.title, d.date, d.format, d.text) for d in new_docs],
-                )
-                db.executemany("INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?)", new_chunks)
-                if pending_vecs:
-                    db.executemany("UPDATE chunks SET vec=? WHERE id=?", list(zip(pending_vecs[1], pending_vecs[0])))
-                if self.embedder:
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (embed_id,))
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(self.version + 1),))
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-        report.chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        report.seconds = time.perf_counter() - t0
-        return report
-
-    def _embed_new(self, new_docs: list[Document], new_chunks: list, reembed: bool,
-                   progress: Progress | None) -> tuple[list[str], list[bytes]] | None:
-        """Embed the new chunks (and every old one if the embedder changed)."""
-        if not self.embedder:
-            return None
-        texts_by_doc = {d.path: d.text for d in new_docs}
-        targets = [(cid, texts_by_doc[p][s:e]) for cid, p, s, e, _ in new_chunks]
-        if reembed:
-            new_ids = {t[0] for t in targets}
-            ids, texts = self.chunk_texts()
-            targets += [(i, t) for i, t in zip(ids, texts) if i not in new_ids]
-        ids_out: list[str] = []
-        blobs: list[bytes] = []
-        batch = 32
-        for start in range(0, len(targets), batch):
-            part = targets[start : start + batch]
+    def _embed_missing(self, chunks: list[_Chunk], gone: set[str], progress: Progress | None) -> int:
+        """Embed every chunk text that has no vector for this embedder yet, committing in batches."""
+        if self.embedder is None:
+            return 0
+        model = model_id(self.embedder)
+        want = {c.hash: c.text for c in chunks}
+        missing_old = self._db.execute(
+            "SELECT c.hash, c.path, c.start, c.end FROM chunks c WHERE NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.hash = c.hash AND e.model = ?)", (model,)).fetchall()
+        texts: dict[str, str] = {}
+        for h, path, start, end in missing_old:  # e.g. chunks indexed with --no-embeddings, or a new model
+            if path not in gone and h not in want:
+                if path not in texts:
+                    texts = {path: self.document(path).text}
+                want[h] = texts[path][start:end]
+        hashes = list(want)
+        have: set[str] = set()
+        for part in batched(hashes):
+            marks = ",".join("?" * len(part))
+            have.update(r[0] for r in self._db.execute(
+                f"SELECT hash FROM embeddings WHERE model=? AND hash IN ({marks})", [model, *part]))
+        todo = [(h, want[h]) for h in hashes if h not in have]
+        pending: list[tuple[str, str, bytes]] = []
+        for start in range(0, len(todo), EMBED_BATCH):
+            part = todo[start : start + EMBED_BATCH]
             vecs = np.asarray(self.embedder.embed([t for _, t in part]), dtype=np.float32)
-            ids_out.extend(i for i, _ in part)
-            blobs.extend(v.tobytes() for v in vecs)
+            if vecs.ndim != 2 or len(vecs) != len(part):
+                raise IndexError_(f"The embedding model returned {vecs.shape} for {len(part)} texts; "
+                                  "pass --embed-model PATH to a GGUF embedding model, or --no-embeddings.")
+            pending.extend((h, model, v.tobytes()) for (h, _), v in zip(part, vecs))
+            if len(pending) >= CHECKPOINT_EVERY:
+                self._write("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", pending)
+                pending = []
             if progress:
-                progress("embed", min(start + batch, len(targets)), len(targets))
-        return ids_out, blobs
+                progress("embed", min(start + EMBED_BATCH, len(todo)), len(todo))
+        self._write("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", pending)
+        return len(todo)
+
+    def _write(self, sql: str, rows: list) -> None:
+        if not rows:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(sql, rows)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _commit(self, docs: list[Document], chunks: list[_Chunk], gone: set[str]) -> None:
+        """Everything a refresh changes, in one transaction."""
+        db = self._db
+        model = model_id(self.embedder)
+        old_model = self.meta("embed_model")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            paths = sorted(gone | {d.path for d in docs})
+            dropped: set[str] = set()
+            for part in batched(paths):
+                marks = ",".join("?" * len(part))
+                dropped.update(r[0] for r in db.execute(f"SELECT hash FROM chunks WHERE path IN ({marks})", part))
+                db.execute(f"DELETE FROM chunks WHERE path IN ({marks})", part)
+                db.execute(f"DELETE FROM documents WHERE path IN ({marks})", part)
+            db.executemany("INSERT INTO documents VALUES (?,?,?,?,?,?)",
+                           [(d.path, d.sha256, d.title, d.date, d.format, d.text) for d in docs])
+            db.executemany("INSERT INTO vocab VALUES (?,?)", self._new_terms)
+            db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+                           [(c.id, c.path, c.start, c.end, c.hash, c.n_terms, c.tids, c.tfs) for c in chunks])
+            if model and old_model and old_model != model:
+                db.execute("DELETE FROM embeddings WHERE model=?", (old_model,))
+            if model:
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (model,))
+            # Vectors of texts no chunk uses any more (deleted or edited passages).
+            db.executemany("DELETE FROM embeddings WHERE hash=? AND NOT EXISTS (SELECT 1 FROM chunks WHERE hash=?)",
+                           [(h, h) for h in dropped])
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(self.version + 1),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self._db.close()
+
+
+class _Vocab:
+    """Term -> id during one refresh: ids come from the store, new terms get the next free ids."""
+
+    def __init__(self, index: CorpusIndex) -> None:
+        self._index = index
+        self._ids: dict[str, int] = {}
+        self._next = index.vocab_size()
+        self.new: list[tuple[str, int]] = []
+
+    def ids(self, words: set[str]) -> dict[str, int]:
+        """Ids of ``words`` (one query per document for the ones not seen in this refresh)."""
+        unknown = sorted(w for w in words if w not in self._ids)
+        if unknown:
+            found = self._index.term_ids(unknown)
+            for word in unknown:
+                if word not in found:
+                    found[word] = self._next
+                    self.new.append((word, self._next))
+                    self._next += 1
+            self._ids.update(found)
+        return self._ids

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import mmap
 import os
 import re
+import signal
 import struct
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -238,14 +243,15 @@ def check_fits(path: Path, header: GGUFHeader, *, n_ctx: int, gpu_layers: int) -
     The memory check only applies to CPU runs: with GPU offload the cache
     lives in GPU memory, which llama.cpp checks itself.
     """
-    if gpu_layers == 0:
-        need, avail = kv_cache_bytes(header, n_ctx), available_memory()
-        if need is not None and avail is not None and need + path.stat().st_size > avail:
-            raise ModelError(
-                f"--n-ctx {n_ctx} needs about {need / GIB:.1f} GiB for the KV cache (plus "
-                f"{path.stat().st_size / GIB:.1f} GiB of weights) but only {avail / GIB:.1f} GiB is available; "
-                f"lower --n-ctx (BRIEFER_N_CTX).")
     train = header.arch_value("context_length")
+    if gpu_layers == 0:
+        # n_ctx 0 means "the training context" to llama.cpp.
+        need = kv_cache_bytes(header, n_ctx or (train if isinstance(train, int) else 0))
+        avail = available_memory()
+        # Only the cache must fit: it is allocated up front, while the weights are mmap'd and can page.
+        if need is not None and avail is not None and need > avail:
+            raise ModelError(f"--n-ctx {n_ctx} needs about {need / GIB:.1f} GiB for the KV cache but only "
+                             f"{avail / GIB:.1f} GiB is available; lower --n-ctx (BRIEFER_N_CTX).")
     if isinstance(train, int) and 0 < train < n_ctx:
         raise ModelError(f"--n-ctx {n_ctx} is larger than the {train} tokens {path.name} was trained for; "
                          f"lower --n-ctx to at most {train} (BRIEFER_N_CTX).")
@@ -322,7 +328,8 @@ class LlamaChatModel:
 
         self.path = path
         size = path.stat().st_size
-        check_fits(path, read_gguf_header(path), n_ctx=n_ctx, gpu_layers=n_gpu_layers)
+        header = read_gguf_header(path)
+        check_fits(path, header, n_ctx=n_ctx, gpu_layers=n_gpu_layers)
         try:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),
@@ -341,7 +348,7 @@ class LlamaChatModel:
                 f"Could not load model {path} ({size / 1e6:.0f} MB): llama.cpp rejected it ({exc}); the file may be "
                 f"truncated, corrupt or of an unsupported architecture.{hint} Pass another GGUF with --model PATH."
             ) from None
-        train_ctx = self._llm.n_ctx_train() if hasattr(self._llm, "n_ctx_train") else n_ctx
+        train_ctx = header.arch_value("context_length") or n_ctx
         self.info = {
             "path": str(path),
             "name": path.name,
@@ -355,11 +362,14 @@ class LlamaChatModel:
             "llama_cpp_python": llama_cpp.__version__,
         }
 
+        self._interrupted = False
+        self._abort = llama_cpp.ggml_abort_callback(lambda _data: self._interrupted)  # keep a reference
+        llama_cpp.llama_set_abort_callback(self._llm.ctx, self._abort, None)
         vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
-        self._control = sorted(
-            {t for i in range(self._llm.n_vocab()) if llama_cpp.llama_vocab_is_control(vocab, i)
-             and len(t := self._llm._model.token_get_text(i)) > 1},
-            key=len, reverse=True)
+        control = {t for i in range(self._llm.n_vocab()) if llama_cpp.llama_vocab_is_control(vocab, i)
+                   and len(t := self._llm._model.token_get_text(i)) > 1}
+        # One alternation, longest first (Gemma has 6000+ control tokens, <unused0>...).
+        self._control = re.compile("|".join(map(re.escape, sorted(control, key=len, reverse=True)))) if control else None
 
     def defang(self, text: str) -> str:
         """Break up control-token strings (``<|im_start|>``...) that occur in prompt text.
@@ -370,10 +380,45 @@ class LlamaChatModel:
         character makes it ordinary text; only the model's view changes, the
         quotes and offsets in the record come from the document itself.
         """
-        for token in self._control:
-            if token in text:
-                text = text.replace(token, token[0] + ZWSP + token[1:])
-        return text
+        if self._control is None:
+            return text
+        return self._control.sub(lambda m: m.group(0)[0] + ZWSP + m.group(0)[1:], text)
+
+    @contextmanager
+    def _ctrl_c_aborts(self) -> Iterator[None]:
+        """Make Ctrl-C stop llama.cpp within one graph node instead of after a whole batch.
+
+        Python runs signal handlers only between bytecodes, so a plain
+        KeyboardInterrupt waits until ``llama_decode`` returns: 10 s and more
+        for a 512-token prompt batch on two busy cores.  During a call, SIGINT
+        only sets a flag; llama.cpp's abort callback (run on this thread after
+        every graph node) reads it, the decode stops, and we raise
+        KeyboardInterrupt ourselves.
+        """
+        log = logging.getLogger("llama-cpp-python")  # llama.cpp's log lines go through its level
+        level = log.level
+
+        def on_sigint(*_: object) -> None:
+            self._interrupted = True
+            log.setLevel(logging.CRITICAL)  # the aborted decode logs an "error" the analyst need not see
+
+        self._interrupted = False
+        mine = threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGINT) is signal.default_int_handler  # leave an app's own handler alone
+        if mine:
+            signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        except Exception:
+            if not self._interrupted:
+                raise  # an aborted decode surfaces as RuntimeError("llama_decode returned 2")
+        finally:
+            if mine:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+            log.setLevel(level)
+        if self._interrupted:
+            self._llm.reset()  # the aborted batch left the KV cache half-written: never reuse it
+            raise KeyboardInterrupt
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -384,13 +429,14 @@ class LlamaChatModel:
         ctx = self._llm.ctx
         llama_cpp.llama_perf_context_reset(ctx)
         t0 = time.perf_counter()
-        out = self._llm.create_chat_completion(
-            messages=[{**m, "content": self.defang(m["content"])} for m in messages],
-            max_tokens=max_tokens,
-            temperature=temperature,
-            seed=seed,
-            repeat_penalty=1.15,
-        )
+        with self._ctrl_c_aborts():
+            out = self._llm.create_chat_completion(
+                messages=[{**m, "content": self.defang(m["content"])} for m in messages],
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed,
+                repeat_penalty=1.15,
+            )
         wall = time.perf_counter() - t0
         perf = llama_cpp.llama_perf_context(ctx)
         usage = out.get("usage", {})

@@ -17,9 +17,9 @@ from typing import Any
 from . import __version__
 from .answer import ask, make_key, parse_answer, system_prompt
 from .errors import CorpusError, EmbedderUnavailable
-from .fsutil import atomic_write_text, check_writable
+from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
-from .llm import ChatModel, file_sha256, load_chat_model, resolve_model_path
+from .llm import ChatModel, file_sha256, load_chat_model, looks_like_instructions, resolve_model_path
 from .prompts import NOT_COVERED_TEXT
 from .record import dumps, validate
 from .render import compile_template, render_one, template_dirs
@@ -71,7 +71,7 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
 
 
 def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[CorpusIndex, Any]:
-    index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder)
+    index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
     report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
     for skipped in report.skipped:
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
@@ -138,15 +138,21 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     t = time.perf_counter()
     per_section = []
     retrieved = []
+    injected: dict[tuple[str, int], Candidate] = {}
     for section in topic.sections:
         cands: dict[tuple[str, int], Candidate] = {}
         hits = []
         for q in section.questions:
             hits += retriever.search(q, settings.top_k)
             for c in retriever.candidates(q, settings.top_k, settings.evidence_per_section):
-                cands.setdefault((c.document, c.start), c)
+                # Text addressed to a model is no evidence; never show it to the model or quote it.
+                target = injected if looks_like_instructions(c.text) else cands
+                target.setdefault((c.document, c.start), c)
         per_section.append(sorted(cands.values(), key=lambda c: -c.score)[: settings.evidence_per_section * len(section.questions)])
         retrieved.append([{"id": p.id, "document": p.document, "start": p.start, "end": p.end, "score": round(p.score, 6)} for p in hits])
+    for c in injected.values():
+        progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
+                                    f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
     pool, section_evidence = _evidence_pool(per_section)
     timings["retrieval"] = time.perf_counter() - t
 
@@ -188,14 +194,10 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     t = time.perf_counter()
     record = build_record(settings, topic, index, model, model_path, pool, sections_out, tokens, timings, retriever.dense)
     rendered = {fmt: render_one(record, fmt, user_dir=settings.template_dir) for fmt in formats}
-    paths = []
-    json_path = out_dir / f"{topic.name}.json"
-    atomic_write_text(json_path, dumps(record))
-    for fmt, text in rendered.items():
-        path = out_dir / f"{topic.name}.{fmt}"
-        atomic_write_text(path, text)
-        paths.append(path)
-    paths.append(json_path)
+    files = {out_dir / f"{topic.name}.{fmt}": text for fmt, text in rendered.items()}
+    files[out_dir / f"{topic.name}.json"] = dumps(record)
+    atomic_write_files(files)  # all or nothing: a full disk never leaves a new record beside an old memo
+    paths = list(files)
     timings["rendering"] = time.perf_counter() - t
     record["timings"]["rendering"] = round(timings["rendering"], 4)
     return Result(record, paths, time.perf_counter() - t_start)

@@ -23,7 +23,7 @@ import markdown as markdown_lib
 from markupsafe import Markup, escape
 
 from .errors import TemplateError
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_files
 
 FORMATS = {"md": "memo.md.j2", "html": "memo.html.j2"}
 
@@ -139,10 +139,7 @@ def render_one(record: dict, fmt: str, *, user_dir: Path | None = None, review: 
 def render_files(record: dict, out_dir: Path, formats: list[str], *, user_dir: Path | None = None,
                  review: bool = False) -> list[Path]:
     """Render every format first, then write: a template error leaves old files untouched."""
-    rendered = {fmt: render_one(record, fmt, user_dir=user_dir, review=review) for fmt in formats}
-    paths = []
-    for fmt, text in rendered.items():
-        path = Path(out_dir) / f"{record['topic']}.{fmt}"
-        atomic_write_text(path, text)
-        paths.append(path)
-    return paths
+    rendered = {Path(out_dir) / f"{record['topic']}.{fmt}": render_one(record, fmt, user_dir=user_dir, review=review)
+                for fmt in formats}
+    atomic_write_files(rendered)  # all or nothing, like generate
+    return list(rendered)

@@ -219,8 +219,8 @@ def test_bad_facts_file_is_one_clear_error(tmp_path):
         load_eval_dir(tmp_path / "missing", tmp_path)
 
 
-def test_markdown_report_renders(setup):
-    sys.path.insert(0, str(ROOT / "bench"))
+def test_markdown_report_renders(setup, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
     from report import to_markdown
 
     _, record, facts = setup
@@ -246,3 +246,43 @@ def test_markdown_report_renders(setup):
     assert "| t | 2/4 (50%) | 67% | 50% | 50% | 1/2 | 4/4 |" in md
     assert "| dense | unavailable | unavailable |" in md
     assert "| render ≤ 1 s | 0.5 s | ✅ |" in md
+
+
+def test_speed_breakdown_and_targets(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from run import targets
+    from speed import breakdown
+
+    record = {"timings": {"model_load": 0.5, "index": 1.0, "retrieval": 0.5, "llm_prompt": 4.0,
+                          "llm_generation": 12.0, "verification": 0.2},  # no "rendering": as written to disk
+              "tokens": {"prompt_sent": 1000, "prompt_evaluated": 600, "generated": 240}}
+    b = breakdown(record, 20.0)
+    assert b["stages_s"]["rendering"] is None
+    assert b["other_s"] == pytest.approx(20.0 - 18.2)
+    assert b["llm_s"] == pytest.approx(16.0) and b["outside_llm_share"] == pytest.approx(0.2)
+    assert b["prompt_evaluated_share"] == pytest.approx(0.6)
+    assert b["prompt_tok_per_s"] == pytest.approx(150.0) and b["gen_tok_per_s"] == pytest.approx(20.0)
+    rows = {r["goal"]: r for r in targets({"cold_warm_index": b, "warm": b, "render_subprocess": {"median_s": 0.4}})}
+    assert rows["end to end ≤ 30 s cold (index already built)"]["met"] is True
+    assert rows["time outside the LLM ≤ 10% of total (warm)"]["met"] is False
+    assert rows["prompt tokens evaluated ≤ 50% of sent (warm)"]["met"] is False
+    assert rows["`briefer render` ≤ 1 s (new process, median)"]["met"] is True
+    assert rows["end to end ≤ 30 s cold (fresh home, index built)"]["met"] is None  # not measured
+
+
+def test_run_proc_measures_the_child_not_the_parent(monkeypatch):
+    """Peak RSS is the child's own (a parent-sized figure would make `briefer render` look like 500 MB)."""
+    import os
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from speed import run_proc
+
+    ballast = bytearray(150 * 1024 * 1024)  # the parent is big ...
+    ballast[::4096] = b"\1" * len(ballast[::4096])
+    code = "b = bytearray(64 * 1024 * 1024); b[::4096] = b'\\1' * len(b[::4096]); import time; time.sleep(0.2); print('ok')"
+    p = run_proc([sys.executable, "-c", code], dict(os.environ), 60)
+    assert p.rc == 0 and p.stdout.strip() == "ok"
+    assert 64 <= p.max_rss_mb < 140  # ... the child is not
+    slow = run_proc([sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ), 0.3)
+    assert slow.timed_out and slow.rc != 0 and slow.wall_s < 10
+    del ballast

@@ -108,6 +108,8 @@ CHECK_CASES = [
      "for AI research.", [POWER], UNSUPPORTED, [], ["(negation)"]),
     ("negation-kept", "These chips are not as powerful as Nvidia's A100 or H100 models.", [POWER],
      SUPPORTED, [], []),
+    ("sentence-initial-name", "Alibaba has opted for Huawei's chips, a significant departure from "
+     "reliance on American firms like Nvidia.", [BAIDU], UNSUPPORTED, [], ["Alibaba"]),
     ("sentence-initial-common-word", "Restrictions target Chinese access to high-performance AI "
      "chips such as Nvidia's A100.", [A100], SUPPORTED, [], []),
     ("fragment", "China.", [A100], UNSUPPORTED, [], []),
@@ -120,8 +122,10 @@ CHECK_CASES = [
      [AMD], UNSUPPORTED, [], ["Chinese"]),
     ("alias-artificial-intelligence", "The US has imposed export bans on China's access to "
      "advanced artificial intelligence technology.", [AMD], SUPPORTED, [], []),
-    ("discourse-words-ignored", "However, the US has also imposed export bans and restrictions on "
-     "China's access to advanced AI technology.", [AMD], SUPPORTED, [], []),
+    ("discourse-words-ignored", "However, the US has also imposed export bans.", [AMD], SUPPORTED,
+     [], []),
+    ("pronoun-us-is-not-the-US", "The US raised tariffs on Chinese goods to 145%.",
+     ["Tariffs on Chinese goods, as many of us know, rose to 145%."], UNSUPPORTED, [], ["US"]),
     ("word-number", "Charts showed three thousand high-tech products.",
      ["Charts laid out with over 3,000 high-tech products were shown."], SUPPORTED, [], []),
 ]
@@ -149,6 +153,25 @@ def test_overlap_threshold_is_the_boundary():
         assert result.supported == (k / 10 >= verify.OVERLAP_THRESHOLD)
 
 
+def test_threshold_calibration_on_sample_corpus():
+    """OVERLAP_THRESHOLD must sit above what unrelated corpus sentences reach."""
+    sentences = [s for s in dict.fromkeys(_corpus_sentences()) if len(s.split()) >= 6]
+    best_other = sorted(max(check_sentence(s, [o]).overlap for o in sentences if o != s)
+                        for s in sentences)
+    p95 = best_other[int(0.95 * (len(best_other) - 1))]
+    assert p95 < verify.OVERLAP_THRESHOLD
+    paraphrases = [  # faithful rewordings of corpus sentences, scored against their source
+        ("Tariffs on Chinese goods rose to more than 145 percent, expanding Trump's trade war.",
+         TARIFF),
+        ("Baidu has opted for Huawei's chips, a significant departure from reliance on American "
+         "firms like Nvidia.", BAIDU),
+        ("Huawei countered the restrictions by advancing its own research, culminating in the "
+         "release of its Ascend AI training chips.", ASCEND),
+        ("U.S.-dominated AI still holds about 70% of the world's market share.", SHARE),
+    ]
+    assert all(check_sentence(p, [src]).supported for p, src in paraphrases)
+
+
 def test_irrelevant_extra_citation_does_not_break_support():
     result = check_sentence("Tariffs on Chinese goods rose to more than 145 percent, expanding "
                             "Trump's trade war.", [A100, TARIFF])
@@ -174,9 +197,12 @@ def test_sentence_spans_offsets_abbreviations_and_newlines():
     assert spans == sorted(spans)
 
 
-def test_sentence_spans_empty_and_whitespace():
+def test_sentence_spans_empty_whitespace_and_crlf():
     assert sentence_spans("") == []
     assert sentence_spans(" \n\n \t\n") == []
+    text = "First line here.\r\nSecond line, same file.\r\n"
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["First line here.",
+                                                            "Second line, same file."]
 
 
 def test_sentence_spans_on_corpus_keep_us_sentences_whole():
@@ -235,6 +261,12 @@ def test_best_support_combines_two_passages_for_a_fused_sentence():
     # short / single-clause sentences are never stitched from two passages
     "Chinese companies stockpiled AMD chips before the ban.",
     "China is developing its own AI chips to reduce reliance on Nvidia and the US export controls.",
+    # clause structure, but the name in the first clause comes from another passage
+    "Alibaba has opted for Huawei's chips, which marks a departure from American semiconductor "
+    "firms like Nvidia.",
+    # every word is in H20 + AMD, but the causal link "because" is in neither
+    "China has increasingly relied on stockpiling Nvidia's H20 chips because the US imposed export "
+    "bans affecting Nvidia and AMD.",
     "",
 ])
 def test_best_support_refuses_invented_facts(sentence):
@@ -329,6 +361,14 @@ def test_keep_unsupported_keeps_them_flagged():
     assert verify_section([(bad, ["A1"])], EVIDENCE, QUESTION, min_sentences=0) == []
 
 
+def test_flagged_wrong_sentence_does_not_block_quoting_the_right_one():
+    bad = "The tariffs on Chinese goods rose to an excess of 125%, only expanding Trump's trade war."
+    out = verify_section([(bad, ["A1"])], EVIDENCE, "What tariff level did the trade war reach?",
+                         keep_unsupported=True)
+    assert [(vs.status, vs.origin, vs.citations) for vs in out] == [
+        (UNSUPPORTED, ORIGIN_MODEL, ["A1"]), (SUPPORTED, ORIGIN_EXTRACTED, ["A1"])]
+
+
 def test_wrong_and_extra_citations_are_repaired():
     sentence = "Baidu has opted for Huawei's chips instead of American firms like Nvidia."
     out = verify_section([(sentence, ["A1"]), (TARIFF, ["A1", "A4"])], EVIDENCE, QUESTION)
@@ -411,6 +451,23 @@ def test_is_relevant_against_sample_corpus(question, expected):
     hits = _bm25ish_hits(question)
     assert len(hits) == 8
     assert is_relevant(question, hits) is expected
+
+
+def test_is_relevant_judges_each_part_of_a_compound_question():
+    evidence = [_ev("E1", CONFERENCE),
+                _ev("E2", "China has a clear ambition to lead in artificial intelligence by 2030.")]
+    question = ("What did the Shanghai conference involve, and what ambition did China show for "
+                "2030?")
+    assert is_relevant(question, evidence)  # neither half alone dilutes the other
+    assert is_relevant(question, evidence[:1])  # the first part alone is answerable
+    assert not is_relevant("What did the Paris summit involve, and what ambition did Brazil show "
+                           "for 2040?", evidence)
+
+
+def test_is_relevant_counts_demonyms_as_their_country():
+    # "US–China" in the question, "Chinese goods" in the only passage about tariffs
+    assert is_relevant("What tariff level did the US–China trade war reach?", [_ev("T", TARIFF),
+                                                                           _ev("S", SHARE)])
 
 
 def test_is_relevant_without_evidence_or_content():
