@@ -17,7 +17,7 @@ interrupted run keeps them, and the next run embeds only what is still
 missing.  Unchanged chunks of an edited file keep their embedding (same text,
 same hash).  A file lock makes a second concurrent run wait, then fail with a
 clear message.  After the commit the search arrays for the new version are
-derived from the previous ones (:func:`briefer.retrieval.ensure_snapshot`).
+derived from the previous ones (:mod:`briefer.snapshot`).
 
 Chunking uses LlamaIndex's ``SentenceSplitter`` (sentence-aware, with
 character offsets) with a whitespace tokenizer: its default is tiktoken, whose
@@ -44,6 +44,7 @@ from filelock import FileLock, Timeout
 from .corpus import extract, scan_corpus
 from .errors import IndexError_
 from .schema import Document, Skipped
+from .snapshot import ensure_snapshot
 
 SCHEMA_VERSION = "2"
 CHUNK_WORDS = 160
@@ -299,8 +300,6 @@ class CorpusIndex:
         """Bring the index in line with the corpus folder, re-reading only changed files."""
         with self.locked():
             report = self._refresh(progress)
-            from .retrieval import ensure_snapshot  # the search arrays are retrieval's business
-
             t = time.perf_counter()
             ensure_snapshot(self)
             report.timings["snapshot"] = time.perf_counter() - t
@@ -335,6 +334,8 @@ class CorpusIndex:
         t = time.perf_counter()
         if todo or report.removed or report.embedded:
             self._commit(docs, chunks, gone)
+        elif self.embedder is not None and self.meta("vectors_for") != model_id(self.embedder):
+            self._write("INSERT OR REPLACE INTO meta VALUES ('vectors_for', ?)", [(model_id(self.embedder),)])
         report.timings["commit"] = time.perf_counter() - t
         report.chunks = self.chunk_count()
         report.seconds = time.perf_counter() - t0
@@ -378,7 +379,9 @@ class CorpusIndex:
             return 0
         model = model_id(self.embedder)
         want = {c.hash: c.text for c in chunks}
-        missing_old = self._db.execute(
+        # Stored chunks without a vector for this model (indexed with --no-embeddings, or a new
+        # model): a full scan, skipped when the last refresh with this model left none behind.
+        missing_old = [] if self.meta("vectors_for") == model else self._db.execute(
             "SELECT c.hash, c.path, c.start, c.end FROM chunks c WHERE NOT EXISTS "
             "(SELECT 1 FROM embeddings e WHERE e.hash = c.hash AND e.model = ?)", (model,)).fetchall()
         texts: dict[str, str] = {}
@@ -444,6 +447,8 @@ class CorpusIndex:
                 db.execute("DELETE FROM embeddings WHERE model=?", (old_model,))
             if model:
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('embed_model', ?)", (model,))
+            if model or chunks:  # every chunk now has this model's vector / new chunks may have none
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('vectors_for', ?)", (model,))
             # Vectors of texts no chunk uses any more (deleted or edited passages).
             db.executemany("DELETE FROM embeddings WHERE hash=? AND NOT EXISTS (SELECT 1 FROM chunks WHERE hash=?)",
                            [(h, h) for h in dropped])

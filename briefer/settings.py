@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, ge=1)  # None: physical cores
     gpu_layers: int | None = Field(None, ge=-1)  # None: all layers when a GPU is usable, else 0; -1: all
     n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in llm.py
-    max_tokens: int = Field(160, ge=1)
+    max_tokens: int = Field(120, ge=1)
     temperature: float = Field(0.0, ge=0.0)
     seed: int = 42
     top_k: int = Field(6, ge=1)  # passages retrieved per question

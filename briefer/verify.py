@@ -428,9 +428,51 @@ def _question_terms(question: str) -> frozenset[str]:
     return _topics(_analyse(question)) - _FRAME
 
 
+def _ranked_for(question: str, evs: list[Evidence]) -> list[Evidence]:
+    """Evidence about one question, best first.
+
+    Rank by the question words each sentence holds, each weighted by how rare
+    it is among the evidence (in a corpus about China, "China" tells nothing),
+    then by retrieval score.  Keep only sentences about the question: at least
+    two of its words and half the best weight, never mere padding.
+    """
+    terms = _question_terms(question)
+    held = {e.key: terms & _topics(_analyse(e.text)) for e in evs}
+    df = Counter(t for h in held.values() for t in h)
+    weight = {e.key: sum(math.log(1 + len(evs) / df[t]) for t in held[e.key]) for e in evs}
+    best, top = max(weight.values()), max(max(e.score for e in evs), 0.0) or 1.0
+    pool = [e for e in evs if not terms or len(held[e.key]) >= min(2, len(terms))
+            and weight[e.key] >= best / 2]
+
+    def relevance(e: Evidence) -> float:
+        return weight[e.key] / (best or 1.0) + 0.3 * max(e.score, 0.0) / top
+
+    return sorted(pool, key=relevance, reverse=True)
+
+
+def _extraction_order(question: str, evs: list[Evidence]) -> list[Evidence]:
+    """Interleave the best evidence for each part of a compound question.
+
+    A section asking "How are Nvidia and AMD affected? Which chips were
+    stockpiled?" should quote the best answer to each part before the second
+    best answer to either.
+    """
+    if not evs:
+        return []
+    parts = [p.strip() + "?" for p in question.split("?") if p.strip()] or [question]
+    rankings = [_ranked_for(p, evs) for p in parts]
+    order: list[Evidence] = []
+    for rank in range(max(len(r) for r in rankings)):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank] not in order:
+                order.append(ranking[rank])
+    return order
+
+
 def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[Evidence],
                    question: str, *, keep_unsupported: bool = False, min_sentences: int = 2,
-                   max_extracted: int = 4) -> list[VerifiedSentence]:
+                   max_extracted: int = 4,
+                   extract_from: Sequence[Evidence] | None = None) -> list[VerifiedSentence]:
     """Turn the model's cited sentences into a section a reader can trust.
 
     Each sentence is checked against what it cites; failing that, citations
@@ -442,6 +484,8 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     at most ``max_extracted`` and stopping once the section has
     ``max(min_sentences, max_extracted)`` supported sentences; a section may
     stay short rather than be padded with sentences off the question.
+    ``extract_from`` limits quoting to the section's own evidence while model
+    sentences may still be checked against all of ``evidence``.
     """
     evs = list({e.key: e for e in evidence if e.text and e.text.strip()}.values())
     if not evs:
@@ -469,27 +513,13 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     supported = sum(v.status == SUPPORTED for v in out)
     if supported >= min_sentences:
         return out
-    # Rank evidence by the question words it holds, each weighted by how rare it
-    # is among the evidence (in a corpus about China, "China" tells nothing),
-    # then by retrieval score.  Quote only sentences about the question: at
-    # least two of its words and half the best weight, never mere padding.
-    terms = _question_terms(question)
-    held = {e.key: terms & _topics(_analyse(e.text)) for e in evs}
-    df = Counter(t for h in held.values() for t in h)
-    weight = {e.key: sum(math.log(1 + len(evs) / df[t]) for t in held[e.key]) for e in evs}
-    best, top = max(weight.values()), max(max(e.score for e in evs), 0.0) or 1.0
-    pool = [e for e in evs if not terms or len(held[e.key]) >= min(2, len(terms))
-            and weight[e.key] >= best / 2]
-
-    def relevance(e: Evidence) -> float:
-        return weight[e.key] / (best or 1.0) + 0.3 * max(e.score, 0.0) / top
-
+    ranked = _extraction_order(question, list({e.key: e for e in (extract_from or evs) if e.text.strip()}.values()))
     said = {k for v in out if v.status == SUPPORTED for k in v.citations}
     # A flagged wrong sentence ("rose to 125%") must not block quoting the
     # right one ("rose to 145%"): compare with supported sentences only.
     seen = [f for f, v in zip(seen, out) if v.status == SUPPORTED]
     added = 0
-    for e in sorted(pool, key=relevance, reverse=True):
+    for e in ranked:
         if added >= max_extracted or supported >= max(min_sentences, max_extracted):
             break
         facts = _analyse(e.text).facts

@@ -17,10 +17,12 @@ from filelock import FileLock
 from typer.testing import CliRunner
 
 from briefer import index as index_mod
+from briefer import snapshot
 from briefer.cli import app
 from briefer.errors import IndexError_
 from briefer.index import CorpusIndex, index_dir_for, terms
-from briefer.retrieval import Retriever, load_snapshot
+from briefer.retrieval import Retriever
+from briefer.snapshot import load_snapshot
 
 runner = CliRunner()
 NEW_TEXT = ("The Quokka Accord on lithium refining was signed in Reykjavik on 3 March 2025. "
@@ -181,7 +183,7 @@ def test_new_embedding_model_reembeds_everything(sample_corpus, isolated_home):
     assert idx.meta("embed_model") == "model-b"
     assert {r[0] for r in idx.db.execute("SELECT DISTINCT model FROM embeddings")} == {"model-b"}
     retriever = Retriever(idx, other)
-    assert retriever.dense and retriever.snap.vecs.shape == (first.chunks, 32)
+    assert retriever.dense and retriever.snap.dim == 32 and retriever.snap.n == first.chunks
     assert not Retriever(idx, HashEmbedder("model-a")).dense  # query vectors of another model never mix in
 
 
@@ -194,38 +196,44 @@ def test_embeddings_added_later_for_a_bm25_only_index(sample_corpus, isolated_ho
     assert Retriever(open_index(isolated_home, sample_corpus), emb).dense
 
 
-def test_incremental_snapshot_equals_a_fresh_build(sample_corpus, isolated_home, tmp_path):
+@pytest.mark.parametrize("compact", [False, True], ids=["delta", "compacted"])
+def test_incremental_snapshot_equals_a_fresh_build(sample_corpus, isolated_home, tmp_path, monkeypatch, compact):
+    monkeypatch.setattr(snapshot, "DELTA_MIN_SLOTS", 0 if compact else 10**9)
+    monkeypatch.setattr(snapshot, "DEAD_MAX_SHARE", 0.25 if compact else 1.0)
     emb = HashEmbedder()
     open_index(isolated_home, sample_corpus, emb).refresh()
     (sample_corpus / "001_d1c6d6df92f9f05f.txt").unlink()
+    live = open_index(isolated_home, sample_corpus, emb)
+    live.refresh()
     (sample_corpus / "zz_new.txt").write_text(NEW_TEXT * 30)
     edited = sample_corpus / "002_b1b133b70b90d89f.txt"
     edited.write_text(edited.read_text().replace("800 companies", "900 companies"))
-    live = open_index(isolated_home, sample_corpus, emb)
     live.refresh()
+    snap = load_snapshot(live)
+    assert (snap.manifest["main"] == f"main-{live.version}") == compact
+    assert snap.has_dead != compact and snap.dense
     fresh = open_index(tmp_path / "fresh-home", sample_corpus, emb)
     fresh.refresh()
 
     def by_chunk(idx: CorpusIndex, query: str) -> dict[str, tuple[float, float]]:
-        r = Retriever(idx, emb)
-        vocab = len(r.snap.a["indptr"]) - 1
-        ids = sorted(i for i in idx.term_ids(terms(query)).values() if i < vocab)
-        bm25 = r._bm25.get_scores_from_ids(ids)
-        dense = r.snap.vecs @ emb.embed([query])[0]
-        return {cid.decode(): (float(s), float(d)) for cid, s, d in zip(r.snap.a["ids"], bm25, dense)}
+        s = load_snapshot(idx)
+        ids = sorted(i for i in idx.term_ids(terms(query)).values() if i < s.vocab)
+        bm25, dense = s.bm25(ids), s.dense_scores(emb.embed([query])[0])
+        return {cid.decode(): (float(b), float(d)) for cid, b, d, ok in zip(s.slots["ids"], bm25, dense, s.live) if ok}
 
     for query in ("Shanghai companies exhibited 900", "Quokka Accord gallium", "export controls chips Nvidia"):
         got, want = by_chunk(live, query), by_chunk(fresh, query)
         assert got.keys() == want.keys()
         for cid in want:
             assert got[cid] == pytest.approx(want[cid], rel=1e-5, abs=1e-6), (query, cid)
+    docs = [h.document for h in Retriever(live, emb).search("900 companies exhibited in Shanghai", 3, mode="bm25")]
+    assert docs[0] == edited.name and "001_d1c6d6df92f9f05f.txt" not in docs
 
 
 def test_damaged_snapshot_is_rebuilt(sample_corpus, isolated_home):
     idx = open_index(isolated_home, sample_corpus)
     idx.refresh()
-    snap_dir = load_snapshot(idx).path
-    (snap_dir / "rows.npy").write_bytes(b"garbage")
+    (load_snapshot(idx).main.path / "rows.npy").write_bytes(b"garbage")
     hits = Retriever(open_index(isolated_home, sample_corpus)).search("Huawei Ascend chips ByteDance", 1)
     assert hits[0].document == "003_123aad9ebebfa0ad.txt"
 

@@ -43,16 +43,16 @@ def indexed(home: Path, corpus: Path, embedder=None) -> CorpusIndex:
 def test_bm25_scores_equal_bm25s_own_index(sample_corpus, isolated_home):
     (sample_corpus / "dupes.txt").write_text("chips chips chips export export Nvidia. " * 3 + "\n")
     idx = indexed(isolated_home, sample_corpus)
-    r = Retriever(idx)
-    a = r.snap.a
-    texts = [idx.document(r.snap.docs[d]).text[s:e] for d, s, e in zip(a["doc"], a["start"], a["end"])]
+    snap = Retriever(idx).snap
+    a = snap.slots
+    texts = [idx.document(snap.docs[d]).text[s:e] for d, s, e in zip(a["doc"], a["start"], a["end"])]
     ref = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
     ref.index([terms(t) for t in texts], show_progress=False)
     for query in ("export controls on Nvidia chips", "Huawei Ascend training chips ByteDance", "tariffs 145%"):
         words = sorted({w for w in terms(query) if w in ref.vocab_dict})
         want = ref.get_scores(words)
         ids = sorted(idx.term_ids(words).values())
-        assert np.allclose(r._bm25.get_scores_from_ids(ids), want, rtol=1e-5, atol=1e-6), query
+        assert np.allclose(snap.bm25(ids), want, rtol=1e-5, atol=1e-6), query
 
 
 def test_passages_are_exact_slices_and_spread_over_documents(sample_corpus, isolated_home):

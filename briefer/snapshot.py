@@ -1,0 +1,314 @@
+"""The search arrays of one index version, kept so that a change costs what it changed.
+
+The SQLite store (:mod:`briefer.index`) is the source of truth; a *snapshot*
+is what search reads: per chunk *slot* its id, document, offsets and length,
+plus BM25 postings (term -> slots with term counts, CSC layout) and the
+embedding matrix.  Everything is ``.npy`` and memory-mapped, so opening a
+100k-chunk index reads no chunk text and takes milliseconds.
+
+Why segments: rebuilding the postings and copying the 150 MB embedding matrix
+after every edit cost seconds at 100k chunks.  So a snapshot has a *main*
+segment (``main-<n>/``, immutable, shared by later versions) and a small
+*delta* segment with the chunks added since; removed or changed documents only
+mark their slots dead.  A refresh writes the per-slot arrays and the delta
+(work proportional to the change); when the delta exceeds a tenth of the
+slots or a quarter of them are dead, the next version is compacted into a new
+main segment.  BM25 weights are computed at query time from term counts and
+the live slots' statistics -- exactly bm25s's "lucene" variant (idf =
+ln(1 + (N - df + 0.5)/(df + 0.5)), k1 = 1.5, b = 0.75), which
+``tests/test_retrieval.py`` checks against ``bm25s.BM25.index`` -- so no
+stored weight goes stale when N, df or the mean length change.
+
+Every folder is written under a temporary name and renamed, so a reader never
+sees half a snapshot; the caller holds the index lock while building.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import IndexError_
+
+if TYPE_CHECKING:
+    from .index import CorpusIndex
+
+K1, B = 1.5, 0.75  # bm25s defaults
+SNAP_PREFIX, MAIN_PREFIX = "snap-v", "main-"
+DELTA_MAX_SHARE, DELTA_MIN_SLOTS, DEAD_MAX_SHARE = 0.10, 2000, 0.25
+_MMAP_MIN_BYTES = 1 << 20  # smaller arrays are simply read
+_SLOT_ARRAYS = ("ids", "doc", "start", "end", "dl")
+_SELECT = ("SELECT c.id, c.path, c.start, c.end, c.n_terms, c.tids, c.tfs, e.vec FROM chunks c "
+           "LEFT JOIN embeddings e ON e.hash = c.hash AND e.model = ?")
+
+
+def _load(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r" if path.stat().st_size >= _MMAP_MIN_BYTES else None)
+
+
+class Segment:
+    """Postings (and vectors) of a contiguous range of slots."""
+
+    def __init__(self, path: Path, prefix: str = "", vectors: bool = False) -> None:
+        self.path = path
+        self.indptr, self.rows, self.tf = (_load(path / f"{prefix}{x}.npy") for x in ("indptr", "rows", "tf"))
+        self.vecs = _load(path / f"{prefix}vecs.npy") if vectors else None
+        if not len(self.rows) == len(self.tf) == int(self.indptr[-1]):
+            raise ValueError(f"inconsistent postings in {path}")
+
+    @property
+    def vocab(self) -> int:
+        return len(self.indptr) - 1
+
+    @staticmethod
+    def write(folder: Path, prefix: str, postings: tuple[np.ndarray, ...], vecs: np.ndarray | None) -> None:
+        for name, arr in zip(("indptr", "rows", "tf"), postings):
+            np.save(folder / f"{prefix}{name}.npy", arr)
+        if vecs is not None:
+            np.save(folder / f"{prefix}vecs.npy", vecs)
+
+
+class Snapshot:
+    """One index version, ready to search: slots, main + delta segments, live-slot statistics."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.manifest = m = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        self.slots = {name: _load(path / f"{name}.npy") for name in _SLOT_ARRAYS}
+        if any(len(a) != m["slots"] for a in self.slots.values()):
+            raise ValueError(f"inconsistent snapshot {path}")
+        self.main = Segment(path.parent / m["main"], vectors=m["dense"])
+        self.delta = Segment(path, "d_", vectors=m["dense"])
+        if m["dense"] and (len(self.main.vecs) != m["main_slots"] or len(self.delta.vecs) != m["slots"] - m["main_slots"]):
+            raise ValueError(f"inconsistent vectors in {path}")
+        self.live = np.asarray(self.slots["doc"]) >= 0
+        self.n = int(self.live.sum())
+        self.has_dead = self.n < m["slots"]
+        dl = np.asarray(self.slots["dl"], dtype=np.float64)
+        avgdl = float(dl[self.live].mean()) if self.n else 1.0
+        self.norm = (K1 * (1 - B + B * dl / (avgdl or 1.0))).astype(np.float32)
+
+    @property
+    def docs(self) -> list[str]:
+        return self.manifest["docs"]
+
+    @property
+    def dense(self) -> bool:
+        return bool(self.manifest["dense"])
+
+    @property
+    def dim(self) -> int:
+        return int(self.main.vecs.shape[1] if len(self.main.vecs) else self.delta.vecs.shape[1]) if self.dense else 0
+
+    @property
+    def vocab(self) -> int:
+        return max(self.main.vocab, self.delta.vocab)
+
+    def bm25(self, term_ids: list[int]) -> np.ndarray:
+        """BM25 score of every slot (dead slots score 0) for a query's distinct term ids."""
+        scores = np.zeros(self.manifest["slots"], dtype=np.float32)
+        for t in term_ids:
+            parts = [(seg.rows[seg.indptr[t]:seg.indptr[t + 1]], seg.tf[seg.indptr[t]:seg.indptr[t + 1]])
+                     for seg in (self.main, self.delta) if t < seg.vocab]
+            rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
+            tf = np.concatenate([p[1] for p in parts]).astype(np.float32) if parts else np.zeros(0, np.float32)
+            if self.has_dead:
+                alive = self.live[rows]
+                rows, tf = rows[alive], tf[alive]
+            if not len(rows):
+                continue
+            idf = np.float32(np.log1p((self.n - len(rows) + 0.5) / (len(rows) + 0.5)))
+            scores[rows] += idf * (tf / (self.norm[rows] + tf))  # a term occurs once per slot: no duplicates
+        return scores
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Cosine of every slot with a unit query vector (dead slots -inf)."""
+        sims = np.concatenate([_dot(self.main.vecs, query_vector), _dot(self.delta.vecs, query_vector)])
+        if self.has_dead:
+            sims[~self.live] = -np.inf
+        return sims
+
+
+def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Row-wise dot products without BLAS: a matrix-vector product is memory-bound,
+    and OpenBLAS's worker threads made it 10x slower and erratic on a busy 2-core
+    machine (a descheduled worker stalls the call)."""
+    if not len(matrix):
+        return np.zeros(0, dtype=np.float32)
+    vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
+    return vecdot(matrix, vector) if vecdot else np.einsum("ij,j->i", matrix, vector)
+
+
+# ----------------------------------------------------------------------------- building
+def snapshot_path(index: CorpusIndex) -> Path:
+    return index.root / f"{SNAP_PREFIX}{index.version}"
+
+
+def try_load(path: Path) -> Snapshot | None:
+    try:
+        return Snapshot(path)
+    except (OSError, ValueError, KeyError, EOFError, TypeError):
+        return None
+
+
+def load_snapshot(index: CorpusIndex) -> Snapshot:
+    """The current version's snapshot; built (under the index lock) if missing or damaged."""
+    snap = try_load(snapshot_path(index))
+    if snap is not None:
+        return snap
+    with index.locked():
+        return ensure_snapshot(index)
+
+
+def ensure_snapshot(index: CorpusIndex) -> Snapshot:
+    """The current version's snapshot, derived from the newest older one when possible (lock held)."""
+    target = snapshot_path(index)
+    snap = try_load(target)
+    if snap is not None:
+        return snap
+    older = sorted((p for p in index.root.glob(f"{SNAP_PREFIX}*") if p.name[len(SNAP_PREFIX):].isdigit()),
+                   key=lambda p: -int(p.name[len(SNAP_PREFIX):]))
+    base = next((s for s in map(try_load, older) if s is not None and s.path != target), None)
+    docs = index.db.execute("SELECT path, sha256, title FROM documents ORDER BY path").fetchall()
+    model = index.meta("embed_model")
+    if base is not None and model and index.embedder is not None and not (base.dense and base.manifest["embed_model"] == model):
+        base = None  # vectors of a new model, or newly complete: rebuild (rare; follows an embedding pass)
+    try:
+        if base is None or not _incremental(index, base, docs, model, target):
+            _full(index, docs, model, target)
+    except OSError as exc:
+        raise IndexError_(f"Cannot write the search snapshot in {index.root}: {exc.strerror or exc}. "
+                          "Free some disk space or set BRIEFER_HOME to a writable folder.") from None
+    snap = Snapshot(target)
+    for path in index.root.iterdir():
+        if path.name.startswith((SNAP_PREFIX, MAIN_PREFIX)) and path not in (target, snap.main.path):
+            shutil.rmtree(path, ignore_errors=True)
+    return snap
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    os.rename(tmp, target)
+
+
+def _fresh_dir(path: Path) -> Path:
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    return tmp
+
+
+def _manifest(index: CorpusIndex, docs: list, model: str, main: str, main_slots: int, slots: int, dense: bool) -> dict:
+    return {"format": 2, "version": index.version, "main": main, "main_slots": main_slots, "slots": slots,
+            "docs": [p for p, _, _ in docs], "titles": [t for _, _, t in docs], "shas": [s for _, s, _ in docs],
+            "embed_model": model, "dense": dense, "k1": K1, "b": B}
+
+
+def _write_snapshot(target: Path, slots: dict, delta: tuple, delta_vecs: np.ndarray | None, manifest: dict) -> None:
+    tmp = _fresh_dir(target)
+    for name, arr in slots.items():
+        np.save(tmp / f"{name}.npy", arr)
+    Segment.write(tmp, "d_", delta, delta_vecs)
+    (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _publish(tmp, target)
+
+
+def _full(index: CorpusIndex, docs: list, model: str, target: Path) -> None:
+    """Everything into a new main segment (first build, compaction, or a new embedding model)."""
+    rows = index.db.execute(_SELECT + " ORDER BY c.path, c.start", (model,)).fetchall()
+    doc_no = {p: i for i, (p, _, _) in enumerate(docs)}
+    vecs = _stack([r[7] for r in rows], None) if model else None
+    main_dir = index.root / f"{MAIN_PREFIX}{index.version}"
+    tmp = _fresh_dir(main_dir)
+    Segment.write(tmp, "", _postings(None, rows, 0), vecs)
+    _publish(tmp, main_dir)
+    slots = _slot_arrays(rows, doc_no)
+    empty = (np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint16))
+    dense = vecs is not None
+    delta_vecs = np.zeros((0, vecs.shape[1]), np.float32) if dense else None
+    _write_snapshot(target, slots, empty, delta_vecs, _manifest(index, docs, model, main_dir.name, len(rows), len(rows), dense))
+
+
+def _incremental(index: CorpusIndex, base: Snapshot, docs: list, model: str, target: Path) -> bool:
+    """Base slots with gone documents marked dead, plus a delta with the new chunks; False if it is time to compact."""
+    current = {p: sha for p, sha, _ in docs}
+    doc_no = {p: i for i, (p, _, _) in enumerate(docs)}
+    same = np.array([current.get(p) == s for p, s in zip(base.docs, base.manifest["shas"])] + [False], dtype=bool)
+    remap = np.array([doc_no[p] if ok else -1 for p, ok in zip(base.docs, same)] + [-1], dtype=np.int32)
+    kept = {p for p, ok in zip(base.docs, same) if ok}
+    new_paths = [p for p, _, _ in docs if p not in kept]
+    rows = []
+    for i in range(0, len(new_paths), 900):
+        part = new_paths[i:i + 900]
+        rows += index.db.execute(_SELECT + f" WHERE c.path IN ({','.join('?' * len(part))}) ORDER BY c.path, c.start",
+                                 [model, *part]).fetchall()
+    old_slots = base.manifest["slots"]
+    slots = old_slots + len(rows)
+    old_doc = np.asarray(base.slots["doc"])
+    doc = np.concatenate([remap[old_doc], np.array([doc_no[r[1]] for r in rows], dtype=np.int32)])
+    live = int((doc >= 0).sum())
+    delta_slots = slots - base.manifest["main_slots"]
+    if delta_slots > max(DELTA_MIN_SLOTS, DELTA_MAX_SHARE * slots) or slots - live > DEAD_MAX_SHARE * slots:
+        return False
+    new = _slot_arrays(rows, doc_no)
+    arrays = {name: np.concatenate([np.asarray(base.slots[name]), new[name]]) for name in _SLOT_ARRAYS}
+    arrays["doc"] = doc
+    d = base.delta
+    delta = _postings((np.asarray(d.indptr), np.asarray(d.rows), np.asarray(d.tf)), rows, old_slots)
+    dense = base.dense and base.manifest["embed_model"] == model
+    delta_vecs = _stack([r[7] for r in rows], np.asarray(d.vecs)) if dense else None
+    manifest = _manifest(index, docs, model, base.main.path.name, base.manifest["main_slots"], slots, delta_vecs is not None)
+    _write_snapshot(target, arrays, delta, delta_vecs, manifest)
+    return True
+
+
+def _slot_arrays(rows: list, doc_no: dict[str, int]) -> dict[str, np.ndarray]:
+    return {"ids": np.array([r[0] for r in rows], dtype="S16"), "doc": np.array([doc_no[r[1]] for r in rows], dtype=np.int32),
+            "start": np.array([r[2] for r in rows], dtype=np.int64), "end": np.array([r[3] for r in rows], dtype=np.int64),
+            "dl": np.array([r[4] for r in rows], dtype=np.int32)}
+
+
+def _stack(blobs: list, old: np.ndarray | None) -> np.ndarray | None:
+    """Old vectors plus the new blobs, or None if any chunk has no vector (or a different width)."""
+    if any(b is None for b in blobs):
+        return None
+    new = np.frombuffer(b"".join(blobs), dtype=np.float32)
+    if old is None:
+        return new.reshape(len(blobs), -1) if blobs else None
+    if new.size != len(blobs) * old.shape[1]:
+        return None
+    return np.concatenate([old, new.reshape(len(blobs), old.shape[1])])
+
+
+def _postings(old: tuple[np.ndarray, ...] | None, rows: list, first_slot: int) -> tuple[np.ndarray, ...]:
+    """CSC postings of ``old`` merged with the new chunks' (slots from ``first_slot``), grouped by term.
+
+    The old postings are moved, not re-sorted (old slots come first in each
+    term), so a delta update costs its own size plus one pass over the delta."""
+    indptr_a, rows_a, tf_a = old if old is not None else (np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint16))
+    counts_a = np.diff(indptr_a)
+    cols_n = np.frombuffer(b"".join(r[5] for r in rows), dtype="<u4").astype(np.int32)
+    tf_n = np.frombuffer(b"".join(r[6] for r in rows), dtype="<u2")
+    lens = np.array([len(r[5]) // 4 for r in rows], dtype=np.int64)
+    rows_n = first_slot + np.repeat(np.arange(len(rows), dtype=np.int32), lens)
+    order = np.argsort(cols_n, kind="stable")
+    cols_n, rows_n, tf_n = cols_n[order], rows_n[order], tf_n[order]
+    width = max(len(counts_a), int(cols_n.max()) + 1 if len(cols_n) else 0)
+    counts_a = np.pad(counts_a, (0, width - len(counts_a)))
+    counts_n = np.bincount(cols_n, minlength=width)
+    indptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(counts_a + counts_n, out=indptr[1:])
+    start_a = np.cumsum(counts_a) - counts_a
+    start_n = np.cumsum(counts_n) - counts_n
+    pos_a = np.arange(len(rows_a)) + np.repeat(indptr[:-1] - start_a, counts_a)
+    pos_n = np.arange(len(rows_n)) + np.repeat(indptr[:-1] + counts_a - start_n, counts_n)
+    out_rows = np.empty(indptr[-1], dtype=np.int32)
+    out_tf = np.empty(indptr[-1], dtype=np.uint16)
+    out_rows[pos_a], out_tf[pos_a] = rows_a, tf_a
+    out_rows[pos_n], out_tf[pos_n] = rows_n, tf_n
+    return indptr, out_rows, out_tf
