@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -242,6 +243,9 @@ class CorpusIndex:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+            for derived in self.root.glob("*-*"):  # search arrays of the old tables (bm25-v*, snap-v*, main-*)
+                if derived.is_dir():
+                    shutil.rmtree(derived, ignore_errors=True)
 
     # -- reading -------------------------------------------------------------
     def meta(self, key: str, default: str = "") -> str:

@@ -1,7 +1,8 @@
 """Stage 3: find the passages, then the sentences, that answer a question.
 
-Hybrid retrieval: BM25 (scored by bm25s) and, when an embedder is available,
-dense cosine similarity over the chunk embeddings; the two rankings are fused
+Hybrid retrieval: BM25 (bm25s's "lucene" formula, scored over the snapshot's
+postings) and, when an embedder is available, dense cosine similarity over the
+chunk embeddings; the two rankings are fused
 with reciprocal rank fusion and re-ordered to spread the top results across
 documents.  We fuse ourselves (a few lines) rather than through LlamaIndex's
 ``QueryFusionRetriever``, which resolves a global LLM (OpenAI by default) even

@@ -245,5 +245,7 @@ def test_index_from_an_older_briefer_is_rebuilt(sample_corpus, isolated_home):
     db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES ('schema', '1');"
                      "CREATE TABLE chunks (id TEXT PRIMARY KEY, path TEXT, start INTEGER, end INTEGER, vec BLOB);")
     db.close()
+    (root / "bm25-v3").mkdir()  # the old search cache
     report = open_index(isolated_home, sample_corpus).refresh()
     assert len(report.added) == 5 and report.chunks > 5
+    assert not (root / "bm25-v3").exists()

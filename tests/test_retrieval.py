@@ -136,7 +136,7 @@ def test_hybrid_recall_with_the_real_embedder(real_retriever, probes):
     rows = load_probes(probes)
     result = retrieval_recall(lambda q, k: [p.document for p in real_retriever.search(q, k)], rows)
     assert result["recall@3"] == 1.0, result["per_probe"]
-    assert result["recall@1"] >= 0.6, result["per_probe"]  # a floor: 1.0 (public) and 0.7 (own) when written
+    assert result["recall@1"] >= 0.6, result["per_probe"]  # a floor; measured 0.8 (public) and 0.7 (own) when written
 
 
 @pytest.mark.slow
