@@ -165,11 +165,13 @@ app.command("doctor", help="Alias of `models`.")(models)
 @app.command()
 def index(corpus: CorpusOpt = None, embed_model: EmbedOpt = None, no_embeddings: NoEmbedOpt = None) -> None:
     """Build or refresh the index (only changed files are re-read)."""
+    from .corpus import check_corpus_dir
     from .pipeline import load_embedder, refresh_index
 
     with _handled("the previous index is unchanged."):
         settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings)
         progress = _progress(err)
+        check_corpus_dir(settings.corpus)  # before preparing the embedder
         _, report = refresh_index(settings, load_embedder(settings, progress), progress)
     out.print(f"{report.summary()} in {report.seconds:.2f} s", highlight=False)
 
@@ -180,12 +182,14 @@ def search(query: str, k: Annotated[int, typer.Option("--k")] = 5, corpus: Corpu
            no_embeddings: NoEmbedOpt = None,
            mode: Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense")] = "hybrid") -> None:
     """Show the passages the model would see for QUERY."""
+    from .corpus import check_corpus_dir
     from .pipeline import load_embedder, refresh_index
     from .retrieval import Retriever
 
     with _handled():
         settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings)
         progress = _progress(err)
+        check_corpus_dir(settings.corpus)
         embedder = load_embedder(settings, progress)
         idx, _ = refresh_index(settings, embedder, lambda *a, **kw: progress(*a, **kw) if a[0] == "warning" else None)
         hits = Retriever(idx, embedder).search(query, k, mode=mode)

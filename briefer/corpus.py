@@ -68,7 +68,7 @@ def _short(exc: BaseException) -> str:
     return (message[:117] + "...") if len(message) > 120 else (message or type(exc).__name__)
 
 
-def _check_dir(corpus_dir: Path) -> Path:
+def check_corpus_dir(corpus_dir: Path) -> Path:
     corpus_dir = Path(os.path.abspath(Path(corpus_dir).expanduser()))  # abspath: no symlink resolution
     if not corpus_dir.is_dir():
         raise CorpusError(
@@ -108,7 +108,7 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[FileEntry], list[Skipped]]:
 
     Raises :class:`CorpusError` if the folder is missing or holds no files.
     """
-    corpus_dir = _check_dir(corpus_dir)
+    corpus_dir = check_corpus_dir(corpus_dir)
     found: list[tuple[str, Path]] = []
     for dirpath, dirnames, filenames in os.walk(corpus_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -173,7 +173,7 @@ def load_corpus(
     :class:`CorpusError` when nothing at all could be read, listing the first
     reasons, because an empty index would only produce an empty memo.
     """
-    corpus_dir = _check_dir(corpus_dir)
+    corpus_dir = check_corpus_dir(corpus_dir)
     entries, skipped = scan_corpus(corpus_dir)
     if on_skip is not None:
         for skip in skipped:
@@ -204,7 +204,7 @@ def read_document(corpus_dir: Path, rel_path: str) -> Document:
     Raises :class:`CorpusError` if the file is gone, lies outside the corpus
     folder (the path comes from a JSON record), or can no longer be read.
     """
-    corpus_dir = _check_dir(corpus_dir)
+    corpus_dir = check_corpus_dir(corpus_dir)
     rel = os.path.normpath(rel_path).replace(os.sep, "/")
     if os.path.isabs(rel) or rel == ".." or rel.startswith("../") or rel == ".":
         raise CorpusError(f"{rel_path} is not a file inside the corpus folder {corpus_dir}.")

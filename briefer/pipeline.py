@@ -16,6 +16,7 @@ from typing import Any
 
 from . import __version__
 from .answer import ask, make_key, parse_answer, system_prompt
+from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
@@ -71,6 +72,7 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
 
 
 def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[CorpusIndex, Any]:
+    check_corpus_dir(Path(settings.corpus))
     index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
     report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
     for skipped in report.skipped:
@@ -115,6 +117,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     topic: Topic = load_topic(topic_name, dirs)
     out_dir = Path(settings.out)
     check_writable(out_dir)
+    check_corpus_dir(Path(settings.corpus))  # before the model loads or an index folder is created
     for fmt in formats:  # template syntax errors surface now, not after the model run
         compile_template(fmt, settings.template_dir)
     model_path = Path(model.info["path"]) if model is not None else resolve_model_path(settings.model)
