@@ -94,6 +94,14 @@ def percentiles(xs: list[float]) -> dict:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS.  VmHWM, not ru_maxrss: Linux carries ru_maxrss over
+    fork and exec, so a child started by a big parent would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -125,7 +133,7 @@ def one_scale(chunks: int, work: Path, baseline: bool) -> dict:
                     "chunks_per_s_excluding_embedding": round(n / no_embed, 1),
                     "note": "fake embedder; 'embed' = its calls + committing 384-d vectors to SQLite"}
     idx = CorpusIndex(home, corpus, emb)
-    out["index_mb"] = {"sqlite": round(idx.db_path.stat().st_size / 1e6, 1),
+    out["index_mb"] = {"sqlite": round(sum(f.stat().st_size for f in idx.root.glob("index.sqlite*")) / 1e6, 1),
                        "snapshot": round(sum(dir_mb(p) for p in idx.root.glob("*-*") if p.is_dir()), 1)}
     t = time.perf_counter()
     noop = idx.refresh()
@@ -376,7 +384,7 @@ def main(argv: list[str] | None = None) -> None:
     path = args.results / "index-bench.json"
     res = json.loads(path.read_text()) if path.is_file() else {}
     command = "python bench/index_bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    res["machine"] = {"cpus": os.cpu_count(), "load_avg_at_end": [round(x, 2) for x in os.getloadavg()]}
+    res["machine"] = {"cpus": os.cpu_count(), "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
     if args.compare_stores:
         res["compare_stores"] = {**compare_stores(args.work), "command": command}
     if args.scale:
