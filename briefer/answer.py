@@ -34,6 +34,9 @@ LETTERS = KEY_ALPHABET[:24]
 _BRACKET = re.compile(r"[\[【(]\s*([^\]】)]{0,60}?)\s*[\]】)]")
 _KEY_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
+# "The source is: …", "Answer: …" — the model talking about its task, not a claim.
+_META_PREFIX = re.compile(r"^(?:(?:the\s+)?(?:source|sources|answer|response|question)(?:\s+(?:is|are))?\s*:\s*)+", re.I)
+_TERMINAL = re.compile(r"[.!?][\"”’')\]]*$")
 
 
 def make_key(document: str, start: int, taken: set[str]) -> str:
@@ -131,8 +134,12 @@ def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
             raw = raw[lead.end():]
         good, bad = _markers(raw, valid_keys)
         parsed.invalid_keys.extend(bad)
-        cleaned = _clean(raw, valid_keys)
-        if cleaned and CANNOT_ANSWER.lower() not in cleaned.lower():
+        cleaned = _META_PREFIX.sub("", _clean(raw, valid_keys)).strip()
+        last = (s, e) == spans[-1]
+        # List items and headings ("- Harlow Bay council") are not sentences: a claim ends
+        # with terminal punctuation, or is a long final sentence cut without a full stop.
+        is_claim = bool(_TERMINAL.search(cleaned)) or (last and len(cleaned.split()) >= 6)
+        if cleaned and is_claim and CANNOT_ANSWER.lower() not in cleaned.lower():
             parsed.sentences.append((cleaned, list(dict.fromkeys(good))))
         elif good and parsed.sentences:
             prev_text, prev_keys = parsed.sentences[-1]

@@ -51,7 +51,7 @@ CHUNK_WORDS = 160
 CHUNK_OVERLAP = 24
 # Bump when the tables, the chunking or ``terms()`` change: an index with another
 # schema is rebuilt from the corpus on open.
-SCHEMA_VERSION = f"3/{CHUNK_WORDS}/{CHUNK_OVERLAP}"
+SCHEMA_VERSION = f"4/{CHUNK_WORDS}/{CHUNK_OVERLAP}"  # bump when chunking or terms() change
 WINDOW_CHARS = 200_000  # split huge documents before the splitter sees them
 LOCK_TIMEOUT_S = 30.0
 EMBED_BATCH = 32  # texts per embedder call
@@ -90,8 +90,10 @@ def stem(word: str) -> str:
     """
     for suffix in ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    # A final silent "e" goes too, so "vote"/"voted" and "charge"/"charged" meet.
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def _normalise(raw: str) -> str:

@@ -550,7 +550,8 @@ def is_relevant(question: str, evidence: Sequence[Evidence]) -> bool:
        place instead of matching as scattered common words.
 
     A compound question ("How many firms attended, and what does it show?")
-    is relevant if the whole or any part of it passes: each part dilutes the
+    or an enumeration ("…about traffic, bus times and air quality?") is
+    relevant if the whole or any part of it passes: each part dilutes the
     other's share.
     """
     texts = [e.text for e in evidence if e.text and e.text.strip()]
@@ -563,7 +564,10 @@ def is_relevant(question: str, evidence: Sequence[Evidence]) -> bool:
         key = _ALIAS.get(token) or _stem(token)
         return _has_token(token, pooled) or _demonyms().get(key, key) in _topics(pooled)
 
-    for part in [question, *_SUBQUESTION_RE.split(question)]:
+    # Enumerations ("…about traffic, bus journey times and nitrogen dioxide?")
+    # are judged item by item too: no single sentence lists every item.
+    items = [p for p in re.split(r"[,;]", question) if p.strip()]
+    for part in [question, *_SUBQUESTION_RE.split(question), *(items if len(items) > 1 else [])]:
         q, terms = _analyse(part), _question_terms(part)
         if not terms or not all(_has_number(n, pooled) for n in q.numbers) or any(
                 2 * sum(map(found, toks)) < len(toks) for _, toks in q.entities):

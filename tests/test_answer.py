@@ -69,3 +69,20 @@ def test_prompt_shares_prefix_between_sections():
     assert "[K7QA] Chips were banned in 2023." in system and CANNOT_ANSWER in system
     m1, m2 = build_messages(system, "Q1?"), build_messages(system, "Q2?")
     assert m1[0] == m2[0] and m1[0]["role"] == "system" and m1[1]["content"] != m2[1]["content"]
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        # list items and headings are not claims
+        ("The sources are:\n- Harlow Bay council (K7QA)\n- Tariffs (K3FB)", []),
+        ("Key points\nChips were banned [K7QA].", [("Chips were banned.", ["K7QA"])]),
+        # the model talking about its task
+        ("The source is: [K7QA] The council voted 31 to 12 on Tuesday.", [("The council voted 31 to 12 on Tuesday.", ["K7QA"])]),
+        ("Answer: Tariffs rose to 145% [K3FB].", [("Tariffs rose to 145%.", ["K3FB"])]),
+        # a long last sentence without a full stop is still a claim
+        ("The council voted 31 to 12 on Tuesday [K7QA]", [("The council voted 31 to 12 on Tuesday", ["K7QA"])]),
+    ],
+)
+def test_fragments_and_meta_text(answer, expected):
+    assert parse_answer(ChatResult(text=answer, finish_reason="stop"), VALID).sentences == expected

@@ -473,3 +473,19 @@ def test_is_relevant_counts_demonyms_as_their_country():
 def test_is_relevant_without_evidence_or_content():
     assert is_relevant("What tariff level did the trade war reach?", []) is False
     assert is_relevant("What is it?", [_ev("K1", TARIFF)]) is False
+
+
+def test_enumeration_question_is_relevant_item_by_item():
+    from briefer.schema import Evidence
+    from briefer.verify import is_relevant
+
+    texts = [
+        "During the pilot, traffic on the charged streets fell by 18 percent compared with a year earlier.",
+        "Average bus journey times through the pilot area improved by 11%.",
+        "Nitrogen dioxide levels measured at roadside monitors dropped by 14% over the six months.",
+    ]
+    evidence = [Evidence(f"K{i}A", "p.txt", "Pilot", 0, len(t), t) for i, t in enumerate(texts)]
+    question = "What did the congestion charge pilot show about traffic, bus journey times and nitrogen dioxide levels?"
+    assert is_relevant(question, evidence)
+    assert not is_relevant("What interest rate did the European Central Bank set at its March meeting?", evidence)
+    assert not is_relevant("What penalties does the EU AI Act set for providers of general-purpose models, and when?", evidence)
