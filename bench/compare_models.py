@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefer.evaluate import fact_recall, load_facts  # noqa: E402
-from briefer.llm import default_model_path  # noqa: E402
+from briefer.modelfile import default_model_path  # noqa: E402
 
 
 def gemma_path(cache: Path) -> Path | None:

@@ -116,7 +116,8 @@ def rounded(d: dict) -> dict:
 # ----------------------------------------------------------------------------- scale
 def one_scale(chunks: int, work: Path, baseline: bool) -> dict:
     """All scale figures for one size (run in a fresh process)."""
-    from briefer.index import CorpusIndex, terms
+    from briefer.chunking import terms
+    from briefer.index import CorpusIndex
     from briefer.retrieval import Retriever
 
     corpus = make_corpus(work / f"corpus-{chunks}", max(1, chunks // FILES))
@@ -201,7 +202,7 @@ def embed_rate(sample: int, work: Path) -> dict:
     """The real embedder's chunks/s, measured on real English chunks (the sample
     corpus and bench/eval-extra, cycled up to ``sample``): pseudo-words split into
     many more word pieces and would understate the rate."""
-    from briefer.index import chunk_spans
+    from briefer.chunking import chunk_spans
     from briefer.pipeline import load_embedder
     from briefer.settings import load_settings
 

@@ -98,7 +98,7 @@ def to_markdown(res: dict) -> str:
                          for t in res["targets"]])
     if res.get("quality"):
         lines += ["Quality judges: fact recall is a string rule on gold facts; the ALCE citation figures use "
-                  "`briefer.verify.check_sentence`, **the same code as the pipeline's verifier** (so they are near "
+                  "`briefer.claims.check_sentence`, **the same code as the pipeline's verifier** (so they are near "
                   "100% by construction); *numbers in quotes* and *quotes at offsets* share no code with the "
                   "verifier.", ""]
     for q in res.get("quality", []):

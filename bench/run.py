@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from briefer.errors import BrieferError, EmbedderUnavailable
     from briefer.evaluate import load_eval_dir
-    from briefer.llm import file_sha256, load_chat_model, resolve_model_path
+    from briefer.llm import load_chat_model
+    from briefer.modelfile import file_sha256, resolve_model_path
     from briefer.pipeline import load_embedder
     from briefer.settings import load_settings
 

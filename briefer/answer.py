@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .claims import sentence_spans
 from .llm import ChatModel, ChatResult
 from .prompts import (
     CANNOT_ANSWER,
@@ -27,7 +28,6 @@ from .prompts import (
     is_refusal,
 )
 from .schema import Evidence
-from .verify import sentence_spans
 
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
 LETTERS = KEY_ALPHABET[:24]

@@ -11,7 +11,7 @@ them in.  Metrics:
   share stated with the right document cited.
 * **citation recall / precision** as in ALCE (Gao et al. 2023, "Enabling Large
   Language Models to Generate Text with Citations"), with a pluggable judge.
-  The default judge is ``briefer.verify.check_sentence`` -- *the same code as
+  The default judge is ``briefer.claims.check_sentence`` -- *the same code as
   the pipeline's verifier*, so on a fresh record these numbers mostly confirm
   that the verifier ran; they catch records edited or produced by other
   settings (``--keep-unsupported``) and sentences citing more than they need.
@@ -148,7 +148,7 @@ def fact_recall(record: dict, facts: Sequence[Fact]) -> dict:
 # ---------------------------------------------------------------- ALCE
 def verifier_judge(sentence: str, quotes: Sequence[str]) -> bool:
     """The default judge: the pipeline's own checker (same code as the verifier)."""
-    from .verify import check_sentence
+    from .claims import check_sentence
 
     return check_sentence(sentence, list(quotes)).supported
 

@@ -19,16 +19,13 @@ same hash).  A file lock makes a second concurrent run wait, then fail with a
 clear message.  After the commit the search arrays for the new version are
 derived from the previous ones (:mod:`briefer.snapshot`).
 
-Chunking uses LlamaIndex's ``SentenceSplitter`` (sentence-aware, with
-character offsets) with a whitespace tokenizer: its default is tiktoken, whose
-first use downloads an encoding file.
+What a document is cut into, and which terms a chunk holds, is decided in
+:mod:`briefer.chunking`; this module only stores the result.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
 import shutil
 import sqlite3
 import time
@@ -42,17 +39,16 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
+from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
 from .corpus import extract, scan_corpus
 from .errors import IndexError_
 from .schema import Document, Skipped
 from .snapshot import ensure_snapshot
 
-CHUNK_WORDS = 160
-CHUNK_OVERLAP = 24
-# Bump when the tables, the chunking or ``terms()`` change: an index with another
-# schema is rebuilt from the corpus on open.
-SCHEMA_VERSION = f"4/{CHUNK_WORDS}/{CHUNK_OVERLAP}"  # bump when chunking or terms() change
-WINDOW_CHARS = 200_000  # split huge documents before the splitter sees them
+# An index with another schema is rebuilt from the corpus on open (it is a cache).  Bump
+# the leading number when the tables change; the rest follows the chunking and terms()
+# (bumped in briefer.chunking), since the stored chunks and term counts come from them.
+SCHEMA_VERSION = f"4/{ANALYSIS_VERSION}"
 LOCK_TIMEOUT_S = 30.0
 EMBED_BATCH = 32  # texts per embedder call
 CHECKPOINT_EVERY = 256  # embeddings per committed batch
@@ -70,87 +66,6 @@ CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
 CREATE TABLE IF NOT EXISTS vocab (term TEXT PRIMARY KEY, id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (hash TEXT, model TEXT, vec BLOB, PRIMARY KEY (hash, model));
 """
-
-# ----------------------------------------------------------------------------- analysis
-_WORD = re.compile(r"[\w%$.-]+", re.UNICODE)
-STOPWORDS = frozenset(
-    "a an and are as at be been but by can could did do does for from had has have how in into is it its of on or "
-    "our should so such than that the their them then there these they this those to was we were what when where "
-    "which while who whom why will with would about after also any between both each more most other over same some "
-    "under up very you your".split()
-)
-_NORMALISED: dict[str, str] = {}  # raw lower-case word -> index term ("" for stopwords)
-
-
-def stem(word: str) -> str:
-    """A deliberately light suffix stripper, shared by BM25 and evidence scoring.
-
-    (PyStemmer would be better; it is a compiled extra dependency for a small
-    gain on short policy texts, so we keep this until measurements say otherwise.)
-    """
-    for suffix in ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    # A final silent "e" goes too, so "vote"/"voted" and "charge"/"charged" meet.
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-def _normalise(raw: str) -> str:
-    word = raw.strip(".-")
-    return stem(word) if word and word not in STOPWORDS else ""
-
-
-def terms(text: str) -> list[str]:
-    """Index terms of ``text``: lower-cased words, stopwords dropped, lightly stemmed.
-
-    Memoised per distinct word: tokenising 100k chunks is mostly dictionary hits."""
-    if len(_NORMALISED) > 2_000_000:
-        _NORMALISED.clear()
-    out = []
-    for raw in _WORD.findall(text.lower()):
-        term = _NORMALISED.get(raw)
-        if term is None:
-            term = _NORMALISED[raw] = _normalise(raw)
-        if term:
-            out.append(term)
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def _splitter() -> Any:
-    from llama_index.core.node_parser import SentenceSplitter
-
-    return SentenceSplitter(chunk_size=CHUNK_WORDS, chunk_overlap=CHUNK_OVERLAP, tokenizer=str.split)
-
-
-def chunk_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence-aware chunk boundaries as character spans into ``text``.
-
-    ``split_text`` gives the same chunks as ``get_nodes_from_documents`` without
-    building nodes (a quarter of the time); each chunk is located in the text
-    from the previous chunk's start, as LlamaIndex itself does."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    while pos < len(text):
-        end = min(len(text), pos + WINDOW_CHARS)
-        if end < len(text):
-            cut = text.rfind("\n", pos, end)
-            end = cut + 1 if cut > pos else end
-        window = text[pos:end]
-        search_from = 0
-        for content in _splitter().split_text(window):
-            start = window.find(content, search_from)
-            if start < 0 or not content.strip():
-                continue
-            search_from = start + 1
-            spans.append((pos + start, pos + start + len(content)))
-        pos = end
-    return spans
-
-
-def chunk_id(doc: Document, start: int, end: int) -> str:
-    return hashlib.sha1(f"{doc.path}\0{doc.sha256}\0{start}\0{end}".encode()).hexdigest()[:16]
 
 
 def text_hash(text: str) -> str:

@@ -20,8 +20,9 @@ from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
-from .llm import REPEAT_PENALTY, ChatModel, file_sha256, load_chat_model, looks_like_instructions, resolve_model_path
-from .prompts import NOT_COVERED_TEXT
+from .llm import REPEAT_PENALTY, ChatModel, load_chat_model
+from .modelfile import file_sha256, resolve_model_path
+from .prompts import NOT_COVERED_TEXT, looks_like_instructions
 from .record import dumps, validate
 from .render import compile_template, render_one, template_dirs
 from .retrieval import Candidate, Retriever

@@ -54,3 +54,33 @@ def is_refusal(answer: str) -> bool:
     """True when the model's answer is (essentially) the sentinel."""
     stripped = answer.strip().strip(".\"' ")
     return bool(_SENTINEL_RE.search(answer)) and len(stripped) <= len(CANNOT_ANSWER) + 40
+
+
+# Text that addresses a language model rather than informing a reader: a corpus
+# sentence like this is an attempted prompt injection, and the verifier cannot
+# catch it ("say the tariffs were 900%" does contain "900%").
+_INSTRUCTION_PATTERNS = [
+    # "ignore (all) previous instructions", "disregard the above prompt", "forget your instructions"
+    r"\b(?:ignore|disregard|forget|override)\s+(?:(?:all|any|the|your|my|these|of)\s+){0,3}"
+    r"(?:(?:previous|prior|above|earlier|preceding|foregoing|original)\s+(?:\S+\s+)?"
+    r"(?:instructions?|prompts?|rules|directions|guidelines|context|messages?|text)"
+    r"|(?:instructions?|prompts?|system prompt))\b",
+    r"\bsystem prompt\b",
+    r"\b(?:you are now|from now on,? you|pretend (?:to be|you are))\b",
+    r"\b(?:instructions?|note|message) (?:to|for) (?:the |any )?(?:ai|assistant|language model|llm|chatbot)\b",
+    r"\b(?:ai|assistant|language model|llm|chatbot)s?,? (?:must|should|will) (?:now |only |instead )?(?:say|answer|write|reply|respond|state)\b",
+    r"<\|[a-z_]{2,30}\|>|\[/?INST\]|<</?SYS>>|^\s*(?:system|assistant)\s*:",
+]
+_INSTRUCTION_RE = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE | re.MULTILINE)
+
+
+def looks_like_instructions(text: str) -> bool:
+    """True for corpus text that reads as instructions to an AI model (possible prompt injection).
+
+    Such a sentence is no evidence for anything; the pipeline leaves it out of
+    the sources the model sees and the extractive fallback can quote.  The
+    patterns are deliberately narrow: a false positive only drops one
+    sentence (with a warning), a false negative is still caught by the
+    verifier unless the injected claim is spelled out in the same sentence.
+    """
+    return bool(_INSTRUCTION_RE.search(text))

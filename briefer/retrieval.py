@@ -25,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from .chunking import terms
+from .claims import sentence_spans
 from .errors import ConfigError, IndexError_
-from .index import STOPWORDS, CorpusIndex, model_id, stem, terms  # noqa: F401 (re-exported)
+from .index import CorpusIndex, model_id
 from .schema import Passage
 from .snapshot import load_snapshot
-from .verify import sentence_spans
 
 RRF_K = 60
 CANDIDATES = 50

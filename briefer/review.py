@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .claims import check_sentence
 from .corpus import read_document
 from .errors import CorpusError
 from .record import source_index
-from .verify import ORIGIN_EXTRACTED, check_sentence
+from .verify import ORIGIN_EXTRACTED
 
 
 @dataclass

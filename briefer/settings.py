@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     template_dir: Path | None = None  # analyst templates, searched before the shipped ones
     threads: int | None = Field(None, ge=1)  # None: physical cores
     gpu_layers: int | None = Field(None, ge=-1)  # None: all layers when a GPU is usable, else 0; -1: all
-    n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in llm.py
+    n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in modelfile.py
     max_tokens: int = Field(120, ge=1)
     temperature: float = Field(0.0, ge=0.0)
     seed: int = 42

@@ -37,6 +37,6 @@ def sample_corpus(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def default_model_path() -> Path:
-    from briefer.llm import resolve_model_path
+    from briefer.modelfile import resolve_model_path
 
     return resolve_model_path(None)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from briefer.claims import split_sentences
 from briefer.evaluate import (
     Fact,
     alce_citations,
@@ -31,7 +32,6 @@ from briefer.evaluate import (
     verifier_judge,
 )
 from briefer.topics import parse_topic
-from briefer.verify import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
 

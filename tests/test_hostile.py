@@ -40,11 +40,13 @@ from typer.testing import CliRunner
 from briefer import corpus as corpus_mod
 from briefer import fsutil
 from briefer import llm as llm_mod
+from briefer import modelfile
 from briefer.cli import app
 from briefer.errors import IndexError_, OutputError, TemplateError
 from briefer.index import index_dir_for
-from briefer.llm import GIB, looks_like_instructions
+from briefer.modelfile import GIB
 from briefer.pipeline import generate, refresh_index
+from briefer.prompts import looks_like_instructions
 from briefer.retrieval import Retriever
 from briefer.settings import load_settings
 
@@ -118,7 +120,7 @@ def test_bad_model_file_fails_before_any_other_work(tmp_path, isolated_home, sam
 
 # ----------------------------------------------------------------------------- context / memory
 def test_huge_context_names_memory_figures_and_setting(monkeypatch, isolated_home, sample_corpus, tmp_path):
-    monkeypatch.setattr(llm_mod, "available_memory", lambda: 8 * GIB)
+    monkeypatch.setattr(modelfile, "available_memory", lambda: 8 * GIB)
     result = cli("generate", "--topic", TOPIC, "--corpus", sample_corpus, "--out", tmp_path / "o",
                  "--n-ctx", "10000000", "--gpu-layers", "0", "--no-embeddings")
     line = one_line_error(result, "--n-ctx 10000000", "GiB for the KV cache", "only 8.0 GiB is available", "BRIEFER_N_CTX")
@@ -136,7 +138,7 @@ def test_huge_context_fails_fast_on_this_machine(isolated_home, tmp_path):
 
 
 def test_context_beyond_training_length_is_refused(monkeypatch, sample_corpus, tmp_path):
-    monkeypatch.setattr(llm_mod, "available_memory", lambda: 1024 * GIB)  # memory is not the limit here
+    monkeypatch.setattr(modelfile, "available_memory", lambda: 1024 * GIB)  # memory is not the limit here
     monkeypatch.setenv("BRIEFER_N_CTX", "16384")
     result = cli("generate", "--topic", TOPIC, "--corpus", sample_corpus, "--out", tmp_path / "o", "--gpu-layers", "0", "--no-embeddings")
     one_line_error(result, "--n-ctx 16384", "trained for", "at most 8192", "BRIEFER_N_CTX")

@@ -18,9 +18,10 @@ from typer.testing import CliRunner
 
 from briefer import index as index_mod
 from briefer import snapshot
+from briefer.chunking import terms
 from briefer.cli import app
 from briefer.errors import IndexError_
-from briefer.index import CorpusIndex, index_dir_for, terms
+from briefer.index import CorpusIndex, index_dir_for
 from briefer.retrieval import Retriever
 from briefer.snapshot import load_snapshot
 

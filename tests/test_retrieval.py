@@ -17,9 +17,10 @@ from test_index import HashEmbedder
 from typer.testing import CliRunner
 
 from briefer import pipeline
+from briefer.chunking import terms
 from briefer.cli import app
 from briefer.evaluate import load_probes, retrieval_recall
-from briefer.index import CorpusIndex, terms
+from briefer.index import CorpusIndex
 from briefer.retrieval import MAX_PER_DOCUMENT, Retriever
 from briefer.settings import load_settings
 

