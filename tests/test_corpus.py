@@ -481,7 +481,6 @@ def _sample_files() -> list[Path]:
     return sorted(p for p in SAMPLE_CORPUS.glob("*.txt"))
 
 
-@pytest.mark.skipif(not SAMPLE_CORPUS.is_dir(), reason="sample corpus not present")
 def test_sample_corpus_loads_five_documents_verbatim(tmp_path: Path) -> None:
     docs, skipped = load_corpus(SAMPLE_CORPUS)
     files = _sample_files()
@@ -496,7 +495,6 @@ def test_sample_corpus_loads_five_documents_verbatim(tmp_path: Path) -> None:
     assert not any(d.path.lower() == "readme.md" for d in docs)
 
 
-@pytest.mark.skipif(not SAMPLE_CORPUS.is_dir(), reason="sample corpus not present")
 def test_sample_corpus_copy_with_root_readme_skips_it(tmp_path: Path) -> None:
     copy = tmp_path / "corpus"
     shutil.copytree(SAMPLE_CORPUS, copy)
