@@ -114,6 +114,14 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
              progress: Progress = _noop, formats: tuple[str, ...] = ("md", "html")) -> Result:
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
+    warnings: list[str] = []
+    outer = progress
+
+    def progress(event: str, **info: Any) -> None:  # also keep warnings for the record and the caller
+        if event == "warning":
+            warnings.append(info["message"])
+        outer(event, **info)
+
     dirs = template_dirs(settings.template_dir)
     topic: Topic = load_topic(topic_name, dirs)
     out_dir = Path(settings.out)
@@ -198,6 +206,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
 
     t = time.perf_counter()
     record = build_record(settings, topic, index, model, model_path, pool, sections_out, tokens, timings, retriever.dense)
+    record["warnings"] = warnings
     timings["record"] = time.perf_counter() - t
     t = time.perf_counter()
     rendered = {fmt: render_one(record, fmt, user_dir=settings.template_dir) for fmt in formats}
@@ -207,7 +216,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     files[out_dir / f"{topic.name}.json"] = dumps(record)
     atomic_write_files(files)  # all or nothing: a full disk never leaves a new record beside an old memo
     paths = list(files)
-    return Result(record, paths, time.perf_counter() - t_start)
+    return Result(record, paths, time.perf_counter() - t_start, warnings)
 
 
 def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: ChatModel, model_path: Path,

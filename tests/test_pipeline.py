@@ -124,3 +124,14 @@ def test_corpus_text_is_escaped_in_html(tmp_path):
     assert result.record["sources"], "the evil document should still be quoted"
     assert "<script>window" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_warnings_reach_the_caller_and_the_record(sample_corpus, tmp_path):
+    (sample_corpus / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
+    seen = []
+    result = generate(_settings(sample_corpus, tmp_path), "export-controls", model=FakeLLM(default=""), embedder=None,
+                      progress=lambda event, **info: seen.append((event, info)))
+    assert any("blob.bin" in w for w in result.warnings)
+    assert result.record["warnings"] == result.warnings
+    assert ("warning", {"message": result.warnings[0]}) in seen
+    assert [e for e, _ in seen].count("section") == len(result.record["sections"])
