@@ -136,16 +136,32 @@ class CorpusIndex:
         self.db_path = self.root / "index.sqlite"
         self.lock = FileLock(str(self.root / "index.lock"), timeout=lock_timeout)
         try:
-            self._db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
-            # 16 KiB pages (new files only): a 1.5 KiB embedding row leaves less slack than in 4 KiB pages.
-            self._db.execute("PRAGMA page_size=16384")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: atomic and consistent, cheaper commits
-            self._db.execute("PRAGMA journal_size_limit=67108864")  # a big build's WAL shrinks back after checkpoint
-            self._open_schema()
+            # Creating a new index happens under the lock: two runs creating it at once would
+            # otherwise race on "PRAGMA journal_mode" and one would see "database is locked".
+            # Opening an existing one stays lock-free, so `search` works while `index` runs.
+            if self.db_path.exists():
+                self._connect(lock_timeout)
+            else:
+                with self.locked():
+                    self._connect(lock_timeout)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise IndexError_(f"Another briefer run is using the index in {self.root}; wait for it to finish "
+                                  "(or set BRIEFER_HOME to use a separate cache).") from None
+            raise IndexError_(f"The index {self.db_path} cannot be opened ({exc}). Delete the folder {self.root} "
+                              "and run `briefer index` again to rebuild it from the corpus.") from None
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"The index {self.db_path} is damaged ({exc}). Delete the folder {self.root} "
                               "and run `briefer index` again to rebuild it from the corpus.") from None
+
+    def _connect(self, busy_timeout: float) -> None:
+        self._db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=busy_timeout)
+        # 16 KiB pages (new files only): a 1.5 KiB embedding row leaves less slack than in 4 KiB pages.
+        self._db.execute("PRAGMA page_size=16384")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: atomic and consistent, cheaper commits
+        self._db.execute("PRAGMA journal_size_limit=67108864")  # a big build's WAL shrinks back after checkpoint
+        self._open_schema()
 
     def _open_schema(self) -> None:
         """Create the tables; an index written by an older briefer is rebuilt (it is a cache of the corpus)."""
