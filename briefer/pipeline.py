@@ -7,6 +7,7 @@ can show progress without the core knowing about terminals.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -104,7 +105,7 @@ def _evidence_pool(per_section: list[list[Candidate]]) -> tuple[list[Evidence], 
             span = (c.document, c.start)
             if span not in by_span:
                 by_span[span] = Evidence(make_key(c.document, c.start, taken), c.document, c.title, c.start, c.end, c.text, c.score)
-            mine.append(Evidence(**{**by_span[span].__dict__, "score": c.score}))
+            mine.append(dataclasses.replace(by_span[span], score=c.score))
         sections.append(mine)
     pool = sorted(by_span.values(), key=lambda e: (e.document, e.start))
     return pool, sections
@@ -155,8 +156,9 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
         cands: dict[tuple[str, int], Candidate] = {}
         hits = []
         for q in section.questions:
-            hits += retriever.search(q, settings.top_k)
-            for c in retriever.candidates(q, settings.top_k, settings.evidence_per_section):
+            found = retriever.search(q, settings.top_k)
+            hits += found
+            for c in retriever.candidates(q, found, settings.evidence_per_section):
                 # Text addressed to a model is no evidence; never show it to the model or quote it.
                 target = injected if looks_like_instructions(c.text) else cands
                 target.setdefault((c.document, c.start), c)

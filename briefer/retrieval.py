@@ -136,9 +136,12 @@ class Retriever:
                                self._doc_text(d)[start:end], scores[i]))
         return out
 
-    def candidates(self, question: str, k_passages: int, n_sentences: int) -> list[Candidate]:
-        """The best evidence sentences for ``question`` inside its top passages."""
-        passages = self.search(question, k_passages)
+    def candidates(self, question: str, passages: list[Passage], n_sentences: int) -> list[Candidate]:
+        """The best evidence sentences for ``question`` inside ``passages`` (its top ``search`` hits).
+
+        The caller passes the hits it already has, so a question is searched (and its
+        query embedded) once.
+        """
         q_terms = set(terms(question))
         pool: dict[tuple[str, int], Candidate] = {}
         for rank, passage in enumerate(passages):
