@@ -19,11 +19,11 @@ from pathlib import Path
 
 from briefer import formats
 from briefer.errors import CorpusError
+from briefer.fsutil import sha256_file
 from briefer.schema import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 MAX_FILE_BYTES = 200 * 1024 * 1024  # beyond this a file is skipped, not parsed
-HASH_BLOCK = 1024 * 1024
 # Files at the corpus root that describe the folder rather than being sources.
 ROOT_README_NAMES = {"readme.md", "readme.txt"}
 
@@ -47,17 +47,6 @@ class FileEntry:
     abspath: Path
     size: int
     sha256: str  # of the raw bytes
-
-
-def _sha256_file(path: Path) -> str:
-    """sha256 in 1 MiB blocks into one reused buffer: constant memory for any size."""
-    digest = hashlib.sha256()
-    buffer = bytearray(HASH_BLOCK)
-    view = memoryview(buffer)
-    with open(path, "rb") as handle:
-        while n := handle.readinto(buffer):
-            digest.update(view[:n])
-    return digest.hexdigest()
 
 
 def _short(exc: BaseException) -> str:
@@ -90,7 +79,7 @@ def _classify(rel: str, abspath: Path) -> FileEntry | Skipped:
         if info.st_size > MAX_FILE_BYTES:
             return Skipped(rel, f"file too large ({info.st_size / 1e6:.1f} MB; "
                                 f"limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        return FileEntry(rel, abspath, info.st_size, _sha256_file(abspath))
+        return FileEntry(rel, abspath, info.st_size, sha256_file(abspath))
     except OSError as exc:
         return Skipped(rel, f"could not read file: {_short(exc)}")
 

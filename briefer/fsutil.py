@@ -10,12 +10,27 @@ to an old memo.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import OutputError
+
+HASH_BLOCK = 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 in 1 MiB blocks into one reused buffer: constant memory for any size
+    (corpus files and multi-GB models alike)."""
+    digest = hashlib.sha256()
+    buffer = bytearray(HASH_BLOCK)
+    view = memoryview(buffer)
+    with open(path, "rb") as handle:
+        while n := handle.readinto(buffer):
+            digest.update(view[:n])
+    return digest.hexdigest()
 
 
 def _umask() -> int:

