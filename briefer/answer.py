@@ -18,6 +18,9 @@ from .claims import sentence_spans
 from .llm import ChatModel, ChatResult
 from .prompts import (
     CANNOT_ANSWER,
+    EXAMPLE_ANSWER,
+    EXAMPLE_QUESTION,
+    EXAMPLE_SOURCES,
     QUESTION_PROMPT,
     QUESTION_PROMPT_VARS,
     SOURCE_LINE,
@@ -55,24 +58,33 @@ def format_sources(evidence: Sequence[Evidence]) -> str:
     return "\n".join(fill(SOURCE_LINE, SOURCE_LINE_VARS, key=e.key, text=" ".join(e.text.split())) for e in evidence)
 
 
-def system_prompt(title: str, audience: str, evidence: Sequence[Evidence]) -> str:
-    return fill(
-        SYSTEM_PROMPT,
-        SYSTEM_PROMPT_VARS,
-        title=title,
-        audience=audience,
-        example_key=evidence[0].key if evidence else "K7Q",
-        sentinel=CANNOT_ANSWER,
-        sources=format_sources(evidence),
-    )
+def system_prompt(title: str, audience: str) -> str:
+    return fill(SYSTEM_PROMPT, SYSTEM_PROMPT_VARS, title=title, audience=audience, sentinel=CANNOT_ANSWER)
 
 
-def build_messages(system: str, question: str) -> list[dict]:
-    """Same system message for every section first, so the KV cache is reused."""
-    return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": fill(QUESTION_PROMPT, QUESTION_PROMPT_VARS, question=question)},
-    ]
+def _turn(question: str, sources: str) -> dict:
+    return {"role": "user", "content": fill(QUESTION_PROMPT, QUESTION_PROMPT_VARS, question=question, sources=sources)}
+
+
+def build_messages(system: str, question: str, evidence: Sequence[Evidence]) -> list[dict]:
+    """System message and worked example first, the same for every section so the KV
+    cache is reused; then the section's own question and sources."""
+    example = "\n".join(fill(SOURCE_LINE, SOURCE_LINE_VARS, key=k, text=t) for k, t in EXAMPLE_SOURCES)
+    return [{"role": "system", "content": system}, _turn(EXAMPLE_QUESTION, example),
+            {"role": "assistant", "content": EXAMPLE_ANSWER}, _turn(question, format_sources(evidence))]
+
+
+_KEY_LINE = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?\[?(K[A-Z0-9]{1,6})\]?[ \t]*[:：][ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
+def key_lines_to_citations(text: str) -> str:
+    """ "KA7: The council approved …" lines become "The council approved … [KA7]" sentences."""
+    def one(m: re.Match) -> str:
+        body = m.group(2).rstrip()
+        if not re.search(r"[.!?][\"”’')\]]*$", body):
+            body += "."
+        return f"{body} [{m.group(1)}]"
+    return _KEY_LINE.sub(one, text)
 
 
 @dataclass
@@ -116,6 +128,9 @@ def _looks_like_marker(inner: str, valid: set[str]) -> bool:
 def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
     """Split the model's answer into sentences, each with the valid keys it cites."""
     text = result.text.strip()
+    if result.finish_reason == "length" and "\n" in text and _KEY_LINE.search(text):
+        text = text[:text.rindex("\n")]  # the last "KEY: …" line was cut off by max_tokens
+    text = key_lines_to_citations(text)
     parsed = ParsedAnswer(refused=is_refusal(text))
     if not text or parsed.refused:
         return parsed
@@ -147,6 +162,7 @@ def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
     return parsed
 
 
-def ask(model: ChatModel, system: str, question: str, *, max_tokens: int, temperature: float, seed: int) -> tuple[list[dict], ChatResult]:
-    messages = build_messages(system, question)
+def ask(model: ChatModel, system: str, question: str, evidence: Sequence[Evidence], *, max_tokens: int,
+        temperature: float, seed: int) -> tuple[list[dict], ChatResult]:
+    messages = build_messages(system, question, evidence)
     return messages, model.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed)

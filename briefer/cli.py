@@ -3,43 +3,106 @@
 Kept thin on purpose.  Every ``BrieferError`` becomes one line on stderr and
 exit code 1; a full traceback only with ``--debug``.  Any other exception is
 a bug, but the analyst still gets one line (and the hint to re-run with
-``--debug``), not a screen of frames.  Ctrl-C in ``generate``/``index`` exits
-130 with a note that nothing was changed (writes are atomic).  Rich progress
-lives here and reaches the core as a callback; text that comes from files
-(paths, titles, corpus sentences) is escaped so brackets in it are never read
-as Rich markup.
+``--debug``), not a screen of frames.  A bad option value is one line and exit
+code 2.  Ctrl-C at any moment exits 130 with a note that nothing was changed
+(writes are atomic, and :mod:`briefer.interrupt` makes sure a Ctrl-C that
+lands inside llama.cpp is not lost).  Progress lives here and reaches the core
+as a callback; text that comes from files (paths, titles, corpus sentences) is
+escaped so brackets in it are never read as Rich markup.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
-import click
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
+from . import __version__, interrupt
 from .errors import BrieferError
 from .settings import Settings, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited briefing memos from a folder of documents.")
 out = Console()
 err = Console(stderr=True)
 STATE = {"debug": False}
 
-CorpusOpt = Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder [env: BRIEFER_CORPUS; default: corpus/]")]
-TemplateOpt = Annotated[Optional[Path], typer.Option("--template-dir", help="Your templates, searched before the shipped ones [env: BRIEFER_TEMPLATE_DIR]")]
-ModelOpt = Annotated[Optional[Path], typer.Option("--model", help="GGUF chat model [env: BRIEFER_MODEL; default: SmolLM2-135M-Instruct]")]
-EmbedOpt = Annotated[Optional[Path], typer.Option("--embed-model", help="GGUF embedding model [env: BRIEFER_EMBED_MODEL]")]
-NoEmbedOpt = Annotated[Optional[bool], typer.Option("--no-embeddings/--embeddings", help="BM25 only (no dense embedder)")]
-ThreadsOpt = Annotated[Optional[int], typer.Option("--threads", help="CPU threads [default: physical cores]")]
-GpuOpt = Annotated[Optional[int], typer.Option("--gpu-layers", help="Layers to offload to the GPU [default: all when a GPU is usable]")]
+
+try:  # typer >= 0.2x runs on its own vendored copy of click
+    from typer._click import exceptions as _clickx
+except ImportError:  # older typer: click itself
+    from click import exceptions as _clickx
+
+_NO_ARGS = getattr(_clickx, "NoArgsIsHelpError", ())  # click >= 8.2
+_CONTROL_FLOW = tuple({typer.Exit, typer.Abort, _clickx.ClickException, getattr(_clickx, "Abort", typer.Abort),
+                       getattr(_clickx, "Exit", typer.Exit)})  # typer's own, never errors to report
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """Usage errors (bad option values, unknown options) as one line and exit code 2,
+    instead of a framed help panel; ``--help`` and the commands behave as usual."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = code if isinstance(code, int) else 0
+        except _NO_ARGS as exc:  # bare `briefer`: the help text
+            exc.show()
+            code = 0
+        except _clickx.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "briefer"
+            err.print(f"Error: {escape(exc.format_message())} (see `{escape(where)} --help`)", highlight=False, soft_wrap=True)
+            code = 2
+        except _clickx.ClickException as exc:
+            err.print(f"Error: {escape(exc.format_message())}", highlight=False, soft_wrap=True)
+            code = exc.exit_code
+        except (getattr(_clickx, "Abort", typer.Abort), typer.Abort):
+            err.print("Interrupted.", highlight=False)
+            code = 130
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(cls=_OneLineErrors, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Cited briefing memos from a folder of documents.")
+
+
+def _opt(*names: str, help: str, env: str | None = None, default: str | bool | None = None, **kw: Any) -> Any:
+    """An option whose help shows its environment variable and default."""
+    if env:
+        kw.update(envvar=env, show_envvar=True)
+    if default is not None:
+        kw["show_default"] = default
+    return typer.Option(*names, help=help, **kw)
+
+
+CorpusOpt = Annotated[Optional[Path], _opt("--corpus", help="Corpus folder.", env="BRIEFER_CORPUS", default="corpus/", metavar="DIR")]
+TemplateOpt = Annotated[Optional[Path], _opt("--template-dir", help="Your templates, searched before the shipped ones.",
+                                             env="BRIEFER_TEMPLATE_DIR", default="shipped templates only", metavar="DIR")]
+ModelOpt = Annotated[Optional[str], _opt("--model", help="GGUF chat model: a path, or the name of an installed model (see `briefer models`).",
+                                         env="BRIEFER_MODEL", default="SmolLM2-135M-Instruct", metavar="NAME|PATH")]
+EmbedOpt = Annotated[Optional[Path], _opt("--embed-model", help="GGUF embedding model.", env="BRIEFER_EMBED_MODEL",
+                                          default="all-MiniLM-L6-v2, converted on first use", metavar="PATH")]
+NoEmbedOpt = Annotated[Optional[bool], _opt("--no-embeddings/--embeddings", help="BM25 only, without the dense embedder.",
+                                            env="BRIEFER_NO_EMBEDDINGS", default="--embeddings")]
+ThreadsOpt = Annotated[Optional[int], _opt("--threads", help="CPU threads for llama.cpp.", env="BRIEFER_THREADS",
+                                           default="the cores free right now, at most the physical cores", min=1, metavar="N")]
+GpuOpt = Annotated[Optional[int], _opt("--gpu-layers", help="Layers to offload to the GPU (-1: all).", env="BRIEFER_GPU_LAYERS",
+                                       default="all when a GPU build and device are present, else 0", min=-1, metavar="N")]
+ProgressOpt = Annotated[Optional[bool], _opt("--progress/--no-progress", help="Show counts and rates of long steps on stderr.",
+                                             default="when stderr is a terminal")]
+JsonOpt = Annotated[bool, _opt("--json", help="Print JSON instead of text.")]
 
 
 def _settings(**overrides) -> Settings:
@@ -60,62 +123,153 @@ def _fail(exc: BaseException) -> NoReturn:
 
 
 @contextmanager
-def _handled(interrupted: str | None = None) -> Iterator[None]:
-    """Run a command body: errors become one line; Ctrl-C exits 130 if ``interrupted`` says what survived."""
+def _handled(interrupted: str = "nothing was changed.") -> Iterator[None]:
+    """Run a command body: errors become one line; Ctrl-C exits 130 and says what survived."""
     try:
-        yield
-    except (click.exceptions.Exit, click.Abort, click.ClickException):
+        with interrupt.guard():
+            yield
+    except _CONTROL_FLOW:
         raise  # typer's own control flow (these subclass Exception)
     except KeyboardInterrupt:
-        if STATE["debug"] or interrupted is None:
-            raise  # click prints "Aborted!" and exits 1
+        if STATE["debug"]:
+            raise
         err.print(f"Interrupted: {interrupted}", highlight=False)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - see _fail
         _fail(exc)
 
 
-def _progress(console: Console):
-    """A callback that prints one line per stage and section (Rich markup)."""
+class _Reporter:
+    """The pipeline's progress callback.
 
-    def progress(event: str, **info) -> None:
+    One line per stage (model, index summary, section) always.  Counts and rates
+    (``embedded 96/500 chunks, 41.3/s``) only when ``live``: stderr is a terminal
+    (rewritten in place) or ``--progress`` was given (a line every 2 s).  With
+    ``announce``, a long embedding job is announced even when not live, so a
+    command never embeds silently.  Every call also checks for a Ctrl-C that
+    llama.cpp swallowed (:mod:`briefer.interrupt`).
+    """
+
+    NOUNS = {"read": ("read", "files"), "embed": ("embedded", "chunks"), "sentences": ("embedded", "sentences")}
+
+    def __init__(self, console: Console, live: bool | None = None, *, announce: bool = False) -> None:
+        self.console = console
+        self.tty = console.is_terminal
+        self.live = self.tty if live is None else live
+        self.announce = announce
+        self._stage: str | None = None
+        self._t0 = self._last = 0.0
+        self._c0 = 0
+        self._sections_t0: float | None = None
+        self._open = False  # a \r line is on screen
+
+    def _line(self, text: str, **kw: Any) -> None:
+        self._close()
+        self.console.print(text, highlight=False, soft_wrap=True, **kw)
+
+    def _close(self) -> None:
+        if self._open:
+            self.console.file.write("\n")
+            self.console.file.flush()
+            self._open = False
+
+    def __call__(self, event: str, **info: Any) -> None:
+        interrupt.check()
         if event == "warning":
-            console.print(f"[yellow]warning:[/yellow] {escape(info['message'])}", highlight=False, soft_wrap=True)
+            self._line(f"[yellow]warning:[/yellow] {escape(info['message'])}")
         elif event == "indexed":
             mode = "hybrid BM25 + embeddings" if info.get("dense") else "BM25"
-            console.print(f"index: {info['summary']} ({mode})", highlight=False, markup=False)
+            self._line(f"index: {info['summary']} ({mode})", markup=False)
         elif event == "model":
-            console.print(f"model: {info['message']}", highlight=False, markup=False)
+            self._line(f"model: {info['message']}", markup=False)
         elif event == "section":
-            console.print(f"[{info['current']}/{info['total']}] {info['title']}", highlight=False, markup=False)
-        elif event == "index" and info.get("stage") == "embed" and info["current"] == info["total"]:
-            console.print(f"embedded {info['total']} chunks", highlight=False)
+            self._section(info)
+        elif event == "index":
+            self._count(info["stage"], info["current"], info["total"])
 
-    return progress
+    def _section(self, info: dict) -> None:
+        now = time.perf_counter()
+        rate = ""
+        if self._sections_t0 is None:
+            self._sections_t0 = now
+        elif self.live:
+            done = info["current"] - 1
+            rate = f"  ({(now - self._sections_t0) / done:.1f} s/section so far)"
+        self._line(f"[{info['current']}/{info['total']}] {info['title']}{rate}", markup=False)
+
+    def _count(self, stage: str, current: int, total: int) -> None:
+        now = time.perf_counter()
+        verb, noun = self.NOUNS.get(stage, (stage, "items"))
+        if stage != self._stage:
+            self._close()
+            # The first event of a stage comes after its first step: the rate is measured from there.
+            self._stage, self._t0, self._c0, self._last = stage, now, current, 0.0
+            if stage == "embed" and self.announce and not self.live and total:
+                self._line(f"embedding {total} chunks first (once per corpus change; `briefer index` does it "
+                           "ahead of time, --progress shows the count)", markup=False)
+        if not self.live:
+            if stage == "embed" and current == total and total:
+                self._line(f"embedded {total} chunks", markup=False)
+            return
+        if current < total and now - self._last < (0.2 if self.tty else 2.0):
+            return
+        self._last = now
+        rate = f", {(current - self._c0) / (now - self._t0):.1f}/s" if current > self._c0 and now > self._t0 else ""
+        text = f"{verb} {current}/{total} {noun}{rate}"
+        if self.tty:
+            self.console.file.write("\r" + text + "\x1b[K")
+            self.console.file.flush()
+            self._open = True
+            if current >= total:
+                self._close()
+        else:
+            self._line(text, markup=False)
+
+
+def _progress(console: Console, live: bool | None = None, *, announce: bool = False) -> _Reporter:
+    return _Reporter(console, live, announce=announce)
+
+
+def _warn_gpu(gpu_layers: int | None) -> None:
+    from .llm import gpu_layers_warning
+
+    message = gpu_layers_warning(gpu_layers)
+    if message:
+        err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"briefer {__version__}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks")] = False,
-          version: Annotated[bool, typer.Option("--version", help="Print the version")] = False) -> None:
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False,
+          version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_version,
+                                                is_eager=True)] = False) -> None:
     STATE["debug"] = debug
-    if version:
-        out.print(f"briefer {__version__}")
-        raise typer.Exit()
 
 
 @app.command()
 def generate(
-    topic: Annotated[str, typer.Option("--topic", "-t", help="Topic name (see `briefer topics`) or path to a .toml")],
+    topic: Annotated[str, typer.Option("--topic", "-t", help="Topic name (see `briefer topics`) or path to a .toml.")],
     corpus: CorpusOpt = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder [default: briefs/]")] = None,
+    out_dir: Annotated[Optional[Path], _opt("--out", help="Output folder.", env="BRIEFER_OUT", default="briefs/", metavar="DIR")] = None,
     model: ModelOpt = None,
     embed_model: EmbedOpt = None,
     no_embeddings: NoEmbedOpt = None,
     template_dir: TemplateOpt = None,
     threads: ThreadsOpt = None,
     gpu_layers: GpuOpt = None,
-    n_ctx: Annotated[Optional[int], typer.Option("--n-ctx", help="Model context size")] = None,
-    keep_unsupported: Annotated[Optional[bool], typer.Option("--keep-unsupported", help="Keep unsupported sentences, flagged")] = None,
+    n_ctx: Annotated[Optional[int], _opt("--n-ctx", help="Model context size in tokens (0: the model's training context).",
+                                         env="BRIEFER_N_CTX", default="4096", min=0, metavar="TOKENS")] = None,
+    keep_unsupported: Annotated[bool, _opt("--keep-unsupported", help="Keep unsupported sentences, visibly flagged, instead of dropping them.",
+                                           env="BRIEFER_KEEP_UNSUPPORTED")] = False,
+    entailment: Annotated[Optional[bool], _opt("--entailment/--no-entailment",
+                                               help="Also check each sentence with an entailment model.",
+                                               env="BRIEFER_ENTAILMENT", default="--no-entailment")] = None,
+    progress: ProgressOpt = None,
 ) -> None:
     """Write <topic>.md, <topic>.html and <topic>.json for a topic."""
     from .pipeline import generate as run
@@ -123,8 +277,9 @@ def generate(
     with _handled("previous memo and index are unchanged."):
         settings = _settings(corpus=corpus, out=out_dir, model=model, embed_model=embed_model, no_embeddings=no_embeddings,
                              template_dir=template_dir, threads=threads, gpu_layers=gpu_layers, n_ctx=n_ctx,
-                             keep_unsupported=keep_unsupported)
-        result = run(settings, topic, progress=_progress(err))
+                             keep_unsupported=keep_unsupported or None, entailment=entailment)
+        _warn_gpu(settings.gpu_layers)
+        result = run(settings, topic, progress=_progress(err, progress))
     for path in result.paths:
         out.print(str(path), highlight=False)
     out.print(result.summary(), highlight=False)
@@ -144,13 +299,13 @@ def topics(template_dir: TemplateOpt = None) -> None:
 
 
 @app.command()
-def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOpt = None,
-           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show the chat model: path, size, sha256, llama-cpp-python version, threads, GPU offload."""
+def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOpt = None, as_json: JsonOpt = False) -> None:
+    """Show the chat model (path, size, sha256), llama-cpp-python, threads and whether it can use a GPU."""
     from .llm import describe_model
 
     with _handled():
         settings = _settings(model=model, threads=threads, gpu_layers=gpu_layers)
+        _warn_gpu(settings.gpu_layers)
         info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers)
     if as_json:
         out.print_json(json.dumps(info))
@@ -163,96 +318,139 @@ app.command("doctor", help="Alias of `models`.")(models)
 
 
 @app.command()
-def index(corpus: CorpusOpt = None, embed_model: EmbedOpt = None, no_embeddings: NoEmbedOpt = None) -> None:
+def index(corpus: CorpusOpt = None, embed_model: EmbedOpt = None, no_embeddings: NoEmbedOpt = None,
+          threads: ThreadsOpt = None, progress: ProgressOpt = None) -> None:
     """Build or refresh the index (only changed files are re-read)."""
     from .corpus import check_corpus_dir
     from .pipeline import load_embedder, refresh_index
 
     with _handled("the previous index is unchanged."):
-        settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings)
-        progress = _progress(err)
+        settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings, threads=threads)
+        reporter = _progress(err, progress)
         check_corpus_dir(settings.corpus)  # before preparing the embedder
-        _, report = refresh_index(settings, load_embedder(settings, progress), progress)
+        _, report = refresh_index(settings, load_embedder(settings, reporter), reporter)
     out.print(f"{report.summary()} in {report.seconds:.2f} s", highlight=False)
 
 
+class SearchMode(str, enum.Enum):
+    hybrid = "hybrid"
+    bm25 = "bm25"
+    dense = "dense"
+
+
 @app.command()
-def search(query: str, k: Annotated[int, typer.Option("--k")] = 5, corpus: CorpusOpt = None,
-           as_json: Annotated[bool, typer.Option("--json")] = False, embed_model: EmbedOpt = None,
+def search(query: Annotated[str, typer.Argument(help="What to look for.")],
+           k: Annotated[int, _opt("--k", "-k", help="Number of passages to show.", default=True, min=1, max=1000, metavar="N")] = 5,
+           corpus: CorpusOpt = None,
+           as_json: JsonOpt = False,
+           embed_model: EmbedOpt = None,
            no_embeddings: NoEmbedOpt = None,
-           mode: Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense")] = "hybrid") -> None:
-    """Show the passages the model would see for QUERY."""
+           mode: Annotated[SearchMode, _opt("--mode", help="Ranking: BM25 + embeddings fused, BM25 only, or embeddings only.",
+                                            default=True)] = SearchMode.hybrid,
+           threads: ThreadsOpt = None,
+           progress: ProgressOpt = None) -> None:
+    """Show the passages the model would see for QUERY (indexes new or changed files first)."""
     from .corpus import check_corpus_dir
     from .pipeline import load_embedder, refresh_index
     from .retrieval import Retriever
 
-    with _handled():
-        settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings)
-        progress = _progress(err)
+    with _handled("the previous index is unchanged."):
+        settings = _settings(corpus=corpus, embed_model=embed_model, no_embeddings=no_embeddings, threads=threads)
+        reporter = _progress(err, progress, announce=True)
         check_corpus_dir(settings.corpus)
-        embedder = load_embedder(settings, progress)
-        idx, _ = refresh_index(settings, embedder, lambda *a, **kw: progress(*a, **kw) if a[0] == "warning" else None)
-        hits = Retriever(idx, embedder).search(query, k, mode=mode)
+        embedder = load_embedder(settings, reporter)
+        idx, _ = refresh_index(settings, embedder, reporter)
+        hits = Retriever(idx, embedder).search(query, k, mode=mode.value)
     rows = [{"document": h.document, "title": h.title, "score": round(h.score, 6), "start": h.start, "end": h.end, "text": h.text} for h in hits]
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
+    if not rows:
+        err.print("No passages matched.", highlight=False)
     for i, row in enumerate(rows, 1):
         out.print(f"[bold]{i}. {escape(row['document'])}[/bold] ({row['start']}–{row['end']}, score {row['score']:.4f})", highlight=False)
         out.print("   " + " ".join(row["text"].split())[:400], highlight=False, markup=False)
 
 
+def _formats(value: str) -> list[str]:
+    from .render import FORMATS
+
+    names = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in names if f not in FORMATS]
+    if bad or not names:
+        raise typer.BadParameter(f"{', '.join(bad) or repr(value)}: choose one or more of {', '.join(FORMATS)}, comma-separated")
+    return names
+
+
 @app.command()
-def render(record_path: Annotated[Path, typer.Argument(help="A <topic>.json record")],
-           out_dir: Annotated[Optional[Path], typer.Option("--out")] = None,
-           formats: Annotated[str, typer.Option("--format", help="Comma-separated: md,html")] = "md,html",
+def render(record_path: Annotated[Path, typer.Argument(help="A <topic>.json record.")],
+           out_dir: Annotated[Optional[Path], _opt("--out", help="Folder to write into.", default="the record's folder", metavar="DIR")] = None,
+           formats: Annotated[str, _opt("--format", help="Comma-separated formats: md, html.", default=True, metavar="md,html")] = "md,html",
            template_dir: TemplateOpt = None,
-           review: Annotated[bool, typer.Option("--review", help="Show each sentence's verification status")] = False) -> None:
+           review: Annotated[bool, _opt("--review", help="Show each sentence's verification status; writes "
+                                        "<topic>.review.md/.html, never the clean memo's files.")] = False) -> None:
     """Re-render a memo from its record, without the model or the index."""
     from .record import load_record
     from .render import render_files
 
+    names = _formats(formats)
     with _handled():
-        settings = _settings(template_dir=template_dir, out=out_dir)
+        settings = _settings(template_dir=template_dir)
         record = load_record(record_path)
         target = out_dir or record_path.parent
-        paths = render_files(record, target, [f.strip() for f in formats.split(",") if f.strip()],
-                             user_dir=settings.template_dir, review=review)
+        paths = render_files(record, target, names, user_dir=settings.template_dir, review=review)
     for path in paths:
         out.print(str(path), highlight=False)
 
 
+class ReviewFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+
+
 @app.command("review")
-def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json record")], corpus: CorpusOpt = None,
-               fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text") -> None:
-    """Re-check every sentence and quote; exit 1 if any is unsupported or stale."""
+def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json record.")],
+               corpus: Annotated[Optional[Path], _opt("--corpus", help="Corpus folder the record's sources come from.",
+                                                      default="the folder stored in the record", metavar="DIR")] = None,
+               fmt: Annotated[ReviewFormat, _opt("--format", help="Output format.", default=True)] = ReviewFormat.text) -> None:
+    """Re-check every sentence against the current text of its sources; exit 1 if any fails or a source is gone."""
     from .record import load_record
     from .review import review_record
 
     with _handled():
         record = load_record(record_path)
-        result = review_record(record, corpus)
-    if fmt == "json":
+        result = review_record(record, corpus, record_path)
+    if fmt is ReviewFormat.json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        section = None
-        for s in result.sentences:
-            if s.section != section:
-                section = s.section
-                out.print(f"\n[bold]## {escape(section)}[/bold]", highlight=False)
-            mark = "[green]supported[/green]" if s.status == "supported" else "[red]UNSUPPORTED[/red]"
-            out.print(f"- {mark} ({escape(s.origin)}) {escape(s.text)} {s.citations}", highlight=False, soft_wrap=True)
-            if s.status != "supported":
-                out.print(f"    checks: {s.checks}", highlight=False, markup=False)
-            for q in s.quotes:
-                out.print(f"    > {' '.join(q.split())}", highlight=False, markup=False, soft_wrap=True)
-        for title in result.refused_sections:
-            out.print(f"\n[bold]## {escape(title)}[/bold]\n- not covered by the corpus", highlight=False)
-        for st in result.stale_sources:
-            out.print(f"[red]stale source[/red] \\[{st['id']}] {escape(st['document'])}: {escape(st['reason'])}", highlight=False)
-        totals = result.totals()
-        out.print("\n" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()), highlight=False)
+        _print_review(result)
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _print_review(result: Any) -> None:
+    colours = {"supported": "green", "extracted": "cyan", "unsupported": "red"}
+    section = None
+    for s in result.sentences:
+        if s.section != section:
+            section = s.section
+            out.print(f"\n[bold]## {escape(section)}[/bold]", highlight=False)
+        label = s.label.upper() if s.label == "unsupported" else s.label
+        out.print(f"- [{colours[s.label]}]{label}[/{colours[s.label]}] {escape(s.text)} {s.citations}",
+                  highlight=False, soft_wrap=True)
+        if s.label == "unsupported":
+            out.print(f"    checks: {s.checks}", highlight=False, markup=False)
+        for note in s.notes:
+            out.print(f"    ! {note}", highlight=False, markup=False, soft_wrap=True)
+        for q in s.quotes:
+            out.print(f"    > {' '.join(q.split())}", highlight=False, markup=False, soft_wrap=True)
+    for title in result.refused_sections:
+        out.print(f"\n[bold]## {escape(title)}[/bold]\n- not covered by the corpus", highlight=False)
+    for mv in result.moved_sources:
+        out.print(f"moved source \\[{mv['id']}] {escape(mv['document'])}: {escape(mv['reason'])}", highlight=False)
+    for st in result.stale_sources:
+        out.print(f"[red]stale source[/red] \\[{st['id']}] {escape(st['document'])}: {escape(st['reason'])}", highlight=False)
+    totals = result.totals()
+    out.print("\n" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()), highlight=False)
 
 
 def main() -> None:

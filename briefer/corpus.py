@@ -124,6 +124,18 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[FileEntry], list[Skipped]]:
     return entries, skipped
 
 
+def document_title(title: str | None, text: str) -> str | None:
+    """The metadata title unless it is a URL, path, file name or placeholder; else the first heading.
+
+    Memos list sources by title, so "C:\\docs\\x.docx" or "https://..." there is
+    noise; the document's own first heading (or first line) says what it is.
+    """
+    cleaned = formats.clean_title(title)
+    if cleaned and not formats.junk_title(cleaned):
+        return cleaned
+    return formats.clean_title(formats.title_from_text(text))
+
+
 def extract(entry: FileEntry) -> Document | Skipped:
     """Parse one file into a Document; any failure becomes a Skipped, never an exception.
 
@@ -147,8 +159,7 @@ def extract(entry: FileEntry) -> Document | Skipped:
         return Skipped(entry.path, f"could not read {label}: missing library ({exc.name or exc})")
     except Exception as exc:  # noqa: BLE001 - a broken file must not crash the run
         return Skipped(entry.path, f"could not read {label}: {_short(exc)}")
-    title = (formats.clean_title(title) or formats.clean_title(formats.first_line(text))
-             or entry.abspath.stem)
+    title = document_title(title, text) or entry.abspath.stem
     return Document(path=entry.path, title=title, text=text,
                     sha256=hashlib.sha256(raw).hexdigest(), format=fmt, date=date)
 
@@ -201,7 +212,7 @@ def read_document(corpus_dir: Path, rel_path: str) -> Document:
     if not abspath.exists():
         raise CorpusError(
             f"{rel_path} is no longer in the corpus folder {corpus_dir}; "
-            "restore it or re-run `briefer brief` to rebuild from the current corpus."
+            "restore it or re-run `briefer generate` to rebuild the memo from the current corpus."
         )
     found = _classify(rel, abspath)
     result = extract(found) if isinstance(found, FileEntry) else found

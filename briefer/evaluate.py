@@ -6,7 +6,8 @@ them in.  Metrics:
 
 * **fact recall** (the rule of ``bench/eval/README.md``): a gold fact is stated
   when one memo sentence contains every string of one ``any_of`` group
-  (case-insensitive) *and* cites a source from the fact's document.
+  (case-insensitive) *and* cites a source from the fact's document (or one of
+  its optional twin ``documents``, e.g. the same report as PDF and Markdown).
   *Attribution accuracy* is, among facts stated in some sentence at all, the
   share stated with the right document cited.
 * **citation recall / precision** as in ALCE (Gao et al. 2023, "Enabling Large
@@ -40,6 +41,13 @@ class Fact:
     id: str
     document: str
     any_of: tuple[tuple[str, ...], ...]
+    # Other files holding the same text (e.g. a report's PDF and its Markdown twin):
+    # citing any of them counts.  Optional ``"documents"`` list in the facts file.
+    documents: tuple[str, ...] = ()
+
+    @property
+    def all_documents(self) -> tuple[str, ...]:
+        return (self.document, *(d for d in self.documents if d != self.document))
 
 
 @dataclass
@@ -67,10 +75,19 @@ def _load_json(path: Path) -> object:
         raise ConfigError(f"Cannot read eval file {path}: {exc}. Fix the file or pass another --eval-dir.") from None
 
 
+def _twins(row: dict) -> list:
+    """A fact's or probe's optional ``documents``: a list of file names (a bare string is a mistake)."""
+    docs = row.get("documents") or []
+    if not isinstance(docs, list):
+        raise TypeError("'documents' must be a list of file names")
+    return docs
+
+
 def load_facts(path: Path) -> FactSet:
     data = _load_json(path)
     try:
-        facts = [Fact(str(f["id"]), str(f["document"]), tuple(tuple(str(s) for s in g) for g in f["any_of"]))
+        facts = [Fact(str(f["id"]), str(f["document"]), tuple(tuple(str(s) for s in g) for g in f["any_of"]),
+                      tuple(str(d) for d in _twins(f)))
                  for f in data["facts"]]
         topic = str(data.get("topic") or path.name.removesuffix(".facts.json"))
     except (KeyError, TypeError) as exc:
@@ -87,7 +104,10 @@ def load_probes(path: Path) -> list[dict]:
             continue
         try:
             row = json.loads(line)
-            probes.append({"query": str(row["query"]), "document": str(row["document"])})
+            probe = {"query": str(row["query"]), "document": str(row["document"])}
+            if _twins(row):  # twins of the gold document: finding any of them counts
+                probe["documents"] = [str(d) for d in _twins(row)]
+            probes.append(probe)
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"{path}:{n}: expected {{\"query\": ..., \"document\": ...}} ({exc}).") from None
     return probes
@@ -133,7 +153,7 @@ def fact_recall(record: dict, facts: Sequence[Fact]) -> dict:
             if any(states(sent["text"], g) for g in fact.any_of):
                 stated = stated or sent["text"]
                 docs = {sources[c]["document"] for c in sent["citations"] if c in sources}
-                if fact.document in docs:
+                if not docs.isdisjoint(fact.all_documents):
                     cited = sent["text"]
                     break
         rows.append({"id": fact.id, "document": fact.document, "stated": stated is not None,
@@ -224,8 +244,13 @@ def number_check(record: dict) -> dict:
 
 
 def _read_plain(path: Path) -> str | None:
-    """A text file's contents as the index sees it (BOM dropped, newlines normalised); None for other formats."""
-    if path.suffix.lower() not in (".txt", ".md"):
+    """A ``.txt`` file's contents as the index sees it (BOM dropped); None for other formats.
+
+    Only plain text can be checked without briefer's own extractors (Markdown,
+    HTML and PDF are reduced to text first): sharing no code with the pipeline
+    keeps this an independent check.  Other formats are counted as unchecked.
+    """
+    if path.suffix.lower() != ".txt":
         return None
     return path.read_text(encoding="utf-8-sig")
 
@@ -269,7 +294,8 @@ def refused(record: dict) -> bool:
 # ------------------------------------------------------------ retrieval
 def retrieval_recall(search: Callable[[str, int], list[str]], probes: Sequence[dict],
                      ks: Sequence[int] = (1, 3)) -> dict:
-    """Recall@k: share of probes whose gold document is among the top-k passages' documents.
+    """Recall@k: share of probes whose gold document (or a twin in the probe's optional
+    ``documents``) is among the top-k passages' documents.
 
     ``search(query, k)`` returns the documents of the top-k passages, best first.
     """
@@ -278,8 +304,9 @@ def retrieval_recall(search: Callable[[str, int], list[str]], probes: Sequence[d
     rows = []
     for p in probes:
         docs = search(p["query"], kmax)
+        gold = {p["document"], *p.get("documents", ())}
         for k in ks:
-            hits[k] += p["document"] in docs[:k]
+            hits[k] += not gold.isdisjoint(docs[:k])
         rows.append({"query": p["query"], "gold": p["document"], "top": docs[:kmax]})
     n = len(probes)
     return {**{f"recall@{k}": hits[k] / n if n else None for k in ks}, "probes": n, "per_probe": rows}

@@ -26,6 +26,9 @@ from datetime import datetime
 from typing import Any
 
 TITLE_MAX = 120
+# Part of the index's SCHEMA_VERSION (briefer.index): bump it whenever any extractor's
+# output changes (text, title or date), so indexes built from the old text are rebuilt.
+EXTRACTOR_VERSION = "x2"
 _HEAD = 65536  # metadata (front matter, headings, dates) is looked for near the top only
 
 ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date
@@ -184,6 +187,42 @@ def first_line(text: str, start: int = 0) -> str | None:
     return match.group(0) if match else None
 
 
+_JUNK_TITLE = re.compile(
+    r"""^(?:[a-z][a-z0-9+.-]*://|www\.|file:|[a-z]:[\\/]|\\\\|~?\.{0,2}/)  # URL, drive, UNC, path
+    |^microsoft\s+(?:word|powerpoint|excel)\s+-       # "Microsoft Word - x.docx"
+    |^(?:untitled|document\s*\d*|slide\s*\d+)$
+    |^[^\s/\\]+\.(?:pdf|docx?|txt|md|markdown|html?|rtf|odt|pptx?|xlsx?|tex|indd)$  # file name
+    |\\[^\s\\]+\\""",  # a Windows path anywhere
+    re.IGNORECASE | re.VERBOSE,
+)
+_NOT_TITLE_LINE = re.compile(
+    r"^(?:updated\s|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}$"
+    r"|\d{4}-\d{2}-\d{2}$|[A-Z]{1,4}\d{3,}\S*$)", re.IGNORECASE)
+
+
+def junk_title(title: str | None) -> bool:
+    """Is a metadata title really a URL, a file path, a file name or a tool's placeholder?
+
+    PDF /Title and DOCX core properties are often whatever the authoring tool
+    filled in ("Microsoft Word - memo_v2.docx", "C:\\Users\\...\\x.docx"); such a
+    title tells the analyst nothing, so the document's first heading is used.
+    """
+    value = " ".join((title or "").split())
+    return not value or not any(c.isalpha() for c in value) or bool(_JUNK_TITLE.search(value))
+
+
+def title_from_text(text: str, max_lines: int = 40) -> str | None:
+    """The first line near the top that can serve as a title (a heading, not a date or URL)."""
+    for number, match in enumerate(_FIRST_LINE.finditer(text)):
+        if number >= max_lines:
+            break
+        line = match.group(0).strip()
+        words = [w for w in line.split() if sum(c.isalpha() for c in w) >= 3]
+        if words and not junk_title(line) and not _NOT_TITLE_LINE.match(line):
+            return line
+    return first_line(text)
+
+
 def _head_date(text: str) -> str | None:
     """An ISO date in the first ten lines: a common "Date: 2024-03-01" header."""
     return iso_date("\n".join(text[:_HEAD].split("\n", 10)[:10]))
@@ -207,151 +246,41 @@ def extract_txt(raw: bytes) -> ExtractResult:
 
 
 def extract_md(raw: bytes) -> ExtractResult:
-    """Markdown, kept verbatim *including* any front matter.
+    """Markdown rendered to plain text (see :mod:`briefer.formats_md` for why and how).
 
-    Keeping the file as-is means a citation offset lands on exactly the
-    character an analyst sees when opening the file, and the extracted text of
-    .txt/.md equals the file contents (modulo BOM/newlines).  Front matter is
-    read only for metadata: ``title:``, else the first ``#`` heading, else the
-    first line; ``date:``, else an ISO date near the top.
+    Metadata comes from the source: front matter ``title:``, else the first
+    ``#`` heading, else the first line of the text; ``date:``, else an ISO date
+    near the top.
     """
-    text = decode_text(raw)
-    match = _FRONT_MATTER.match(text[:_HEAD])
-    meta = _front_matter(text)
+    from .formats_md import markdown_to_text
+
+    source = decode_text(raw)
+    match = _FRONT_MATTER.match(source[:_HEAD])
+    meta = _front_matter(source)
     start = match.end() if match else 0  # searched with pos=, never sliced off a huge text
-    heading = _ATX_HEADING.search(text, start, start + _HEAD)
-    title = meta.get("title") or (heading.group(1) if heading else None) or first_line(text, start)
-    return text, title, iso_date(meta.get("date")) or _head_date(text[start:start + _HEAD])
-
-
-# --------------------------------------------------------------------- HTML
-_DROP = {"script", "style", "noscript", "template", "head", "title", "iframe",
-         "object", "embed", "svg", "canvas", "math"}
-_BLOCK = {"address", "article", "aside", "blockquote", "body", "caption", "dd",
-          "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-          "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-          "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary",
-          "table", "tbody", "tfoot", "thead", "tr", "ul"}
-_CELL = {"td", "th"}
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
-_BREAK = object()  # end-of-block marker on the walk stack
-_DATE_META = ("date", "article:published_time", "dc.date", "dcterms.date",
-              "pubdate", "publish-date", "datepublished")
-
-
-def _visible_lines(root: Any) -> list[str]:  # root: a bs4 Tag
-    """Visible text of *root*, one line per block, whitespace collapsed as a browser does.
-
-    Iterative walk (explicit stack) so a deeply nested page cannot hit the
-    recursion limit.  Attributes are never read for text, so ``onerror=``,
-    ``href="javascript:..."`` etc. cannot leak into the output.
-    """
-    from bs4 import NavigableString, Tag
-    from bs4.element import PreformattedString  # comments, doctype, CDATA, PIs
-
-    lines: list[str] = []
-    line: list[str] = []
-
-    def flush(keep_blank: bool = False) -> None:
-        joined = "".join(line).rstrip(" ")  # leading spaces never get in outside <pre>
-        if keep_blank or joined.strip():
-            lines.append(joined)
-        line.clear()
-
-    stack: list[tuple[object, bool]] = [(root, False)]  # (node or _BREAK, inside <pre>)
-    while stack:
-        node, in_pre = stack.pop()
-        if node is _BREAK:  # identity: a text node may well read "BREAK"
-            flush()
-        elif isinstance(node, NavigableString):
-            if isinstance(node, PreformattedString):
-                continue
-            text = str(node).replace("\xa0", " ")
-            if in_pre:
-                parts = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-                for part in parts[:-1]:
-                    line.append(part)
-                    flush(keep_blank=True)
-                line.append(parts[-1])
-            else:
-                text = _HTML_SPACE.sub(" ", text)
-                if text.startswith(" ") and (not line or line[-1].endswith(" ")):
-                    text = text[1:]
-                if text:
-                    line.append(text)
-        elif isinstance(node, Tag):
-            name = node.name.lower()
-            if (name in _DROP or node.has_attr("hidden")
-                    or _HIDDEN_STYLE.search(str(node.get("style", "")))):
-                continue
-            if name == "br":
-                flush(keep_blank=in_pre)
-                continue
-            if name in _CELL and line and not line[-1].endswith(" "):
-                line.append(" ")
-            if name in _BLOCK:
-                flush()
-                stack.append((_BREAK, in_pre))
-            child_pre = in_pre or name in ("pre", "textarea")
-            stack.extend((child, child_pre) for child in reversed(node.contents))
-    flush()
-    return lines
+    text = markdown_to_text(source, start)
+    if not text.strip():
+        raise SkipFile("empty file")
+    heading = _ATX_HEADING.search(source, start, start + _HEAD)
+    title = meta.get("title") or (heading.group(1) if heading else None) or first_line(text)
+    return text, title, iso_date(meta.get("date")) or _head_date(source[start:start + _HEAD])
 
 
 def extract_html(raw: bytes) -> ExtractResult:
-    """HTML via BeautifulSoup with the stdlib ``html.parser`` backend.
+    """HTML: main content as text (lazy import: see :mod:`briefer.formats_html`)."""
+    from .formats_html import extract_html as extract
 
-    html.parser (not lxml/html5lib) because it is pure Python and ships with
-    the interpreter: the tree, hence the text and its offsets, depends only on
-    the pinned bs4 + Python versions, not on a C library build.  Bytes are
-    passed in so bs4 honours ``<meta charset>`` / BOMs.
-    """
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(raw, "html.parser")
-    text = "\n".join(_visible_lines(soup))
-    if not text.strip():
-        raise SkipFile("no visible text in HTML")
-    title = None
-    if soup.title is not None:
-        title = soup.title.get_text(" ")
-    if not clean_title(title):
-        h1 = soup.find("h1")
-        title = h1.get_text(" ") if h1 is not None else first_line(text)
-    date = None
-    for meta in soup.find_all("meta"):
-        key = str(meta.get("name") or meta.get("property") or meta.get("itemprop") or "")
-        if key.lower() in _DATE_META:
-            date = iso_date(str(meta.get("content", "")))
-            if date:
-                break
-    return text, title, date
+    return extract(raw)
 
 
-# --------------------------------------------------------------------- PDF and DOCX
 def extract_pdf(raw: bytes) -> ExtractResult:
-    """PDF via pypdf: pages' ``extract_text()`` joined with a blank line (``\\n\\n``)."""
-    from pypdf import PdfReader
+    """PDF: cleaned page text (lazy import: see :mod:`briefer.formats_pdf`)."""
+    from .formats_pdf import extract_pdf as extract
 
-    reader = PdfReader(io.BytesIO(raw))
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise SkipFile("could not read PDF: encrypted")
-    # Trailing whitespace is trimmed per page so pages are separated by exactly one blank line.
-    pages = [(page.extract_text() or "").rstrip() for page in reader.pages]
-    text = "\n\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise SkipFile("no extractable text in PDF (scanned image?)")
-    try:  # broken metadata must not cost us a readable text
-        info = dict(reader.metadata or {})
-    except Exception:  # noqa: BLE001
-        info = {}
-    title = str(info.get("/Title") or "") or first_line(text)
-    created = re.match(r"(?:D:)?(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
-    date = iso_date("-".join(created.groups())) if created else None
-    return text, title, date
+    return extract(raw)
 
 
+# --------------------------------------------------------------------- DOCX
 _DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
 
 
@@ -386,4 +315,4 @@ def extract_docx(raw: bytes) -> ExtractResult:
     # template, not the document, so a memo must not quote it.
     if created is not None and created.replace(tzinfo=None) == _DOCX_TEMPLATE_CREATED:
         created = None
-    return text, props.title or first_line(text), created.date().isoformat() if created else None
+    return text, props.title or None, created.date().isoformat() if created else None

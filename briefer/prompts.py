@@ -19,21 +19,40 @@ CANNOT_ANSWER = "NOT COVERED"
 #: Shown in the memo when a section's question is not addressed by the corpus.
 NOT_COVERED_TEXT = "The corpus does not address this question."
 
-SYSTEM_PROMPT = """You write one section of a briefing memo titled "{title}" for {audience}.
-Use only the numbered sources below. After every sentence, put the key of the source it comes from in square brackets, like [{example_key}].
-Copy names and numbers exactly as the source gives them. Write 2 to 4 short sentences. Do not add anything the sources do not say.
-If the sources do not answer the question, reply exactly: {sentinel}
-
-Sources:
-{sources}"""
-SYSTEM_PROMPT_VARS = frozenset({"title", "audience", "example_key", "sentinel", "sources"})
+# The model restates, per source, the fact that answers the section's question, as
+# "KEY: sentence" lines.  Measured on Qwen2.5-Coder-1.5B (bench/README.md): asked for
+# prose it copies whole source sentences and often drops the keys; asked for one reworded
+# line per source it keeps every key (the line's key *is* the citation) and shortens.
+# The parser turns each line into a sentence citing that key; verification decides.
+SYSTEM_PROMPT = """You help write a briefing memo titled "{title}" for {audience}. For a question and numbered sources, you restate, in your own short words, each fact from the sources that helps answer the question. You never add facts the sources do not state, and you keep names, numbers and dates exactly. If no source helps, you write only: {sentinel}"""
+SYSTEM_PROMPT_VARS = frozenset({"title", "audience", "sentinel"})
 
 SOURCE_LINE = "[{key}] {text}"
 SOURCE_LINE_VARS = frozenset({"key", "text"})
 
-QUESTION_PROMPT = "Question: {question}\nAnswer with sources:"
-QUESTION_PROMPT_VARS = frozenset({"question"})
+#: One section's turn: its question, then its own evidence.  The system prompt and the
+#: worked example below stay the same for every section, so llama.cpp reuses that
+#: prefix from its KV cache.
+QUESTION_PROMPT = """Question: {question}
 
+{sources}
+
+For each source that helps answer the question, write one line: the source key, a colon, then the fact it gives, reworded as one short sentence of your own that keeps its names, numbers and dates (at most 30 words). Leave out sources that do not help. If none helps, write only: NOT COVERED"""
+QUESTION_PROMPT_VARS = frozenset({"question", "sources"})
+
+#: A worked example shown before every section (invented text, so it cannot leak into a memo
+#: as a fact: its names and numbers fail verification against any real corpus).
+EXAMPLE_QUESTION = "What did the Harlow Bay council decide, and how was it received?"
+EXAMPLE_SOURCES = (
+    ("KA7", "On Tuesday, after a heated four-hour debate, the Harlow Bay council voted 31 to 12 to approve a "
+            "congestion charge covering the whole of the harbour district."),
+    ("KB3", "According to the council, drivers entering the zone will pay a daily charge of 9.50 starting in March 2026."),
+    ("KD2", "The harbour district is home to the city's oldest fish market, which dates from 1820."),
+    ("KC9", "Several shop owners in the district said they feared the charge would keep customers away."),
+)
+EXAMPLE_ANSWER = """KA7: By 31 votes to 12, the Harlow Bay council approved a congestion charge for the whole harbour district.
+KB3: Drivers will pay 9.50 a day to enter the zone from March 2026.
+KC9: Local shop owners fear the charge will drive customers away."""
 
 def fill(template: str, allowed: frozenset[str], **values: str) -> str:
     """Format ``template`` after checking it uses exactly the allowed variables.
@@ -84,3 +103,13 @@ def looks_like_instructions(text: str) -> bool:
     verifier unless the injected claim is spelled out in the same sentence.
     """
     return bool(_INSTRUCTION_RE.search(text))
+
+
+#: The optional entailment check (``briefer/entail.py``): one yes/no question per sentence.
+ENTAILMENT_SYSTEM = ("You check a briefing memo against its sources. Answer with one word: YES or NO.")
+ENTAILMENT_PROMPT = """Source: {evidence}
+
+Claim: {claim}
+
+Does the source state what the claim says, with the same actors doing the same things to the same parties, the same numbers and dates, and the same certainty (proposed or considered is not done; may is not will)? Answer YES or NO."""
+ENTAILMENT_PROMPT_VARS = frozenset({"evidence", "claim"})

@@ -70,6 +70,8 @@ def make_env(user_dir: Path | None, *, html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = _markdown_filter
+    env.globals["sentence_label"] = sentence_label
+    env.globals["sentence_labels"] = SENTENCE_LABELS
     return env
 
 
@@ -84,20 +86,32 @@ def _template_location(exc: BaseException, user_dir: Path | None) -> str:
     return "template"
 
 
+#: The three ways a memo sentence is shown, in display order; the one definition that the
+#: Markdown and HTML templates (``sentence_label`` / ``summary``), `briefer review` and the
+#: evaluation share, so every count of "supported" means the same thing.
+SENTENCE_LABELS = ("supported", "extracted", "unsupported")
+
+
+def sentence_label(sentence: dict) -> str:
+    """``unsupported`` if it failed verification; else ``extracted`` if quoted verbatim from a
+    source (the extractive fallback); else ``supported`` (the model's own words, verified)."""
+    if sentence.get("status", "supported") == "unsupported":
+        return "unsupported"
+    return "extracted" if sentence.get("origin", "model") == "extracted" else "supported"
+
+
 def summarize(record: dict) -> dict:
-    """Counts shown in the memo's summary box and by `briefer review`."""
-    statuses: Counter[str] = Counter()
-    origins: Counter[str] = Counter()
-    for sec in record["sections"]:
-        for sent in sec["sentences"]:
-            statuses[sent.get("status", "supported")] += 1
-            origins[sent.get("origin", "model")] += 1
+    """Counts shown in the memo's summary (Markdown line and HTML box alike).
+
+    ``supported``, ``extracted`` and ``unsupported`` are the :func:`sentence_label`
+    counts and add up to ``sentences``; ``verified`` = supported + extracted."""
+    labels: Counter[str] = Counter(sentence_label(s) for sec in record["sections"] for s in sec["sentences"])
+    counts = {name: labels[name] for name in SENTENCE_LABELS}
     return {
-        "sentences": sum(statuses.values()),
-        "supported": statuses["supported"],
-        "unsupported": statuses["unsupported"],
-        "extracted": origins["extracted"],
-        "model": origins["model"],
+        "sentences": sum(labels.values()),
+        **counts,
+        "verified": counts["supported"] + counts["extracted"],
+        "model": sum(1 for sec in record["sections"] for s in sec["sentences"] if s.get("origin", "model") != "extracted"),
         "refused": sum(1 for s in record["sections"] if s.get("status") == "not_covered"),
         "sources": len(record["sources"]),
     }
@@ -136,10 +150,16 @@ def render_one(record: dict, fmt: str, *, user_dir: Path | None = None, review: 
         raise TemplateError(f"Template error at {_template_location(exc, user_dir)}: {exc}") from None
 
 
+def output_name(topic: str, fmt: str, *, review: bool = False) -> str:
+    """``<topic>.<fmt>``, or ``<topic>.review.<fmt>`` for the review copy, which so never
+    replaces the clean memo."""
+    return f"{topic}.review.{fmt}" if review else f"{topic}.{fmt}"
+
+
 def render_files(record: dict, out_dir: Path, formats: list[str], *, user_dir: Path | None = None,
                  review: bool = False) -> list[Path]:
     """Render every format first, then write: a template error leaves old files untouched."""
-    rendered = {Path(out_dir) / f"{record['topic']}.{fmt}": render_one(record, fmt, user_dir=user_dir, review=review)
-                for fmt in formats}
+    rendered = {Path(out_dir) / output_name(record["topic"], fmt, review=review):
+                render_one(record, fmt, user_dir=user_dir, review=review) for fmt in formats}
     atomic_write_files(rendered)  # all or nothing, like generate
     return list(rendered)

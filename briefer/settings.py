@@ -11,6 +11,7 @@ and parallel runs never touch the analyst's own files.
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,67 @@ def physical_cores() -> int:
     return max(1, len(seen) or (os.cpu_count() or 1))
 
 
+def _cpu_jiffies() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def free_cores(interval: float = 0.1) -> float | None:
+    """CPUs left idle by *other* processes, measured over ``interval`` seconds.
+
+    Samples /proc/stat before and after a short sleep (this process's own CPU
+    time in between is subtracted); falls back to ``os.cpu_count() - loadavg``
+    where /proc/stat is missing (macOS), and None where neither exists.
+    """
+    n_cpu = os.cpu_count() or 1
+    a = _cpu_jiffies()
+    if a is None:
+        try:
+            return max(0.0, n_cpu - os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return None
+    own0 = sum(os.times()[:2])
+    time.sleep(interval)
+    b = _cpu_jiffies()
+    own = sum(os.times()[:2]) - own0
+    if b is None or b[1] <= a[1]:
+        return None
+    busy_cpus = n_cpu * (b[0] - a[0]) / (b[1] - a[1]) - own / interval  # others' load, in CPUs
+    return max(0.0, min(float(n_cpu), n_cpu - busy_cpus))
+
+
+_AUTO: dict[str, tuple[float, int]] = {}
+AUTO_THREADS_TTL = 10.0  # seconds a measured thread count is reused within one process
+
+
+def auto_threads() -> int:
+    """Default thread count: the cores free right now, at most the physical cores, at least 1.
+
+    llama.cpp's OpenMP threads spin while they wait for each other, so a thread
+    that has to share its core with another busy process makes *every* thread
+    wait: on 2 cores with two CPU-bound processes running, 2 threads made the
+    memo 4x slower than 1 (see README, "Threads on a busy machine").  A core
+    counts as free when at least ~80% of it is idle.  Measured once per
+    ``AUTO_THREADS_TTL`` seconds (100 ms of sampling); ``--threads`` /
+    ``BRIEFER_THREADS`` skip it.
+    """
+    now = time.monotonic()
+    cached = _AUTO.get("threads")
+    if cached and now - cached[0] < AUTO_THREADS_TTL:
+        return cached[1]
+    physical = physical_cores()
+    free = free_cores()
+    threads = physical if free is None else max(1, min(physical, int(free + 0.2)))
+    _AUTO["threads"] = (now, threads)
+    return threads
+
+
 class Settings(BaseSettings):
     """Everything a run can be configured with; field ``x`` reads ``BRIEFER_X``."""
 
@@ -58,19 +120,20 @@ class Settings(BaseSettings):
     home: Path = default_home()
     corpus: Path = Path("corpus")
     out: Path = Path("briefs")
-    model: Path | None = None  # None: the embedded default (SmolLM2-135M-Instruct)
+    model: str | None = None  # a model name (`briefer models`) or a GGUF path; None: the default model
     embed_model: Path | None = None  # None: all-MiniLM-L6-v2, converted on first use
     no_embeddings: bool = False  # BM25 only
     template_dir: Path | None = None  # analyst templates, searched before the shipped ones
-    threads: int | None = Field(None, ge=1)  # None: physical cores
+    threads: int | None = Field(None, ge=1)  # None: the cores free right now (auto_threads)
     gpu_layers: int | None = Field(None, ge=-1)  # None: all layers when a GPU is usable, else 0; -1: all
     n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in modelfile.py
-    max_tokens: int = Field(120, ge=1)
+    max_tokens: int = Field(240, ge=1)  # one "KEY: fact" line per evidence sentence, ~25 tokens each
     temperature: float = Field(0.0, ge=0.0)
     seed: int = 42
-    top_k: int = Field(6, ge=1)  # passages retrieved per question
-    evidence_per_section: int = Field(5, ge=1)  # evidence sentences kept per question
+    top_k: int = Field(10, ge=1)  # passages retrieved per query (each question, and the section title)
+    evidence_per_section: int = Field(6, ge=1)  # evidence sentences chosen per section (+2 per extra question)
     keep_unsupported: bool = False
+    entailment: bool = False  # also check sentences with an entailment model (--entailment)
     # Seconds a run waits for another run's lock on the same index before giving up.
     lock_timeout: float = Field(30.0, ge=0.0)
 
@@ -84,7 +147,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_threads(self) -> int:
-        return self.threads or physical_cores()
+        return self.threads or auto_threads()
 
 
 def _config_file_values(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +169,7 @@ def _config_file_values(overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 # Settings that also have a command-line option of the same name (for error messages).
-CLI_OPTIONS = {"corpus", "out", "model", "embed_model", "template_dir", "threads", "gpu_layers", "n_ctx"}
+CLI_OPTIONS = {"corpus", "out", "model", "embed_model", "template_dir", "threads", "gpu_layers", "n_ctx", "entailment"}
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -10,17 +10,20 @@ addresses the question at all, or the memo must refuse (:func:`is_relevant`).
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import itertools
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from briefer.claims import (
     ALIAS,
     MEMBER_MIN,
     SUPPORTED,
+    UNSUPPORTED,
     Analysis,
     analyse,
     check_sentence,
@@ -153,10 +156,41 @@ def _extraction_order(question: str, evs: list[Evidence]) -> list[Evidence]:
     return order
 
 
+def restates_question(sentence: str, question: str) -> bool:
+    """A sentence that adds fewer than two content words to the question's own says nothing new.
+
+    "The new rule restricts frontier model weights" under the question "What does
+    the new rule restrict about frontier model weights?" passes every support
+    check and briefs no one.  Numbers count as content: "… rose to 145%" is news.
+    """
+    said, asked = analyse(sentence), analyse(question)
+    new = _topics(said) - _topics(asked) - _FRAME
+    return len(new) < 2
+
+
+COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
+
+
+def quote_instead(sentence: str, source: str) -> bool:
+    """Show the source itself, as a quote, rather than this model sentence?
+
+    Yes when the sentence is the source copied (a copy is a quote and is marked
+    as one, never passed off as the memo's prose), or when it drops a number
+    the source states: the number is usually the finding an analyst needs.
+    """
+    a, b = (" ".join(re.findall(r"\w+", t.lower())) for t in (sentence, source))
+    if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
+        return True
+    said = analyse(sentence)
+    return any(not has_number(n, said) for n in analyse(source).numbers)
+
+
 def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[Evidence],
                    question: str, *, keep_unsupported: bool = False, min_sentences: int = 2,
                    max_extracted: int = 4,
-                   extract_from: Sequence[Evidence] | None = None) -> list[VerifiedSentence]:
+                   extract_from: Sequence[Evidence] | None = None,
+                   already_said: Sequence[str] = (),
+                   entail: Callable[[str, list[str]], bool] | None = None) -> list[VerifiedSentence]:
     """Turn the model's cited sentences into a section a reader can trust.
 
     Each sentence is checked against what it cites; failing that, citations
@@ -169,18 +203,24 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     ``max(min_sentences, max_extracted)`` supported sentences; a section may
     stay short rather than be padded with sentences off the question.
     ``extract_from`` limits quoting to the section's own evidence while model
-    sentences may still be checked against all of ``evidence``.
+    sentences may still be checked against all of ``evidence``.  Sentences
+    that restate the question, or repeat one of ``already_said`` (earlier
+    sections), are dropped: a memo says each thing once.  ``entail`` (the
+    optional model check, :mod:`briefer.entail`) gets the last word on a
+    model sentence that passed the lexical checks.
     """
     evs = list({e.key: e for e in evidence if e.text and e.text.strip()}.values())
     if not evs:
         return []
     by_key = {e.key: e for e in evs}
     out: list[VerifiedSentence] = []
+    earlier = [analyse(t).facts for t in already_said]
     seen: list[frozenset[str]] = []  # facts of every kept sentence
     for raw, keys in answer:
         text = strip_markers(raw or "")
         facts = analyse(text).facts
-        if not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen):
+        if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
+                or restates_question(text, question)):
             continue
         cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
         result, used = check_sentence_sources(text, [e.text for e in cited])
@@ -190,10 +230,22 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
             chosen, alt = best_support(text, evs)
             if alt.supported:
                 cited, result = chosen, alt
+        entailed = None
+        if result.supported and entail is not None:
+            entailed = entail(text, [e.text for e in cited])
+            if not entailed:
+                result = dataclasses.replace(result, status=UNSUPPORTED)
+        if result.supported and len(cited) == 1 and quote_instead(text, cited[0].text):
+            if any(v.citations == [cited[0].key] for v in out):
+                continue  # that quote is already in the section
+            seen.append(analyse(cited[0].text).facts)
+            out.append(VerifiedSentence(cited[0].text, [cited[0].key], SUPPORTED, ORIGIN_EXTRACTED,
+                                        check_sentence(cited[0].text, [cited[0].text]).as_dict()))
+            continue
         if result.supported or keep_unsupported:
             seen.append(facts)
-            out.append(VerifiedSentence(text, [e.key for e in cited], result.status,
-                                        ORIGIN_MODEL, result.as_dict()))
+            checks = result.as_dict() if entailed is None else {**result.as_dict(), "entailment": entailed}
+            out.append(VerifiedSentence(text, [e.key for e in cited], result.status, ORIGIN_MODEL, checks))
     supported = sum(v.status == SUPPORTED for v in out)
     if supported >= min_sentences:
         return out
@@ -201,7 +253,7 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     said = {k for v in out if v.status == SUPPORTED for k in v.citations}
     # A flagged wrong sentence ("rose to 125%") must not block quoting the
     # right one ("rose to 145%"): compare with supported sentences only.
-    seen = [f for f, v in zip(seen, out) if v.status == SUPPORTED]
+    seen = [f for f, v in zip(seen, out) if v.status == SUPPORTED] + earlier
     added = 0
     for e in ranked:
         if added >= max_extracted or supported >= max(min_sentences, max_extracted):
@@ -217,6 +269,33 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
                                         result.as_dict()))
             added, supported = added + 1, supported + 1
     return out
+
+
+BROAD_MIN_SCORE = 0.45  # see broadly_relevant
+BROAD_MIN_LEXICAL = 0.3  # the same without an embedder: a share of the queries' words
+
+
+def broadly_relevant(question: str, evidence: Sequence[Evidence], min_score: float = BROAD_MIN_SCORE) -> bool:
+    """A broad analyst question ("What should Congress watch?") names nothing to match lexically.
+
+    Such a question (every name and written-out figure it uses present in
+    the evidence) is
+    answered when its evidence was found by meaning: the best evidence score
+    (cosine to the section's queries plus small lexical and rank terms, see
+    ``evidence.Gatherer``) reaches ``min_score`` (``BROAD_MIN_SCORE`` for a
+    cosine, ``BROAD_MIN_LEXICAL`` for BM25-only runs).  A question that names
+    a thing or a number must pass :func:`is_relevant`, so an off-corpus
+    question ("What rate did the ECB set?") is still refused.
+    """
+    q = analyse(question)
+    if not evidence:
+        return False
+    pooled = analyse("\n".join(e.text for e in evidence))
+    if any(any(c.isdigit() for c in n.surface) and not has_number(n, pooled) for n in q.numbers):
+        return False  # a specific number ("in 2019") must be there; "the two countries" need not
+    if any(2 * sum(has_token(t, pooled) for t in toks) < len(toks) for _, toks in q.entities):
+        return False  # it names something the evidence does not
+    return max(e.score for e in evidence) >= min_score
 
 
 def is_relevant(question: str, evidence: Sequence[Evidence]) -> bool:

@@ -40,3 +40,11 @@ def default_model_path() -> Path:
     from briefer.modelfile import resolve_model_path
 
     return resolve_model_path(None)
+
+
+@pytest.fixture(scope="session")
+def fast_model_path() -> Path:
+    """SmolLM2-135M (98 MB): for tests that need *a* real GGUF, not the default model's quality."""
+    from briefer.modelfile import resolve_model_path
+
+    return resolve_model_path("smollm2-135m")

@@ -42,14 +42,20 @@ class FakeLLM:
 
 
 def source_keys(messages: list[dict]) -> dict[str, str]:
-    """key -> source text, read back from the system prompt the pipeline sent."""
-    return dict(re.findall(r"^\[(K[A-Z0-9]+)\] (.+)$", messages[0]["content"], re.MULTILINE))
+    """key -> source text, read back from the section's turn the pipeline sent."""
+    return dict(re.findall(r"^\[(K[A-Z0-9]+)\] (.+)$", messages[-1]["content"], re.MULTILINE))
+
+
+def question_of(messages: list[dict]) -> str:
+    """The question line of the section's turn."""
+    found = re.search(r"^Question: (.+)$", messages[-1]["content"], re.MULTILINE)
+    return found.group(1) if found else messages[-1]["content"]
 
 
 def copy_first_source(messages: list[dict]) -> str:
     """A well-behaved model: restates the first listed source that shares a word with the question, citing it."""
     keys = source_keys(messages)
-    question = set(re.findall(r"\w{5,}", messages[-1]["content"].lower()))
+    question = set(re.findall(r"\w{5,}", question_of(messages).lower()))
     for key, text in keys.items():
         if question & set(re.findall(r"\w{5,}", text.lower())):
             return f"{text} [{key}]"

@@ -64,11 +64,27 @@ def test_keys_are_opaque_unique_and_deterministic():
 
 
 def test_prompt_shares_prefix_between_sections():
-    ev = [Evidence("K7QA", "a.txt", "A", 0, 10, "Chips were banned in 2023.")]
-    system = system_prompt("T", "analysts", ev)
-    assert "[K7QA] Chips were banned in 2023." in system and CANNOT_ANSWER in system
-    m1, m2 = build_messages(system, "Q1?"), build_messages(system, "Q2?")
-    assert m1[0] == m2[0] and m1[0]["role"] == "system" and m1[1]["content"] != m2[1]["content"]
+    ev1 = [Evidence("K7QA", "a.txt", "A", 0, 10, "Chips were banned in 2023.")]
+    ev2 = [Evidence("K8QB", "a.txt", "A", 20, 40, "Tariffs rose to 145%.")]
+    system = system_prompt("T", "analysts")
+    assert CANNOT_ANSWER in system and "analysts" in system
+    m1, m2 = build_messages(system, "Q1?", ev1), build_messages(system, "Q2?", ev2)
+    assert m1[:3] == m2[:3] and m1[0]["role"] == "system" and m1[2]["role"] == "assistant"  # same prefix, example included
+    assert "[K7QA] Chips were banned in 2023." in m1[-1]["content"] and "Question: Q1?" in m1[-1]["content"]
+    assert "K7QA" not in m2[-1]["content"]
+
+
+def test_key_lines_become_cited_sentences():
+    from briefer.answer import key_lines_to_citations
+
+    text = "K7QA: Chips were banned in 2023\n- [K8QB]: Tariffs rose to 145%.\nNot a key line"
+    assert key_lines_to_citations(text) == "Chips were banned in 2023. [K7QA]\nTariffs rose to 145%. [K8QB]\nNot a key line"
+
+
+def test_a_key_line_cut_off_by_the_token_limit_is_dropped():
+    result = ChatResult("K7QA: Chips were banned in 2023.\nK8QB: Tariffs rose to", finish_reason="length")
+    parsed = parse_answer(result, {"K7QA", "K8QB"})
+    assert parsed.sentences == [("Chips were banned in 2023.", ["K7QA"])]
 
 
 @pytest.mark.parametrize(

@@ -191,21 +191,80 @@ def test_retrieval_recall():
     assert res["recall@1"] == pytest.approx(1 / 3) and res["recall@3"] == pytest.approx(2 / 3)
 
 
-@pytest.mark.parametrize("name", ["eval", "eval-extra"])
+SHIPPED_EVAL_SETS = ["eval", "eval-extra", "eval-sample-analyst", "eval-crs-trade", "eval-crs-security"]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+@pytest.mark.parametrize("name", SHIPPED_EVAL_SETS)
 def test_shipped_eval_sets_are_consistent(name):
-    """Every gold fact is stated in one sentence of its document, and every probe names a real file."""
+    """Every gold fact is stated in one sentence of its document *and of each twin*, as briefer
+    extracts them (PDF, HTML, ...; whitespace runs folded, since PDF lines break mid-sentence),
+    and every probe names real files."""
+    from briefer.corpus import load_corpus
+
     ev = load_eval_dir(ROOT / "bench" / name, ROOT / "corpus")
     assert ev.fact_sets and ev.probes
+    texts = {d.path: d.text for d in load_corpus(ev.corpus)[0]}
     for fs in ev.fact_sets:
         assert fs.off_corpus_questions
         for fact in fs.facts:
-            text = (ev.corpus / fact.document).read_text(encoding="utf-8")
-            assert any(all(s.lower() in sent.lower() for s in g) for sent in split_sentences(text) for g in fact.any_of), fact
+            for doc in fact.all_documents:
+                assert doc in texts, (fact.id, doc)
+                sentences = [_flat(s) for s in split_sentences(texts[doc])]
+                assert any(all(_flat(s) in sent for s in g) for sent in sentences for g in fact.any_of), (fact, doc)
     for p in ev.probes:
-        assert (ev.corpus / p["document"]).is_file()
+        for doc in (p["document"], *p.get("documents", ())):
+            assert doc in texts, doc
     if ev.template_dir:
         for fs in ev.fact_sets:
             assert parse_topic(ev.template_dir / "topics" / f"{fs.topic}.toml").sections
+
+
+def test_twin_documents_count_for_facts_and_probes(tmp_path, setup):
+    """A fact or probe may list twins (the same report as PDF and Markdown): citing or finding any counts."""
+    from briefer.errors import ConfigError
+
+    _, record, _ = setup
+    f = tmp_path / "t.facts.json"
+    f.write_text(json.dumps({"facts": [
+        {"id": "plain", "document": "other.pdf", "any_of": [["145%"]]},
+        {"id": "twin", "document": "other.pdf", "documents": ["tariffs.txt"], "any_of": [["145%"]]}]}),
+        encoding="utf-8")
+    facts = load_facts(f).facts
+    assert facts[1].all_documents == ("other.pdf", "tariffs.txt") and facts[0].all_documents == ("other.pdf",)
+    res = fact_recall(record, facts)
+    assert res["missed"] == ["plain"] and res["stated_and_cited"] == 1
+    (tmp_path / "retrieval.jsonl").write_text('{"query": "q", "document": "a.pdf", "documents": ["a.md"]}\n'
+                                              '{"query": "r", "document": "a.pdf"}\n', encoding="utf-8")
+    ev = load_eval_dir(tmp_path, tmp_path)
+    assert ev.probes[1] == {"query": "r", "document": "a.pdf"}
+    assert retrieval_recall(lambda q, k: ["a.md"][:k], ev.probes)["recall@1"] == pytest.approx(0.5)
+    bad = tmp_path / "bad.facts.json"
+    bad.write_text(json.dumps({"facts": [{"id": "a", "document": "d", "documents": "d.md", "any_of": [["x"]]}]}),
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="documents"):
+        load_facts(bad)
+
+
+def test_entailment_pairs_are_well_formed():
+    """bench/entailment/pairs.jsonl: labelled (evidence, claim) pairs, both labels, every corruption kind."""
+    kinds = {"paraphrase", "swapped_roles", "changed_number", "changed_actor", "modality", "negation",
+             "unsupported_addition"}
+    path = ROOT / "bench" / "entailment" / "pairs.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 60
+    for r in rows:
+        assert r["evidence"].strip() and r["claim"].strip() and r["claim"] != r["evidence"]
+        assert isinstance(r["label"], bool) and r["kind"] in kinds
+        assert r["label"] == (r["kind"] == "paraphrase")
+    assert {r["kind"] for r in rows} == kinds
+    sample = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.txt")}
+    for r in rows:  # evidence from the sample articles is verbatim
+        if r["source"].startswith("corpus/"):
+            assert r["evidence"] in sample[r["source"].removeprefix("corpus/")]
 
 
 def test_bad_facts_file_is_one_clear_error(tmp_path):

@@ -94,6 +94,42 @@ def test_batch_equals_one_at_a_time(embedder):
     assert np.min(np.sum(together * alone, axis=1)) > 0.9999
 
 
+@pytest.fixture(scope="module")
+def one_per_decode(model_path) -> Embedder:
+    """The pre-packing behaviour: every text its own llama_decode."""
+    return Embedder(model_path, n_threads=2, pack_tokens=1)
+
+
+def test_packed_batches_equal_one_text_per_decode(embedder, one_per_decode):
+    sentences = [s["text"] for s in REFERENCE["sentences"]]
+    chunk = " ".join(sentences * 6)  # ~chunk-sized
+    texts = sentences + [chunk, "", "x"] + [f"Sentence {i}: export rules on chips tightened again." for i in range(70)]
+    packed = embedder.embed(texts)
+    alone = one_per_decode.embed(texts)
+    cosines = np.sum(packed * alone, axis=1)
+    assert cosines.shape == (len(texts),)
+    assert float(cosines.min()) >= 0.9999, cosines.min()
+
+
+def test_packing_uses_few_decodes_and_reports_progress(model_path, monkeypatch):
+    emb = Embedder(model_path, n_threads=2)
+    calls = []
+    real = emb._decode
+    monkeypatch.setattr(emb, "_decode", lambda seqs, out, rows: (calls.append(len(seqs)), real(seqs, out, rows)))
+    seen = []
+    texts = [f"Short sentence number {i} about chips." for i in range(40)]
+    emb.embed(texts, progress=lambda done, total: seen.append((done, total)))
+    assert sum(calls) == 40 and len(calls) < 10  # ~12 tokens each: many per decode
+    assert seen[-1] == (40, 40) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_embeddings_match_reference_tightly(embedder):
+    vectors = embedder.embed(TEXTS)
+    for vec, ref in zip(vectors, REFERENCE["sentences"]):
+        ref_vec = np.asarray(ref["embedding"], dtype=np.float64)
+        assert float(vec @ ref_vec / np.linalg.norm(ref_vec)) >= 0.9999
+
+
 def test_long_input_is_truncated_not_fatal(embedder):
     long_text = " ".join(f"export controls on advanced chips number {i}." for i in range(1500))
     assert embedder._count(long_text) > embedder.max_tokens

@@ -113,9 +113,12 @@ def test_keep_unsupported_flags_instead_of_dropping(sample_corpus, tmp_path):
 def test_corpus_text_is_escaped_in_html(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
+    # The first line is the title; the second quotes as evidence (markup-bearing sentences are never
+    # evidence: see textclean.evidence_problem), and its "<" and "&" must stay text.
     (corpus / "evil.txt").write_text(
-        "Export controls on AI chips were tightened by the Commerce Department in 2023 <script>window.pwned=1</script> "
-        "with new licence rules.\nThe export controls on AI chips cover the A100 and H100 <img src=x onerror=alert(1)>.\n"
+        "Chip rules <script>window.pwned=1</script> <img src=x onerror=alert(1)>\n"
+        "Export controls on AI chips were tightened by the Commerce Department in 2023, when shipments fell by < 5% & "
+        "prices of the A100 and H100 rose.\n"
     )
     topic = tmp_path / "t.toml"
     topic.write_text('title = "T"\n[[sections]]\ntitle = "S"\nquestion = "What export controls on AI chips were tightened?"\n')
@@ -123,7 +126,7 @@ def test_corpus_text_is_escaped_in_html(tmp_path):
     html = (tmp_path / "briefs" / "t.html").read_text()
     assert result.record["sources"], "the evil document should still be quoted"
     assert "<script>window" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;" in html
+    assert "&lt;script&gt;" in html and "fell by &lt; 5% &amp; prices" in html
 
 
 def test_warnings_reach_the_caller_and_the_record(sample_corpus, tmp_path):

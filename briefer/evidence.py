@@ -1,0 +1,212 @@
+"""Choosing each section's evidence sentences: by meaning, for coverage, each used once.
+
+A memo that briefs must state what matters in the documents, not only the
+sentences that repeat the question's words.  So, for every section:
+
+1. **Gather broadly.** Every question of the section, plus the section title
+   set in the topic's title, is searched (hybrid BM25 + dense) for
+   ``PASSAGES_PER_QUERY`` passages; every *whole* document sentence that
+   overlaps a hit is a candidate (``sentstore``), not just the chunk's slice.
+2. **Score by meaning.** A candidate's relevance is the best cosine between
+   its sentence embedding (computed at index time) and any of the section's
+   queries, plus a small lexical and passage-rank term.  Without an embedder
+   the lexical term alone ranks.
+3. **Keep only evidence.** Headings, table rows, bylines, fragments, text
+   addressed to an AI model and sentences of a near-duplicate document are
+   dropped (``textclean``); a sentence that opens with "These chips…" is given
+   its antecedent sentence, one that opens with a bare connective
+   ("However, …") is trimmed, and the quote stays an exact slice.
+4. **Use each sentence once.** A sentence found by several sections goes to
+   the one where it ranks best (relative to that section's best candidate).
+5. **Relevance plus diversity.** Maximal marginal relevance picks the
+   section's sentences, so five sentences saying the same thing do not crowd
+   out the other facts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .chunking import terms
+from .claims import analyse
+from .prompts import looks_like_instructions
+from .retrieval import Candidate, Retriever
+from .sentstore import SentenceStore
+from .textclean import connective_prefix_len, dangling_start, evidence_problem
+
+PASSAGES_PER_QUERY = 10
+MMR_LAMBDA = 0.7  # weight of relevance against redundancy
+KEEP_MARGIN = 0.3  # a candidate within this much of the section's best relevance may be chosen
+LEXICAL_WEIGHT = 0.25
+RANK_WEIGHT = 0.05
+SPECIFIC_WEIGHT = 0.03  # per number or name in the sentence, up to SPECIFIC_MAX: briefs state facts
+SPECIFIC_MAX = 0.09
+
+
+@dataclass
+class Scored:
+    """A candidate evidence sentence with what selection needs to know about it."""
+
+    document: str
+    title: str
+    start: int
+    end: int
+    text: str
+    relevance: float
+    vec: np.ndarray | None = field(default=None, repr=False)
+
+    def candidate(self) -> Candidate:
+        return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance)
+
+
+def section_queries(topic_title: str, section_title: str, questions: Sequence[str]) -> list[str]:
+    """What a section is searched for: its questions and its title in the memo's context."""
+    queries = list(dict.fromkeys(q for q in questions if q.strip()))
+    queries.append(f"{section_title} — {topic_title}")
+    return queries
+
+
+def _lexical(q_terms: set[str], text: str) -> float:
+    words = set(terms(text))
+    hits = q_terms & words
+    return sum(math.log(2 + len(w)) for w in hits) / (1 + sum(math.log(2 + len(w)) for w in q_terms))
+
+
+def _specificity(text: str) -> float:
+    """A little credit for numbers and names: "over 800 companies" briefs, "a fascinating case study" does not."""
+    a = analyse(text)
+    return min(SPECIFIC_MAX, SPECIFIC_WEIGHT * (len(a.numbers) + len(a.entities)))
+
+
+def _span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
+    """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
+    s, e = int(spans[i, 0]), int(spans[i, 1])
+    text = doc_text[s:e]
+    if dangling_start(text):
+        cut = connective_prefix_len(text)
+        if cut and not dangling_start(text[cut:]):
+            return s + cut, e
+        if i > 0:
+            ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+            prev = doc_text[ps:pe]
+            if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
+                return ps, e
+        return None
+    return s, e
+
+
+class Gatherer:
+    """Finds and scores candidate sentences for a section's queries."""
+
+    def __init__(self, retriever: Retriever, store: SentenceStore, embedder: Any | None,
+                 skip_documents: set[str] | None = None) -> None:
+        self.retriever = retriever
+        self.store = store
+        self.embedder = embedder if retriever.dense else None
+        self.skip = skip_documents or set()
+        self.injected: dict[tuple[str, int], Candidate] = {}
+
+    @property
+    def semantic(self) -> bool:
+        """Relevance is a cosine (else a lexical share): thresholds differ."""
+        return self.embedder is not None
+
+    def gather(self, queries: Sequence[str], k: int = PASSAGES_PER_QUERY) -> tuple[list[Scored], list]:
+        """Scored candidates for ``queries`` (best first) and the passages searched."""
+        qvecs = self.embedder.embed(list(queries)) if self.embedder is not None else None
+        q_terms = set(terms(" ".join(queries)))
+        found: dict[tuple[str, int], Scored] = {}
+        hits = []
+        for qi, query in enumerate(queries):
+            passages = self.retriever.search(query, k, query_vector=None if qvecs is None else qvecs[qi])
+            hits += passages
+            for rank, p in enumerate(passages):
+                if p.document in self.skip:
+                    continue
+                self._collect(p, rank, q_terms, qvecs, found)
+        return sorted(found.values(), key=lambda c: (-c.relevance, c.document, c.start)), hits
+
+    def _collect(self, passage: Any, rank: int, q_terms: set[str], qvecs: np.ndarray | None,
+                 found: dict[tuple[str, int], Scored]) -> None:
+        sents = self.store.get(passage.document)
+        for i in sents.overlapping(passage.start, passage.end):
+            span = _span(sents.text, sents.spans, int(i))
+            if span is None:
+                continue
+            text = sents.text[span[0]:span[1]]
+            if evidence_problem(text) is not None:
+                continue
+            if looks_like_instructions(text):
+                self.injected.setdefault((passage.document, span[0]),
+                                         Candidate(passage.document, passage.title, span[0], span[1], text, 0.0))
+                continue
+            vec = sents.vecs[int(i)] if sents.vecs is not None else None
+            lexical = _lexical(q_terms, text)
+            bonus = RANK_WEIGHT / (rank + 1) + _specificity(text)
+            if qvecs is not None and vec is not None:
+                score = float(np.max(qvecs @ vec)) + LEXICAL_WEIGHT * lexical + bonus
+            else:  # BM25-only: the lexical share stands in for meaning
+                score = lexical + bonus
+            key = (passage.document, span[0])
+            if key not in found or found[key].relevance < score:
+                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, score, vec)
+
+
+def assign_once(per_section: list[list[Scored]]) -> list[list[Scored]]:
+    """Give every sentence (overlapping spans count as one) to the section where it ranks best."""
+    best: dict[tuple[str, int], tuple[float, int]] = {}
+    for si, cands in enumerate(per_section):
+        top = max((c.relevance for c in cands), default=0.0) or 1.0
+        for c in cands:
+            rel = c.relevance / top
+            key = (c.document, c.start)
+            if key not in best or rel > best[key][0]:
+                best[key] = (rel, si)
+    return [[c for c in cands if best[(c.document, c.start)][1] == si] for si, cands in enumerate(per_section)]
+
+
+def _similarity(a: Scored, b: Scored) -> float:
+    if a.vec is not None and b.vec is not None:
+        return float(a.vec @ b.vec)
+    wa, wb = set(terms(a.text)), set(terms(b.text))
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+
+
+def _overlaps(a: Scored, b: Scored) -> bool:
+    return a.document == b.document and a.start < b.end and b.start < a.end
+
+
+def mmr(cands: Sequence[Scored], n: int, lam: float = MMR_LAMBDA, keep_margin: float = KEEP_MARGIN) -> list[Scored]:
+    """Up to ``n`` candidates by maximal marginal relevance, never two overlapping spans."""
+    if not cands:
+        return []
+    top = max(c.relevance for c in cands)
+    pool = [c for c in cands if c.relevance >= top - keep_margin]
+    chosen: list[Scored] = []
+    while pool and len(chosen) < n:
+        def gain(c: Scored) -> float:
+            redundancy = max((_similarity(c, d) for d in chosen), default=0.0)
+            return lam * c.relevance - (1 - lam) * redundancy
+        pick = max(pool, key=gain)
+        chosen.append(pick)
+        pool = [c for c in pool if c is not pick and not _overlaps(c, pick)]
+    return chosen
+
+
+def claim_overlaps(per_section: list[list[Scored]]) -> list[list[Scored]]:
+    """Drop, memo-wide, a span that overlaps one already chosen earlier (antecedent extensions)."""
+    taken: list[Scored] = []
+    out = []
+    for cands in per_section:
+        mine = []
+        for c in cands:
+            if not any(_overlaps(c, t) for t in taken):
+                mine.append(c)
+                taken.append(c)
+        out.append(mine)
+    return out

@@ -1,0 +1,94 @@
+"""Markdown to plain text: the text an analyst reads, not the markup they type.
+
+Why render instead of keeping the file verbatim: raw Markdown put ``**``,
+``[text](https://...)``, front matter and ``| cell |`` pipes into the evidence
+a memo quotes.  Why the ``markdown`` package (Python-Markdown) and not our own
+regexes or markdown-it: it is already a dependency (memo rendering), it is pure
+Python (so output depends only on its pinned version: same bytes, same text)
+and it handles the long tail (reference links, nested emphasis, raw HTML,
+setext headings, lists, block quotes) that hand-written regexes get wrong.  The
+HTML it produces goes through the same walker as ``.html`` files
+(:mod:`briefer.formats_html`), so a paragraph wrapped over several source lines
+becomes one line, each heading and list item its own line, images and HTML
+comments vanish, and links keep only their text.
+
+Two things are done before rendering, because real-world Markdown (e.g. pages
+converted from the web) breaks the renderer's assumptions:
+
+* rows that start with ``|`` become one line of cells joined by ``"; "``
+  (Python-Markdown's table extension needs a ``|---|`` separator row, which
+  converters often omit); a separator row is dropped;
+* ``**Label: **text`` (closing mark after a space, invalid for the renderer)
+  is rewritten to ``**Label:** text``; any ``**``/``__`` still left is removed.
+
+Files over :data:`RENDER_LIMIT` characters skip the renderer (it is roughly
+1-2 MB/s) and get the same table handling plus light regex stripping.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .formats_html import CELL_SEP
+
+RENDER_LIMIT = 8_000_000
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_PIPE_ROW = re.compile(r"^ {0,3}\|")
+_SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
+_BAD_CLOSE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]*?\S)[ \t]+\1(?=\S)")
+# Light stripping for huge files (no renderer): images, links, emphasis, headings, bullets.
+_LIGHT = (
+    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), ""),
+    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
+    (re.compile(r"\*\*+|__+|`+"), ""),
+    (re.compile(r"^ {0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+)", re.MULTILINE), ""),
+    (re.compile(r"<!--.*?-->|</?[a-zA-Z][^>\n]*>", re.DOTALL), ""),
+)
+
+
+def _table_row(line: str) -> str | None:
+    """A ``| a | b |`` line as ``a; b`` (None for a ``|---|---|`` separator row)."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    cells = [c for c in cells if c]
+    if cells and all(_SEPARATOR_CELL.match(c) for c in cells):
+        return None
+    return CELL_SEP.join(cells)
+
+
+def prepare(source: str) -> str:
+    """Rewrite pipe-table rows and badly closed emphasis, outside fenced code."""
+    out: list[str] = []
+    fence: str | None = None
+    for line in source.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+        elif opened:
+            fence = opened.group(1)
+            out.append(line)
+        elif _PIPE_ROW.match(line):
+            row = _table_row(line)
+            if row:  # each row its own paragraph: one line of text
+                out.extend(("", row, ""))
+        else:
+            out.append(_BAD_CLOSE.sub(r"\1\2\1 ", line))
+    return "\n".join(out)
+
+
+def markdown_to_text(source: str, start: int = 0) -> str:
+    """Plain text of a Markdown document; ``source[:start]`` (front matter) is left out."""
+    body = prepare(source[start:] if start else source)
+    if len(body) > RENDER_LIMIT:
+        for pattern, replacement in _LIGHT:
+            body = pattern.sub(replacement, body)
+        lines = (" ".join(line.split()) for line in body.split("\n"))
+        return "\n".join(line for line in lines if line)
+    import markdown
+    from bs4 import BeautifulSoup
+
+    from .formats_html import html_text
+
+    html = markdown.markdown(body, extensions=["tables"], output_format="html")
+    return html_text(BeautifulSoup(html, "html.parser"), strip_marks=True)

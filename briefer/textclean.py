@@ -1,0 +1,227 @@
+"""Which extracted sentences may be quoted as evidence, and which documents are copies.
+
+Extraction (:mod:`briefer.formats`) already drops most markup and page
+furniture, but a document still holds headings, table rows, captions, bylines,
+footnote citations and navigation fragments.  They are kept in the text (they
+help retrieval and offsets must stay stable) but must never be *quoted* as the
+evidence a memo sentence rests on: :func:`evidence_problem` says why not.
+:func:`dangling_start` and :func:`connective_prefix_len` flag sentences that
+only make sense after the one before them.  :func:`find_duplicates` finds the
+same report present twice (PDF and Markdown of one CRS product), so retrieval
+does not spend two evidence slots on one source.
+
+All rules are light, deterministic heuristics tuned on real policy documents
+(tests/test_clean_evidence.py holds the examples); none needs a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+
+import numpy as np
+
+MIN_WORDS = 6
+_TERMINAL = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
+_MARKUP = re.compile(r"\*\*|__|\]\(|!\[|\||^#{1,6}\s|</?[a-zA-Z][^>]*>|\{\{|^>\s|`")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_BOILERPLATE = re.compile(
+    r"^(?:sources?|notes?|see also|updated|figure \d|fig\. \d|table \d|photo|image|credit|"
+    r"copyright|©|all rights reserved|click|subscribe|sign up|cookies?|skip to|share|download|"
+    r"prepared for members|disclaimer|author information|contents|read more|related|"
+    r"this (?:document|report) was prepared by)\b", re.IGNORECASE)
+_TOC = re.compile(r"(?:\.\s?){6,}")
+_BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
+                     r"(?:(?:and|&|,)\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4})*[.,]?$")
+# A sentence split at an abbreviation: "119-4) for three accounts ..." / "... provided by P.L."
+_CUT = re.compile(r"^\d[\d-]*[),]|(?:\bP\.L|\bH\.R|\sS|\bvol|\bno|\bpp?|Rept|\bal|\bU\.S\.C)\.$")
+_CITATION = re.compile(r"^\d{1,3}\s+\S")  # a footnote: "12 OMB, Technical Supplement ..."
+_CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*\d|\baccessed\b|\bibid\b|\bop\. cit\b|"
+                            r"\bvol\.\s*\d|\bno\.\s*\d|\bS\.Rept\.|\bH\.Rept\.|^\d{1,3}\s+See\b",
+                            re.IGNORECASE)
+_WORDS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
+_SMALL = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
+_AUX = frozenset("is are was were be been being has have had will would can could may might must "
+                 "shall should do does did remains remain became become includes include said says".split())
+
+
+def _verbish(words: list[str]) -> bool:
+    """Some lower-case word looks like a verb (auxiliary or -ed/-es/-s/-ing form)."""
+    return any(w in _AUX or (w.islower() and len(w) > 3 and w.endswith(("ed", "es", "s", "ing", "en")))
+               for w in words)
+
+
+def _cells(sentence: str) -> bool:
+    """A row of table cells: several short "; "-joined parts or tab-separated cells."""
+    if "\t" in sentence:
+        return True
+    parts = sentence.split("; ")
+    return len(parts) >= 2 and sum(len(p.split()) for p in parts) / len(parts) <= 4 \
+        and not _TERMINAL.search(sentence)
+
+
+def evidence_problem(sentence: str) -> str | None:
+    """Why *sentence* must never be quoted as evidence ("heading", "table row", ...), or None.
+
+    Evidence must read as a complete prose sentence: at least six words, a
+    sentence end, something verb-like, no leftover markup, not a caption,
+    source line, byline, footnote citation, URL list or table row.
+    """
+    text = " ".join(sentence.split())
+    if not text:
+        return "fragment"
+    if _MARKUP.search(text):
+        return "markup"
+    urls = _URL.findall(text)
+    if len(urls) >= 2 or sum(map(len, urls)) > 0.3 * len(text):
+        return "url"
+    if _TOC.search(text):
+        return "table of contents"
+    if _CITATION.match(text) and _CITATION_HINT.search(text):
+        return "citation list"
+    if _BOILERPLATE.match(text):
+        return "boilerplate"
+    words = _WORDS.findall(text)
+    if _BYLINE.match(text) and len(words) <= 12:
+        return "byline"
+    if _cells(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)):
+        return "table row"
+    lower = [w for w in words if w.lower() in _SMALL or w[0].isalpha()]
+    content = [w for w in lower if w.lower() not in _SMALL]
+    capitalised = sum(w[0].isupper() for w in content)
+    if content and capitalised >= 0.75 * len(content) and not _verbish(words):
+        return "heading"
+    if len(words) < MIN_WORDS:
+        return "fragment"
+    if not _TERMINAL.search(text):
+        return "heading" if not _verbish(words) else "fragment"
+    if text[0].islower() or not _verbish(words) or _CUT.search(text):
+        return "fragment"
+    return None
+
+
+_CONNECTIVES = (
+    "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",
+    "further", "still", "instead", "as a result", "meanwhile", "nevertheless", "nonetheless",
+    "therefore", "thus", "consequently", "in contrast", "by contrast", "likewise", "otherwise",
+    "hence", "accordingly", "in turn", "even so", "that said", "for example", "for instance",
+    "as such", "in other words", "to that end", "in response", "at the same time", "in particular",
+)
+_CONJUNCTIONS = ("but", "and", "yet", "so", "or")
+_CONNECTIVE_RE = re.compile(r"^(?:%s),\s+" % "|".join(re.escape(c) for c in _CONNECTIVES), re.IGNORECASE)
+_CONJUNCTION_RE = re.compile(r"^(?:%s)(?:,\s+|\s+)" % "|".join(_CONJUNCTIONS), re.IGNORECASE)
+_REFERENCE_RE = re.compile(
+    r"^(?:these|this|those|that|they|them|their|theirs|it|its|such|he|she|his|her|him|both|"
+    r"the latter|the former|the same|the above|said|either|neither|another)\b", re.IGNORECASE)
+
+
+def dangling_start(sentence: str) -> bool:
+    """Does the sentence lean on the one before it (a connective or an unresolved reference)?
+
+    "However, ...", "But ...", "These chips ...", "It ..." cannot stand alone
+    in a memo: quoted by itself the reader cannot tell what they refer to.
+    """
+    text = sentence.lstrip(" \"'\u201c\u2018(")
+    return bool(_CONNECTIVE_RE.match(text) or _CONJUNCTION_RE.match(text) or _REFERENCE_RE.match(text))
+
+
+def connective_prefix_len(sentence: str) -> int:
+    """Characters of a leading connective ("However, ", "But ") that can be cut off, else 0.
+
+    Only connectives are trimmed, never reference words ("These", "It"): the
+    rest of "These chips are ..." still needs its antecedent.  The rest must be
+    at least :data:`MIN_WORDS` - 1 words long to remain a sentence.
+    """
+    match = _CONNECTIVE_RE.match(sentence) or _CONJUNCTION_RE.match(sentence)
+    if not match:
+        return 0
+    rest = sentence[match.end():]
+    if len(rest.split()) < MIN_WORDS - 1 or not rest[:1].isalnum():
+        return 0
+    return match.end()
+
+
+# ----------------------------------------------------------------------------- duplicates
+SHINGLE_WORDS = 5
+NUM_HASHES = 128
+# Estimated Jaccard similarity of 5-word shingles at or above which two documents are one.
+# Measured on crs-sample (after extraction): the PDF and the Markdown of one CRS report
+# score 0.83-0.96 (the Markdown carries web-page chrome, the PDF footnotes); two different
+# reports score at most 0.06, though every one ends with the same disclaimer paragraph.
+DUPLICATE_JACCARD = 0.5
+FORMAT_RANK = {"md": 0, "markdown": 0, "html": 1, "htm": 1, "docx": 2, "txt": 3, "pdf": 4}
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+# Hash-function parameters from blake2b of fixed labels: the same sketches in every run and
+# numpy version (a seeded numpy generator does not promise a stable stream).
+_PARAMS = [int.from_bytes(hashlib.blake2b(f"minhash-{i}".encode(), digest_size=16).digest(), "big")
+           for i in range(NUM_HASHES)]
+_MULT = np.array([(p >> 64) | 1 for p in _PARAMS], dtype=np.uint64)  # odd multipliers
+_XOR = np.array([p & 0xFFFFFFFFFFFFFFFF for p in _PARAMS], dtype=np.uint64)
+
+
+def _shingle_hashes(text: str) -> np.ndarray:
+    """64-bit hashes of the document's overlapping 5-word shingles (normalised words)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    token = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
+    k = min(SHINGLE_WORDS, len(words))
+    hashes = np.zeros(len(words) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(k):  # polynomial combination of the k word hashes
+            hashes = hashes * np.uint64(1000003) + token[offset:len(words) - k + 1 + offset]
+    return np.unique(hashes)
+
+
+def minhash(text: str) -> np.ndarray:
+    """The MinHash sketch of *text*: NUM_HASHES minima of independent-looking hash functions."""
+    hashes = _shingle_hashes(text)
+    if hashes.size == 0:
+        return np.full(NUM_HASHES, _MASK, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = (hashes[None, :] ^ _XOR[:, None]) * _MULT[:, None]
+        mixed ^= mixed >> np.uint64(29)
+    return mixed.min(axis=1)
+
+
+def _rank(path: str) -> tuple[int, str]:
+    """Canonical order: the cleaner format first (md > html > docx > txt > pdf), then path."""
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return FORMAT_RANK.get(suffix, 5), path
+
+
+def find_duplicates(texts: dict[str, str], threshold: float = DUPLICATE_JACCARD) -> dict[str, str]:
+    """Map each near-duplicate document's path to the canonical path it duplicates.
+
+    Near-duplicate = estimated Jaccard similarity of word 5-shingles >= *threshold*
+    (MinHash, one sketch per document, so 1000 documents take seconds).  Groups
+    are transitive; the canonical member is the one in the cleanest format, then
+    the first path.  Documents with no words are never duplicates.  Pure function.
+    """
+    paths = sorted(p for p, t in texts.items() if re.search(r"[A-Za-z0-9]", t))
+    if len(paths) < 2:
+        return {}
+    sketches = np.stack([minhash(texts[p]) for p in paths])
+    parent = list(range(len(paths)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(paths) - 1):
+        similar = (sketches[i + 1:] == sketches[i]).mean(axis=1) >= threshold
+        for j in np.nonzero(similar)[0]:
+            a, b = root(i), root(i + 1 + int(j))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[str]] = {}
+    for index, path in enumerate(paths):
+        groups.setdefault(root(index), []).append(path)
+    result: dict[str, str] = {}
+    for members in groups.values():
+        canonical = min(members, key=_rank)
+        result.update({m: canonical for m in members if m != canonical})
+    return result

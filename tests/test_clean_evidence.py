@@ -1,0 +1,337 @@
+"""Extraction that keeps junk out of evidence: Markdown/PDF/HTML cleaning, titles,
+evidence_problem / dangling_start / connective_prefix_len, and near-duplicate documents.
+
+Examples marked "crs" are copied from /work/shared/corpora/crs-sample (Congressional
+Research Service reports); tests that read those files skip when the folder is absent.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from briefer import formats
+from briefer.corpus import document_title
+from briefer.formats_pdf import clean_pages
+from briefer.textclean import (
+    connective_prefix_len,
+    dangling_start,
+    evidence_problem,
+    find_duplicates,
+)
+
+CRS = Path("/work/shared/corpora/crs-sample")
+needs_crs = pytest.mark.skipif(not CRS.is_dir(), reason="crs-sample corpus not present")
+
+
+def md_text(source: str) -> str:
+    return formats.extract_md(source.encode())[0]
+
+
+# ----------------------------------------------------------------------------- Markdown
+MARKDOWN = """---
+title: Copper tariffs
+date: 2026-04-23
+---
+# Section 232 National Security Tariffs on Copper Imports
+
+Congress has constitutional authority over foreign commerce and tariffs, a power it has
+[partially delegated to the President](https://crsreports.congress.gov/crs-product/IF11030).
+President Trump **imposed** 50% tariffs on _certain_ copper imports under [Section 232][s232].
+
+![chart](figure1.png)
+<!-- an editor's comment -->
+<div class="note">Raw <b>HTML</b> text stays as text.</div>
+
+- an immediate 30% tariff on semi-finished copper products;
+- a phased universal tariff on refined copper.
+
+> Quoted testimony is kept as text.
+
+---
+
+| Action | Steel (2017-2018) | Copper (2025)
+| Public hearing held | May 24, 2017 | No hearing held
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+**Source: **CRS, based on the _Federal Register_. Call `__init__` here.
+
+[s232]: https://example.com/s232
+"""
+
+
+def test_markdown_renders_to_plain_text() -> None:
+    text, title, date = formats.extract_md(MARKDOWN.encode())
+    assert title == "Copper tariffs" and date == "2026-04-23"
+    assert text.split("\n") == [
+        "Section 232 National Security Tariffs on Copper Imports",
+        "Congress has constitutional authority over foreign commerce and tariffs, a power it has "
+        "partially delegated to the President. President Trump imposed 50% tariffs on certain "
+        "copper imports under Section 232.",
+        "Raw HTML text stays as text.",
+        "an immediate 30% tariff on semi-finished copper products;",
+        "a phased universal tariff on refined copper.",
+        "Quoted testimony is kept as text.",
+        "Action; Steel (2017-2018); Copper (2025)",
+        "Public hearing held; May 24, 2017; No hearing held",
+        "a; b",
+        "1; 2",
+        "Source: CRS, based on the Federal Register. Call __init__ here.",
+    ]
+    for junk in ("**", "](", "|", "#", "---", "http", "comment", "chart", "title:"):
+        assert junk not in text, junk
+
+
+def test_markdown_without_heading_and_fenced_pipes() -> None:
+    source = "Intro paragraph\nwrapped here.\n\n```\n| not | a table |\n```\n"
+    assert md_text(source) == "Intro paragraph wrapped here.\n| not | a table |"
+
+
+def test_markdown_is_deterministic_and_huge_files_use_light_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert md_text(MARKDOWN) == md_text(MARKDOWN)
+    from briefer import formats_md
+
+    monkeypatch.setattr(formats_md, "RENDER_LIMIT", 10)
+    light = md_text("# Head\n\nSee [the rule](http://x) and **bold** text.\n\n| a | b |\n")
+    assert light == "Head\nSee the rule and bold text.\na; b"
+
+
+@needs_crs
+def test_crs_markdown_has_no_markup_left() -> None:  # crs
+    raw = (CRS / "IN12614v3-section-232-national-security-tariffs-on-copper-.md").read_bytes()
+    text, title, _ = formats.extract_md(raw)
+    assert title == "Section 232 National Security Tariffs on Copper Imports"
+    assert "Public hearing held; May 24, 2017; No hearing held" in text.split("\n")
+    assert "**" not in text and "](" not in text
+    assert ("In August 2025, President Trump imposed 50% tariffs on certain copper imports "
+            "under Section 232.") in text
+
+
+# ----------------------------------------------------------------------------- PDF
+def test_pdf_pages_cleaned() -> None:
+    header = "Copper Tariffs: Background"
+    pages = [
+        "Copper Tariffs: Background\nIntroduction\nThe United States imposed tariffs on imports of \n"
+        "copper in 2025.1 Imports were worth $1.5 billion, and Section 232 of the law was \n"
+        "cited for H100 chips and the bal-\nance of trade.\nCongressional Research Service 1",
+        f"{header}\nThe tariffs.2 The tariff rate rose to 50% under the balance-of-\n"
+        "payments rules of the statute as amended in 1974 and it then went on for a long \n"
+        "while.\n1 Proclamation 10962, https://www.federalregister.gov/x.\n"
+        "2 See the notice.\nCongressional Research Service 2",
+        f"{header}\nIt ended in 2026.\n3",
+    ]
+    text = clean_pages(pages)
+    assert text.split("\n") == [
+        "Copper Tariffs: Background",
+        "Introduction",
+        "The United States imposed tariffs on imports of copper in 2025. Imports were worth $1.5 "
+        "billion, and Section 232 of the law was cited for H100 chips and the balance of trade.",
+        "The tariffs. The tariff rate rose to 50% under the balance-of-payments rules of the "
+        "statute as amended in 1974 and it then went on for a long while.",
+        "It ended in 2026.",
+        "",
+        "1 Proclamation 10962, https://www.federalregister.gov/x.",
+        "2 See the notice.",
+    ]
+    assert clean_pages(pages) == text  # deterministic
+
+
+def test_pdf_bullets_and_superscripts() -> None:
+    text = clean_pages(["Actions include\n• a tariff on copper;\n• a ban on scrap.\nTariffs rose\u00b3 sharply."])
+    assert text == "Actions include\na tariff on copper;\na ban on scrap.\nTariffs rose sharply."
+
+
+@needs_crs
+def test_crs_pdf_clean() -> None:  # crs
+    text, title, date = formats.extract_pdf((CRS / "IN12614.3.pdf").read_bytes())
+    assert title == "Section 232 National Security Tariffs on Copper Imports" and date == "2026-04-23"
+    assert "Congressional Research Service 2" not in text
+    assert "https://crsreports.congress.gov\n" not in text
+    assert ("In August 2025, President Trump imposed 50% tariffs on certain copper imports under "
+            "Section 232.") in text
+    assert "Other observers caution that U.S. tariffs could increase costs for U.S. businesses" in text
+
+
+# ----------------------------------------------------------------------------- HTML
+PAGE = """<html><head><title>https://example.com/news/42</title></head><body>
+<header><a href="/">Home</a> <a href="/about">About</a></header>
+<nav class="navbar">Topics Trade Defense</nav>
+<div id="cookie-banner">We use cookies to improve your experience.</div>
+<ul class="breadcrumb"><li>Home</li><li>Trade</li></ul>
+<main>
+  <article>
+    <header><h1>Copper tariffs rise</h1><p class="byline">By Brian E.</p></header>
+    <p>The United States imposed 50% tariffs on copper imports in August 2025.</p>
+    <div class="share-buttons">Share on X</div>
+    <table><tr><td>Steel</td><td>2018</td><td></td></tr></table>
+  </article>
+  <aside>Related: other stories</aside>
+</main>
+<footer class="site-footer">Copyright 2026 Example News</footer>
+</body></html>"""
+
+
+def test_html_main_content_only() -> None:
+    text, title, _ = formats.extract_html(PAGE.encode())
+    assert text == ("Copper tariffs rise\nBy Brian E.\n"
+                    "The United States imposed 50% tariffs on copper imports in August 2025.\nSteel; 2018")
+    assert title == "https://example.com/news/42"  # raw; corpus replaces it (see titles below)
+    assert document_title(title, text) == "Copper tariffs rise"
+
+
+def test_html_chrome_wrapping_the_content_is_kept() -> None:
+    long = "The agency published a long report on copper supply chains and tariffs. " * 2
+    page = (f'<body><form id="aspnetForm"><div class="has-sidebar"><p>{long}</p><p>{long}</p>'
+            f"<p>{long}</p></div></form></body>")
+    assert formats.extract_html(page.encode())[0].count("The agency published") == 6
+    only_nav = "<body><nav>Just a menu</nav></body>"  # filtering would leave nothing
+    assert formats.extract_html(only_nav.encode())[0] == "Just a menu"
+
+
+# ----------------------------------------------------------------------------- titles
+@pytest.mark.parametrize("title", [
+    "C:\\docs\\x.docx", "/tmp/a.pdf", "https://crsreports.congress.gov", "www.example.com/page",
+    "report_final_v2.pdf", "Microsoft Word - IF13199.docx", "Untitled", "Document1", "  ", "12345",
+])
+def test_junk_titles(title: str) -> None:
+    assert formats.junk_title(title)
+    assert document_title(title, "Updated April 16, 2026\nBiometric Technologies\nBody.") == "Biometric Technologies"
+
+
+@pytest.mark.parametrize("title", ["Section 122 of the Trade Act of 1974", "Defense Primer: U.S. Space Force",
+                                   "Report v2.0 on chips", "AI/ML policy"])
+def test_real_titles_kept(title: str) -> None:
+    assert not formats.junk_title(title)
+
+
+# ----------------------------------------------------------------------------- evidence
+@pytest.mark.parametrize("sentence, reason", [  # crs examples, as extracted
+    ("Download PDF (467KB) | PDF Version History", "markup"),
+    ("**Source:** CRS, based on various executive branch documents.", "markup"),
+    ("See [Table 2](https://crsreports.congress.gov#_Ref227759814) for treatment.", "markup"),
+    ("# Section 232 National Security Tariffs on Copper Imports", "markup"),
+    ("Public hearing held; May 24, 2017; No hearing held", "table row"),
+    ("Otherd; 708; 652; 692; 654; 675", "table row"),
+    ("Electricity 280 208 225 265 235", "table row"),
+    ("Presidential Tariff Proclamations", "heading"),
+    ("Potential Implications for the U.S. Economy", "heading"),
+    ("Section 232 National Security Tariffs on Copper Imports.", "heading"),
+    ("By Brian E.", "byline"),
+    ("by Kyla H. Kitamura", "byline"),
+    ("Source: CRS, based on various executive branch documents published in the Federal Register.",
+     "boilerplate"),
+    ("Notes: FY2024 total includes actual transactions and balances.", "boilerplate"),
+    ("Updated April 23, 2026", "boilerplate"),
+    ("Figure 3. Department of Defense (DOD) Research, Development, Test, and Evaluation", "boilerplate"),
+    ("See also van Schewick, Internet Architecture and Innovation, p. 85.", "boilerplate"),
+    ("FY2026 Appropriations Status ................................................ 11", "table of contents"),
+    ("15 Tanenbaum et al., Computer Networks, p. 62.", "citation list"),
+    ("73 Chandelis Duster, \u201cNearly 4,000 NASA Employees Opt to Leave,\u201d NPR, July 26, 2025, "
+     "https://www.npr.org/2025/07/26/nx-s1-5481304/nasa.", "url"),
+    ("Those topics include", "fragment"),
+    ("(budget authority, in current dollars)", "fragment"),
+    ("the National Science Board (NSB), the account supporting NSF's governing body; and", "fragment"),
+    ("119-4) for three accounts: Science, Space Technology, and Construction (by $34.0 million).",
+     "fragment"),
+    ("The bill was later enacted as P.L.", "fragment"),
+    ("a.", "fragment"),
+])
+def test_evidence_problem_rejects(sentence: str, reason: str) -> None:
+    assert evidence_problem(sentence) == reason
+
+
+@pytest.mark.parametrize("sentence", [  # crs sentences that are good evidence
+    "In August 2025, President Trump imposed 50% tariffs on certain copper imports under Section 232.",
+    "Copper is used in a variety of sectors, including construction, electronics, transportation "
+    "equipment, energy infrastructure and technology, and consumer products.",
+    "The Office of the CSO and the Space Force Headquarters are located at the Pentagon.",
+    "In 2025, the United States imported $16.2 billion worth of copper products included in the "
+    "April 2026 proclamation (Figure 1).",
+    "STARCOM prepares and trains Guardians at Patrick SFB in Florida.",
+    "U.S.-Israeli strikes on Iran also reignited major conflict in Lebanon.",
+    "The rule applies to exports from the U.S.",
+    "Section 122 authorizes the President to impose temporary import duties or surcharges.",
+])
+def test_evidence_problem_accepts_prose(sentence: str) -> None:
+    assert evidence_problem(sentence) is None
+
+
+@pytest.mark.parametrize("sentence, dangling, trim", [
+    ("However, the Commerce report has not been published to date.", True, len("However, ")),
+    ("Similarly, the Intelligence Reform Act required a biometric exit system.", True, len("Similarly, ")),
+    ("In addition, USGS added copper to its 2025 critical minerals list.", True, len("In addition, ")),
+    ("As a result, the surcharge lasted 127 days until the agreement.", True, len("As a result, ")),
+    ("Meanwhile, Congress held dozens of hearings on the dollar.", True, len("Meanwhile, ")),
+    ("But the court observed that the statute was narrower than claimed.", True, len("But ")),
+    ("Also, the plan received approval from the party's apex institution.", True, len("Also, ")),
+    ("However, these chips remain subject to the rule.", True, len("However, ")),
+    ("These chips are subject to the October 2023 rule.", True, 0),
+    ("This rule took effect on April 6, 2026.", True, 0),
+    ("They may also reconsider inclusion decisions.", True, 0),
+    ("It operates solely at the behest of Congress.", True, 0),
+    ("Such measures were last used in 1971.", True, 0),
+    ("The latter was enacted in 1975.", True, 0),
+    ("He also suspended the convertibility of U.S. dollars into gold.", True, 0),
+    ("She testified before the committee in March.", True, 0),
+    ("However, it ended.", True, 0),  # the rest is too short to stand alone
+    ("Congress enacted Section 122 in 1975.", False, 0),
+    ("Theater missile defense was not funded.", False, 0),  # "The..." is not a reference word
+    ("Italy and Japan signed the deal.", False, 0),
+])
+def test_dangling_start_and_connective_trim(sentence: str, dangling: bool, trim: int) -> None:
+    assert dangling_start(sentence) is dangling
+    assert connective_prefix_len(sentence) == trim
+    if trim:
+        rest = sentence[trim:]
+        assert rest[:1].isalnum() and len(rest.split()) >= 5
+
+
+# ----------------------------------------------------------------------------- duplicates
+def _prose(seed: int, words: int = 400) -> str:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(3000)]
+    return " ".join(rng.choice(vocab) for _ in range(words)) + "."
+
+
+def test_find_duplicates_synthetic() -> None:
+    base = _prose(1)
+    texts = {
+        "b/report.pdf": base.replace(" w1 ", " W1-\n"),  # layout differences
+        "a/report.md": "# Title\n" + base,
+        "c/report.txt": base + " " + _prose(9, 40),  # a little extra text
+        "other.md": _prose(2),
+        "empty.txt": "   ",
+    }
+    assert find_duplicates(texts) == {"b/report.pdf": "a/report.md", "c/report.txt": "a/report.md"}
+    assert find_duplicates({"x.pdf": base}) == {}
+
+
+def test_find_duplicates_fast_on_1000_documents() -> None:
+    texts = {f"doc{i:04d}.txt": _prose(i, 300) for i in range(1000)}
+    texts["copy.md"] = texts["doc0007.txt"]
+    started = time.monotonic()
+    result = find_duplicates(texts)
+    assert time.monotonic() - started < 20
+    assert result == {"doc0007.txt": "copy.md"}
+
+
+@needs_crs
+def test_crs_pdf_and_markdown_of_one_report_are_duplicates() -> None:  # crs
+    names = ["IN12614.3.pdf", "IN12614v3-section-232-national-security-tariffs-on-copper-.md",
+             "IF13199v1-section-122-of-the-trade-act-of-1974.pdf",
+             "IF13199v1-section-122-of-the-trade-act-of-1974.md", "IF12106.21.pdf"]
+    texts = {}
+    for name in names:
+        extract = formats.extract_pdf if name.endswith(".pdf") else formats.extract_md
+        texts[name] = extract((CRS / name).read_bytes())[0]
+    assert find_duplicates(texts) == {
+        "IN12614.3.pdf": "IN12614v3-section-232-national-security-tariffs-on-copper-.md",
+        "IF13199v1-section-122-of-the-trade-act-of-1974.pdf":
+            "IF13199v1-section-122-of-the-trade-act-of-1974.md",
+    }

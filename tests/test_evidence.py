@@ -1,0 +1,81 @@
+"""Evidence selection: by meaning, diverse, each sentence once memo-wide, clean spans."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from briefer.evidence import Scored, _span, assign_once, claim_overlaps, mmr, section_queries
+from briefer.schema import Evidence
+from briefer.verify import broadly_relevant, restates_question
+
+
+def _s(doc: str, start: int, rel: float, vec=None, text: str = "x") -> Scored:
+    return Scored(doc, doc, start, start + 10, text, rel, None if vec is None else np.asarray(vec, dtype=np.float32))
+
+
+def test_mmr_prefers_a_different_fact_over_a_near_copy_of_the_best():
+    best = _s("a", 0, 0.90, [1, 0, 0])
+    copy = _s("b", 0, 0.89, [0.99, 0.141, 0])
+    other = _s("c", 0, 0.80, [0, 1, 0])
+    picked = mmr([best, copy, other], 2)
+    assert picked == [best, other]
+
+
+def test_mmr_drops_candidates_far_below_the_best_rather_than_pad():
+    picked = mmr([_s("a", 0, 0.9, [1, 0]), _s("b", 0, 0.3, [0, 1])], 5)
+    assert [p.document for p in picked] == ["a"]
+
+
+def test_each_sentence_goes_to_the_section_where_it_ranks_best():
+    shared = ("d", 0)
+    s1 = [_s("d", 0, 0.5), _s("e", 0, 1.0)]  # shared is 0.5 of section 1's best
+    s2 = [_s("d", 0, 0.6), _s("f", 0, 0.7)]  # and 0.86 of section 2's
+    out = assign_once([s1, s2])
+    assert [(c.document, c.start) for c in out[0]] == [("e", 0)]
+    assert shared in [(c.document, c.start) for c in out[1]]
+
+
+def test_overlapping_spans_are_used_once_memo_wide():
+    a = Scored("d", "d", 0, 50, "x", 1.0)
+    b = Scored("d", "d", 30, 80, "y", 1.0)  # an antecedent extension overlapping a
+    assert claim_overlaps([[a], [b]]) == [[a], []]
+
+
+def test_sections_are_searched_by_their_questions_and_title_in_context():
+    qs = section_queries("Chip controls", "China's response", ["How is China responding?", "How is China responding?"])
+    assert qs == ["How is China responding?", "China's response — Chip controls"]
+
+
+def _spans(text: str) -> np.ndarray:
+    from briefer.claims import sentence_spans
+
+    return np.asarray(sentence_spans(text), dtype=np.int64)
+
+
+def test_a_sentence_opening_with_a_reference_gets_its_antecedent():
+    text = "Nvidia designed the H20 chips for the Chinese market in 2024. These chips were later banned by Washington."
+    spans = _spans(text)
+    s, e = _span(text, spans, 1)
+    assert text[s:e] == text  # both sentences: "These chips" needs the first
+
+
+def test_a_bare_connective_is_trimmed_and_the_quote_stays_a_slice():
+    text = "Prices rose sharply in the first quarter of the year. However, the ministry expects demand to recover by June."
+    spans = _spans(text)
+    s, e = _span(text, spans, 1)
+    assert text[s:e] == "the ministry expects demand to recover by June."
+
+
+def test_a_question_restated_is_not_a_finding():
+    q = "What does the new rule restrict about frontier model weights?"
+    assert restates_question("The new rule restricts frontier model weights.", q)
+    assert not restates_question("The new rule bars exports of weights for models trained with over 10^26 operations.", q)
+
+
+def test_broad_questions_pass_on_meaning_but_named_off_corpus_things_do_not():
+    ev = [Evidence("KAA", "d", "D", 0, 10, "Beijing urged firms to buy domestic accelerators from Huawei.", 0.55)]
+    assert broadly_relevant("What should policymakers watch next?", ev)
+    assert not broadly_relevant("What should policymakers watch next?", [Evidence("KAA", "d", "D", 0, 10, ev[0].text, 0.2)])
+    assert not broadly_relevant("What did the ECB decide?", ev)  # names something the evidence lacks
+    assert not broadly_relevant("What happened in 1999?", ev)  # a figure must match lexically
+    assert broadly_relevant("What divides the two countries?", ev)  # "two" is no figure
