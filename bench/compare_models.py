@@ -52,12 +52,12 @@ def one_model(name: str, eval_dirs: list[Path], home: Path, threads: int | None)
     for path in eval_dirs:
         ev = load_eval_dir(path, ROOT / "corpus")
         for fs in ev.fact_sets:
-            with tempfile.TemporaryDirectory() as out:
-                s = load_settings(home=home, threads=threads, corpus=ev.corpus.resolve(), out=Path(out),
-                                  template_dir=ev.template_dir.resolve() if ev.template_dir else None)
-                t = time.perf_counter()
-                record = generate(s, fs.topic, model=model, embedder=embedder).record
-                secs.append(time.perf_counter() - t)
+            out = home / "memos" / name / path.name  # kept, to be read as an analyst would
+            s = load_settings(home=home, threads=threads, corpus=ev.corpus.resolve(), out=out,
+                              template_dir=ev.template_dir.resolve() if ev.template_dir else None)
+            t = time.perf_counter()
+            record = generate(s, fs.topic, model=model, embedder=embedder).record
+            secs.append(time.perf_counter() - t)
             sents = [x for sec in record["sections"] for x in sec["sentences"]]
             valid = set(k for sec in record["sections"] for k in sec.get("evidence", []))
             proposed = sum(len(parse_answer(ChatResult(sec["model_output"], finish_reason="stop"), valid).sentences)
@@ -68,6 +68,18 @@ def one_model(name: str, eval_dirs: list[Path], home: Path, threads: int | None)
                          "proposed": proposed, "seconds": secs[-1]})
     return {"model": name, "load_s": load_s, "memos": rows, "mean_memo_s": sum(secs) / len(secs),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def build_indexes(eval_dirs: list[Path], home: Path, threads: int | None) -> None:
+    """Index (and embed) every eval corpus once, so the memos' times are the memos'."""
+    from briefer.evaluate import load_eval_dir
+    from briefer.pipeline import load_embedder, refresh_index
+    from briefer.settings import load_settings
+
+    embedder = load_embedder(load_settings(home=home, threads=threads))
+    for path in eval_dirs:
+        ev = load_eval_dir(path, ROOT / "corpus")
+        refresh_index(load_settings(home=home, threads=threads, corpus=ev.corpus.resolve()), embedder)
 
 
 def main() -> None:
@@ -83,6 +95,7 @@ def main() -> None:
         print(json.dumps(one_model(args.one, evals, args.home, args.threads)))
         return
     home = Path(tempfile.mkdtemp(prefix="briefer-models-"))
+    build_indexes(evals, home, args.threads)
     results = []
     for name in args.models:
         cmd = [sys.executable, __file__, "--one", name, "--home", str(home)] + [f"--eval-dir={e}" for e in evals]
@@ -92,6 +105,7 @@ def main() -> None:
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     out = ROOT / "bench" / "results" / "models.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"memos: {home / 'memos'}")
     print("| model | facts stated + cited | written by the model | model sentences verified | s per memo | load s | peak RSS MB |")
     print("|---|---|---|---|---|---|---|")
     for r in results:

@@ -7,6 +7,7 @@ set costs its LLM calls and nothing else.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ MODES = ("bm25", "dense", "hybrid")
 
 def settings_for(ev: EvalDir, home: Path, out: Path, threads: int | None) -> Settings:
     return load_settings(home=home, corpus=ev.corpus.resolve(), out=out, threads=threads,
+                         model=os.environ.get("BRIEFER_BENCH_MODEL") or None,
                          template_dir=ev.template_dir.resolve() if ev.template_dir else None)
 
 

@@ -48,14 +48,16 @@ def log(msg: str) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="Speed and quality figures for briefer (see bench/README.md).")
     ap.add_argument("--eval-dir", action="append", type=Path,
-                    help="eval folder (repeatable); default: bench/eval and bench/eval-extra")
+                    help="eval folder (repeatable); default: every eval set in bench/")
+    ap.add_argument("--model", default=None, help="a model name or GGUF path [default: briefer's default model]")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results", help="where latest.json/latest.md go")
     ap.add_argument("--threads", type=int, default=None, help="CPU threads for every run [default: briefer's default]")
     ap.add_argument("--skip-speed", action="store_true", help="quality only (no cold runs, replay or render timing)")
     ap.add_argument("--timeout", type=float, default=540.0, help="seconds allowed per child process")
     ap.add_argument("--keep-work", action="store_true", help="keep the temporary BRIEFER_HOME and outputs")
     args = ap.parse_args(argv)
-    args.eval_dir = args.eval_dir or [ROOT / "bench" / "eval", ROOT / "bench" / "eval-extra"]
+    args.eval_dir = args.eval_dir or [ROOT / "bench" / d for d in
+                                      ("eval", "eval-extra", "eval-sample-analyst", "eval-crs-trade", "eval-crs-security")]
     return args
 
 
@@ -110,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up the temp home
     for key in [k for k in os.environ if k.startswith("BRIEFER_")]:
         os.environ.pop(key)  # the figures are for the defaults, not a stray BRIEFER_* of the caller
+    if args.model:
+        os.environ["BRIEFER_BENCH_MODEL"] = args.model  # read by speed.clean_env and quality.settings_for
 
     from briefer.errors import BrieferError, EmbedderUnavailable
     from briefer.evaluate import load_eval_dir
@@ -120,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="briefer-bench-"))
     home, corpus = work / "home", ROOT / "corpus"
-    model_path = resolve_model_path(None)
+    model_path = resolve_model_path(args.model)
     res: dict = {"started": dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
                  "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
                  "machine": machine_info(), "threads": args.threads or load_settings().effective_threads,
@@ -141,11 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             speed["cold_warm_index"] = cli_generate(home, work / "cold2", corpus, args.threads, args.timeout)
             log(f"  {speed['cold_warm_index']['wall_s']:.1f} s")
 
-        base = load_settings(home=home, corpus=corpus, out=work / "warm", threads=args.threads)
+        base = load_settings(home=home, corpus=corpus, out=work / "warm", threads=args.threads, model=args.model)
         log("in-process session: loading the chat model and the embedder")
         t = time.perf_counter()
         model = load_chat_model(base.model, n_ctx=base.n_ctx, n_threads=base.effective_threads,
-                                gpu_layers=base.gpu_layers, seed=base.seed)
+                                gpu_layers=base.gpu_layers, seed=base.seed, home=home)
         speed["in_process_model_load_s"] = time.perf_counter() - t
         warnings: list[str] = []
         t = time.perf_counter()

@@ -93,6 +93,8 @@ def clean_env(home: Path, threads: int | None) -> dict[str, str]:
     env["BRIEFER_HOME"] = str(home)
     if threads:
         env["BRIEFER_THREADS"] = str(threads)
+    if os.environ.get("BRIEFER_BENCH_MODEL"):  # bench/run.py --model NAME
+        env["BRIEFER_MODEL"] = os.environ["BRIEFER_BENCH_MODEL"]
     return env
 
 

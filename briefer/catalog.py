@@ -83,8 +83,12 @@ def is_model_name(value: str | os.PathLike | None) -> bool:
     return value is None or str(value) in MODELS
 
 
-def locate(name: str, models_dir: Path) -> Path:
-    """The verified GGUF of a named model (assembling it from its parts the first time)."""
+def locate(name: str, models_dir: Path) -> tuple[Path, str | None]:
+    """The GGUF of a named model, assembling it from its parts the first time.
+
+    Returns the path and, when it was just assembled, its (already checked)
+    sha256, so the caller need not hash 1 GB twice.
+    """
     model = MODELS.get(name)
     if model is None:
         raise ModelError(f"Unknown model {name!r}; known: {', '.join(MODELS)} (or pass a .gguf path).")
@@ -94,11 +98,12 @@ def locate(name: str, models_dir: Path) -> Path:
         raise ModelError(f"Model {name} is not installed (missing {missing[0]}{' …' if len(missing) > 1 else ''} at the "
                          f"pinned version). Install it with `{model.install}`, or choose another with --model.")
     if len(files) == 1:
-        return files[0]  # shipped whole: checked by hash in verify()
+        return files[0], None  # shipped whole: checked by hash in verify()
     target = Path(models_dir) / model.file_name
     if not target.is_file() or target.stat().st_size != model.size:
         _assemble(model, files, target)  # type: ignore[arg-type]
-    return target
+        return target, model.sha256
+    return target, None
 
 
 def _assemble(model: KnownModel, parts: list[Path], target: Path) -> None:

@@ -300,13 +300,14 @@ def topics(template_dir: TemplateOpt = None) -> None:
 
 @app.command()
 def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOpt = None, as_json: JsonOpt = False) -> None:
-    """Show the chat model (path, size, sha256), llama-cpp-python, threads and whether it can use a GPU."""
+    """Show the chat model (path, size, sha256), the models installed by name, threads and GPU offload."""
     from .llm import describe_model
 
     with _handled():
         settings = _settings(model=model, threads=threads, gpu_layers=gpu_layers)
         _warn_gpu(settings.gpu_layers)
-        info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers)
+        info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers,
+                              home=settings.home)
     if as_json:
         out.print_json(json.dumps(info))
         return

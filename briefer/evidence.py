@@ -26,6 +26,7 @@ sentences that repeat the question's words.  So, for every section:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,9 @@ MMR_LAMBDA = 0.7  # weight of relevance against redundancy
 KEEP_MARGIN = 0.3  # a candidate within this much of the section's best relevance may be chosen
 LEXICAL_WEIGHT = 0.25
 RANK_WEIGHT = 0.05
-SPECIFIC_WEIGHT = 0.03  # per number or name in the sentence, up to SPECIFIC_MAX: briefs state facts
-SPECIFIC_MAX = 0.09
+SPECIFIC_WEIGHT = 0.04  # per number or name in the sentence, up to SPECIFIC_MAX: briefs state facts
+SPECIFIC_MAX = 0.16
+SAME_DOCUMENT = 0.1  # redundancy added between two sentences of one document
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Scored:
     text: str
     relevance: float
     vec: np.ndarray | None = field(default=None, repr=False)
+    per_query: tuple[float, ...] = ()  # relevance to each of the section's queries
 
     def candidate(self) -> Candidate:
         return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance)
@@ -75,6 +78,17 @@ def _lexical(q_terms: set[str], text: str) -> float:
     words = set(terms(text))
     hits = q_terms & words
     return sum(math.log(2 + len(w)) for w in hits) / (1 + sum(math.log(2 + len(w)) for w in q_terms))
+
+
+# A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
+# (the tail of a sentence split after an abbreviation).
+_STARTS_LIKE_A_SENTENCE = re.compile(r"^[\"“‘'(]?[A-Z0-9]")
+
+
+def quotable(text: str) -> bool:
+    """Can this sentence be evidence? Not junk (``textclean``), not a fragment, not a question."""
+    return (evidence_problem(text) is None and bool(_STARTS_LIKE_A_SENTENCE.match(text))
+            and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
 
 
 def _specificity(text: str) -> float:
@@ -128,10 +142,10 @@ class Gatherer:
             for rank, p in enumerate(passages):
                 if p.document in self.skip:
                     continue
-                self._collect(p, rank, q_terms, qvecs, found)
+                self._collect(p, rank, queries, q_terms, qvecs, found)
         return sorted(found.values(), key=lambda c: (-c.relevance, c.document, c.start)), hits
 
-    def _collect(self, passage: Any, rank: int, q_terms: set[str], qvecs: np.ndarray | None,
+    def _collect(self, passage: Any, rank: int, queries: Sequence[str], q_terms: set[str], qvecs: np.ndarray | None,
                  found: dict[tuple[str, int], Scored]) -> None:
         sents = self.store.get(passage.document)
         for i in sents.overlapping(passage.start, passage.end):
@@ -139,22 +153,22 @@ class Gatherer:
             if span is None:
                 continue
             text = sents.text[span[0]:span[1]]
-            if evidence_problem(text) is not None:
+            if not quotable(text):
                 continue
             if looks_like_instructions(text):
                 self.injected.setdefault((passage.document, span[0]),
                                          Candidate(passage.document, passage.title, span[0], span[1], text, 0.0))
                 continue
             vec = sents.vecs[int(i)] if sents.vecs is not None else None
-            lexical = _lexical(q_terms, text)
             bonus = RANK_WEIGHT / (rank + 1) + _specificity(text)
             if qvecs is not None and vec is not None:
-                score = float(np.max(qvecs @ vec)) + LEXICAL_WEIGHT * lexical + bonus
+                lexical = _lexical(q_terms, text)
+                per_query = tuple(float(x) + LEXICAL_WEIGHT * lexical + bonus for x in qvecs @ vec)
             else:  # BM25-only: the lexical share stands in for meaning
-                score = lexical + bonus
+                per_query = tuple(_lexical(set(terms(q)), text) + bonus for q in queries)
             key = (passage.document, span[0])
-            if key not in found or found[key].relevance < score:
-                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, score, vec)
+            if key not in found or found[key].relevance < max(per_query):
+                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, max(per_query), vec, per_query)
 
 
 def assign_once(per_section: list[list[Scored]]) -> list[list[Scored]]:
@@ -171,10 +185,12 @@ def assign_once(per_section: list[list[Scored]]) -> list[list[Scored]]:
 
 
 def _similarity(a: Scored, b: Scored) -> float:
+    """Redundancy of two candidates: their meaning, plus a little for sharing a document (spread the memo)."""
+    same_doc = SAME_DOCUMENT if a.document == b.document else 0.0
     if a.vec is not None and b.vec is not None:
-        return float(a.vec @ b.vec)
+        return float(a.vec @ b.vec) + same_doc
     wa, wb = set(terms(a.text)), set(terms(b.text))
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+    return len(wa & wb) / max(1, min(len(wa), len(wb))) + same_doc
 
 
 def _overlaps(a: Scored, b: Scored) -> bool:
@@ -188,10 +204,16 @@ def mmr(cands: Sequence[Scored], n: int, lam: float = MMR_LAMBDA, keep_margin: f
     top = max(c.relevance for c in cands)
     pool = [c for c in cands if c.relevance >= top - keep_margin]
     chosen: list[Scored] = []
+    n_queries = min((len(c.per_query) for c in pool), default=0)
     while pool and len(chosen) < n:
+        # Turn by turn, each of the section's queries picks: a section with two questions
+        # answers both, instead of five sentences on the easier one.
+        q = len(chosen) % n_queries if n_queries else None
+
         def gain(c: Scored) -> float:
             redundancy = max((_similarity(c, d) for d in chosen), default=0.0)
-            return lam * c.relevance - (1 - lam) * redundancy
+            relevance = c.relevance if q is None else c.per_query[q]
+            return lam * relevance - (1 - lam) * redundancy
         pick = max(pool, key=gain)
         chosen.append(pick)
         pool = [c for c in pool if c is not pick and not _overlaps(c, pick)]

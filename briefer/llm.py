@@ -256,6 +256,24 @@ class LlamaChatModel:
             finish_reason=choice.get("finish_reason") or "",
         )
 
+    def choose(self, messages: list[dict], options: tuple[str, ...]) -> str:
+        """Answer with exactly one of ``options``: generation constrained by a GBNF grammar.
+
+        Used by the entailment check (``briefer/entail.py``): a free-form reply
+        ("Yes, but…") would have to be guessed at; a grammar makes it one word.
+        """
+        import llama_cpp
+
+        rule = " | ".join('"' + o.replace('"', '\\"') + '"' for o in options)
+        grammar = llama_cpp.LlamaGrammar.from_string(f"root ::= {rule}", verbose=False)
+        with self._ctrl_c_aborts():
+            out = self._llm.create_chat_completion(
+                messages=[{**m, "content": self.defang(m["content"])} for m in messages],
+                max_tokens=max(len(self._llm.tokenize(o.encode(), add_bos=False)) for o in options) + 1,
+                temperature=0.0, grammar=grammar)
+        text = (out["choices"][0]["message"].get("content") or "").strip()
+        return text if text in options else options[-1]
+
 
 def context_error(exc: ValueError, *, n_ctx: int, max_tokens: int, n_ctx_train: int | None = None) -> Exception:
     """llama-cpp-python's "Requested tokens (N) exceed context window of C" as a one-line ModelError
@@ -271,19 +289,21 @@ def context_error(exc: ValueError, *, n_ctx: int, max_tokens: int, n_ctx_train: 
                       "sentences per section.")
 
 
-def load_chat_model(path: Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int,
-                    adapt_threads: bool = False) -> LlamaChatModel:
+def load_chat_model(path: str | Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int,
+                    adapt_threads: bool = False, home: Path | None = None) -> LlamaChatModel:
     """Load the chat model; ``adapt_threads`` (threads not set by the analyst) re-measures the
     free cores before each answer and changes the thread count if the machine got busier or idler."""
-    resolved = resolve_model_path(path)
+    resolved = resolve_model_path(path, home)
     model = LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=choose_gpu_layers(gpu_layers), seed=seed)
     model.adapt_threads = adapt_threads
     return model
 
 
-def describe_model(path: Path | None, *, threads: int, gpu_layers: int | None) -> dict:
+def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | None, home: Path | None = None) -> dict:
     """What `briefer models` prints: no model load needed."""
-    resolved = resolve_model_path(path)
+    from . import catalog
+
+    resolved = resolve_model_path(path, home)
     try:
         import llama_cpp
 
@@ -303,11 +323,13 @@ def describe_model(path: Path | None, *, threads: int, gpu_layers: int | None) -
         "gpu": gpu,
         "path": str(resolved),
         "size": resolved.stat().st_size,
-        "sha256": file_sha256(resolved),
+        "sha256": file_sha256(resolved, home),
         "llama_cpp_python": version,
         "threads": threads,
         "gpu_offload_supported": offload,
         "gpu_layers": layers,
         "offloaded": layers != 0 and offload and device,
         "cpu_count": os.cpu_count(),
+        "models": ", ".join(f"{m['name']}{' (default)' if m['default'] else ''}: "
+                            f"{'installed' if m['installed'] else 'not installed: ' + m['install']}" for m in catalog.listing()),
     }

@@ -197,9 +197,9 @@ def resolve_model_path(path: str | Path | None, home: Path | None = None) -> Pat
     if catalog.is_model_name(path):
         name = str(path) if path is not None else catalog.DEFAULT_MODEL
         home = Path(home) if home is not None else _default_home()
-        located = catalog.locate(name, home / "models")
+        located, fresh = catalog.locate(name, home / "models")
         checked = resolve_model_path(located)
-        catalog.verify(name, checked, file_sha256(checked, home))
+        catalog.verify(name, checked, file_sha256(checked, home, just_computed=fresh))
         return checked
     path = Path(path).expanduser()
     if not path.exists():
@@ -232,11 +232,12 @@ def _default_home() -> Path:
     return default_home()
 
 
-def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
+def file_sha256(path: Path, cache_dir: Path | None = None, just_computed: str | None = None) -> str:
     """sha256 of a (large) model file, cached by path, size and mtime under ``cache_dir``.
 
     Hashing a 100 MB–10 GB GGUF on every memo would cost seconds to minutes;
     the cache entry is invalidated as soon as the file's size or mtime changes.
+    ``just_computed``: the hash was computed while writing the file; record it instead.
     """
     stat = path.stat()
     key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
@@ -247,9 +248,9 @@ def file_sha256(path: Path, cache_dir: Path | None = None) -> str:
             known = json.loads(cache.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             known = {}
-        if isinstance(known, dict) and isinstance(known.get(key), str):
+        if isinstance(known, dict) and isinstance(known.get(key), str) and not just_computed:
             return known[key]
-    value = sha256_file(path)
+    value = just_computed or sha256_file(path)
     if cache is not None:
         try:
             atomic_write_text(cache, json.dumps({**(known if isinstance(known, dict) else {}), key: value}, indent=1))

@@ -37,7 +37,7 @@ QUESTION_PROMPT = """Question: {question}
 
 {sources}
 
-For each source that helps answer the question, write one line: the source key, a colon, then the fact it gives, reworded as one short sentence of your own that keeps its names, numbers and dates (at most 30 words). Leave out sources that do not help. If none helps, write only: NOT COVERED"""
+For each source that helps answer the question, write one line: the source key, a colon, then the fact it gives, reworded as one short sentence of your own that keeps its names, numbers and dates (at most 25 words). Leave out sources that do not help. If none helps, write only: NOT COVERED"""
 QUESTION_PROMPT_VARS = frozenset({"question", "sources"})
 
 #: A worked example shown before every section (invented text, so it cannot leak into a memo

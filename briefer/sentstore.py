@@ -28,7 +28,7 @@ import numpy as np
 from .claims import sentence_spans
 from .index import CorpusIndex, model_id
 
-SPLIT_VERSION = "1"  # bump when sentence_spans changes
+SPLIT_VERSION = "2"  # bump when sentence_spans changes (2: legislative abbreviations)
 EMBED_BATCH = 64
 Progress = Callable[[str, int, int], None]
 

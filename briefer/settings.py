@@ -127,10 +127,10 @@ class Settings(BaseSettings):
     threads: int | None = Field(None, ge=1)  # None: the cores free right now (auto_threads)
     gpu_layers: int | None = Field(None, ge=-1)  # None: all layers when a GPU is usable, else 0; -1: all
     n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in modelfile.py
-    max_tokens: int = Field(240, ge=1)  # one "KEY: fact" line per evidence sentence, ~25 tokens each
+    max_tokens: int = Field(160, ge=1)  # one "KEY: fact" line per evidence sentence, ~25 tokens each
     temperature: float = Field(0.0, ge=0.0)
     seed: int = 42
-    top_k: int = Field(10, ge=1)  # passages retrieved per query (each question, and the section title)
+    top_k: int = Field(20, ge=1)  # passages retrieved per query (each question, and the section title)
     evidence_per_section: int = Field(6, ge=1)  # evidence sentences chosen per section (+2 per extra question)
     keep_unsupported: bool = False
     entailment: bool = False  # also check sentences with an entailment model (--entailment)

@@ -177,6 +177,8 @@ def quote_instead(sentence: str, source: str) -> bool:
     Yes when the sentence is the source copied (a copy is a quote and is marked
     as one, never passed off as the memo's prose), or when it drops a number
     the source states: the number is usually the finding an analyst needs.
+    (Names are not required: a summary may rightly drop a minor one, and
+    requiring them turned faithful summaries in tests/test_verify.py back into quotes.)
     """
     a, b = (" ".join(re.findall(r"\w+", t.lower())) for t in (sentence, source))
     if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
@@ -190,7 +192,8 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
                    max_extracted: int = 4,
                    extract_from: Sequence[Evidence] | None = None,
                    already_said: Sequence[str] = (),
-                   entail: Callable[[str, list[str]], bool] | None = None) -> list[VerifiedSentence]:
+                   entail: Callable[[str, list[str]], bool] | None = None,
+                   quote_figures: int = 0) -> list[VerifiedSentence]:
     """Turn the model's cited sentences into a section a reader can trust.
 
     Each sentence is checked against what it cites; failing that, citations
@@ -247,18 +250,25 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
             checks = result.as_dict() if entailed is None else {**result.as_dict(), "entailment": entailed}
             out.append(VerifiedSentence(text, [e.key for e in cited], result.status, ORIGIN_MODEL, checks))
     supported = sum(v.status == SUPPORTED for v in out)
-    if supported >= min_sentences:
+    # Enough was said: still quote up to ``quote_figures`` evidence sentences with a figure the
+    # model left out (a small model skips or blurs them, and figures are what analysts need).
+    figures_only = supported >= min_sentences
+    if figures_only and (not quote_figures or supported == 0):  # nothing verified: nothing to add to
         return out
-    ranked = _extraction_order(question, list({e.key: e for e in (extract_from or evs) if e.text.strip()}.values()))
+    pool = list({e.key: e for e in (extract_from or evs) if e.text.strip()}.values())
+    ranked = sorted(pool, key=lambda e: -e.score) if figures_only else _extraction_order(question, pool)
+    budget = quote_figures if figures_only else max_extracted
     said = {k for v in out if v.status == SUPPORTED for k in v.citations}
     # A flagged wrong sentence ("rose to 125%") must not block quoting the
     # right one ("rose to 145%"): compare with supported sentences only.
     seen = [f for f, v in zip(seen, out) if v.status == SUPPORTED] + earlier
     added = 0
     for e in ranked:
-        if added >= max_extracted or supported >= max(min_sentences, max_extracted):
+        if added >= budget or (not figures_only and supported >= max(min_sentences, max_extracted)):
             break
         facts = analyse(e.text).facts
+        if figures_only and not analyse(e.text).numbers:
+            continue
         if (e.key in said or _near_duplicate(facts, seen)
                 or not re.search(r"[.!?][\"”’')\]]*\s*$", e.text)):  # headings are not claims
             continue

@@ -47,3 +47,12 @@ def test_a_rejected_sentence_is_replaced_by_the_quoted_evidence():
     kept = verify_section([(claim, ["KAA"])], ev, "What did the Commerce Department do about chips?",
                           keep_unsupported=True, entail=lambda text, quotes: False)
     assert kept[0].status == "unsupported" and kept[0].checks["entailment"] is False
+
+
+def test_the_real_backend_answers_with_exactly_one_of_the_options(fast_model_path):
+    from briefer.llm import LlamaChatModel
+
+    model = LlamaChatModel(fast_model_path, n_ctx=512, n_threads=1, n_gpu_layers=0)
+    answer = model.choose([{"role": "user", "content": "Is 2 larger than 1? Answer YES or NO."}], ("YES", "NO"))
+    assert answer in ("YES", "NO")
+    assert isinstance(entails(model, [SOURCE], "The department imposed limits."), bool)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _span, assign_once, claim_overlaps, mmr, section_queries
+from briefer.evidence import Scored, _span, assign_once, claim_overlaps, mmr, quotable, section_queries
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
 
@@ -79,3 +79,10 @@ def test_broad_questions_pass_on_meaning_but_named_off_corpus_things_do_not():
     assert not broadly_relevant("What did the ECB decide?", ev)  # names something the evidence lacks
     assert not broadly_relevant("What happened in 1999?", ev)  # a figure must match lexically
     assert broadly_relevant("What divides the two countries?", ev)  # "two" is no figure
+
+
+def test_only_whole_informative_sentences_are_quotable():
+    assert quotable("The Commerce Department tightened export controls on AI chips in October 2023.")
+    assert not quotable("§1862) authorizes the President to act if imports threaten national security.")
+    assert not quotable("What limits, if any, should be placed on biometric data collection by agencies?")
+    assert not quotable("**Key takeaways** from the [report](https://example.com) on chip export rules.")

@@ -287,3 +287,15 @@ def test_enumeration_question_is_relevant_item_by_item():
     assert is_relevant(question, evidence)
     assert not is_relevant("What interest rate did the European Central Bank set at its March meeting?", evidence)
     assert not is_relevant("What penalties does the EU AI Act set for providers of general-purpose models, and when?", evidence)
+
+
+def test_figures_the_model_left_out_are_quoted_but_only_next_to_what_it_verified():
+    ev = [Evidence("KA", "d.txt", "D", 0, 60, "Beijing has urged firms to buy domestic accelerators from Huawei instead.", 0.9),
+          Evidence("KB", "d.txt", "D", 70, 140, "Chinese firms ordered chips worth $16 billion from Nvidia in early 2025.", 0.8),
+          Evidence("KC", "d.txt", "D", 150, 200, "Analysts expect the pressure on foreign suppliers to keep growing.", 0.7)]
+    said = [("Beijing wants companies to buy domestic Huawei accelerators.", ["KA"])]
+    out = verify_section(said, ev, "How is China responding?", min_sentences=0, quote_figures=2)
+    assert [(v.origin, v.citations) for v in out] == [(ORIGIN_MODEL, ["KA"]), (ORIGIN_EXTRACTED, ["KB"])]
+    # nothing the model said survived: no quotes are added on its behalf
+    assert verify_section([("Tariffs hit 900% in 1850.", ["KA"])], ev, "How is China responding?",
+                          min_sentences=0, quote_figures=2) == []

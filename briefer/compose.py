@@ -1,0 +1,127 @@
+"""Stage 5: the model writes each section from its evidence; every sentence is verified.
+
+One system prompt (and worked example) serves every section, so llama.cpp
+reuses that prefix from its KV cache; each section then sends only its own
+sources and question.  A section whose evidence was found only by meaning
+(its question names nothing the evidence holds) must be answered by the
+model: a refusal is honoured and nothing is quoted in its place.  The memo
+opens with "Key points", the most central findings moved up from the
+sections, so nothing is said twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .answer import ask, parse_answer
+from .entail import entails
+from .llm import ChatModel
+from .schema import Evidence
+from .settings import Settings
+from .topics import Section, Topic
+from .verify import broadly_relevant, is_relevant, verify_section
+
+KEY_POINTS_TITLE = "Key points"
+KEY_POINTS_MAX = 4
+OWN_WORDS_BONUS = 0.1
+QUOTE_FIGURES = 2  # evidence sentences with a figure the model left out, quoted per section
+
+
+class SectionWriter:
+    """Asks the model section by section with one system prompt, verifies, and keeps the accounts."""
+
+    def __init__(self, settings: Settings, model: ChatModel, system: str, pool: list[Evidence], broad_min: float) -> None:
+        self.settings, self.model, self.system, self.pool, self.broad_min = settings, model, system, pool, broad_min
+        self.valid = {e.key for e in pool}
+        self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0}
+        self.timings = {"llm_prompt": 0.0, "llm_generation": 0.0, "verification": 0.0}
+        self.said: list[dict] = []  # every kept sentence so far, memo-wide
+
+    def _ask(self, question: str, evidence: list[Evidence]) -> tuple[list[dict], Any]:
+        s = self.settings
+        messages, result = ask(self.model, self.system, question, evidence, max_tokens=s.max_tokens,
+                               temperature=s.temperature, seed=s.seed)
+        self.tokens["prompt_sent"] += result.prompt_tokens
+        self.tokens["prompt_evaluated"] += result.prompt_evaluated
+        self.tokens["generated"] += result.completion_tokens
+        self.timings["llm_prompt"] += result.prompt_seconds
+        self.timings["llm_generation"] += result.generation_seconds
+        return messages, result
+
+    def _entail(self) -> Callable[[str, list[str]], bool] | None:
+        if not getattr(self.settings, "entailment", False):
+            return None
+        return lambda claim, texts: entails(self.model, texts, claim, seed=self.settings.seed)
+
+    def answer(self, section: Section, evidence: list[Evidence]) -> dict:
+        entry: dict[str, Any] = {"title": section.title, "question": section.question, "questions": list(section.questions),
+                                 "evidence": [e.key for e in evidence]}
+        named = bool(evidence) and is_relevant(section.question, evidence)
+        if not named and not (evidence and broadly_relevant(section.question, evidence, self.broad_min)):
+            entry.update(status="not_covered", reason="no relevant evidence retrieved", prompt=None, model_output=None, sentences=[])
+            return entry
+        messages, result = self._ask(section.question, evidence)
+        t = time.perf_counter()
+        parsed = parse_answer(result, self.valid)
+        if parsed.refused and not named:  # found by meaning only, and the model finds no answer in it
+            entry.update(status="not_covered", reason="the model found no answer in the evidence", prompt=messages,
+                         model_output=result.text, model_refused=True, invalid_keys=parsed.invalid_keys, sentences=[])
+            return entry
+        own = {e.key for e in evidence}
+        candidates = evidence + [e for e in self.pool if e.key not in own]
+        verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=self.settings.keep_unsupported,
+                                  extract_from=evidence, already_said=[v["text"] for v in self.said], entail=self._entail(),
+                                  min_sentences=2 if named else 0,  # found by meaning only: the model must answer
+                                  quote_figures=QUOTE_FIGURES)
+        self.timings["verification"] += time.perf_counter() - t
+        sentences = [v.__dict__ for v in verified]
+        self.said += sentences
+        entry.update(status="answered" if verified else "not_covered",
+                     reason=None if verified else "no sentence could be supported by the sources",
+                     prompt=messages, model_output=result.text, model_refused=parsed.refused,
+                     invalid_keys=parsed.invalid_keys, sentences=sentences)
+        return entry
+
+
+def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> dict | None:
+    """The memo's opening "Key points": the most central finding of up to four sections, moved up.
+
+    Moved, not copied, so the memo never says a thing twice, and taken only from
+    sections that keep at least one sentence.  Central means closest to what the
+    whole memo is about (the topic's title and description), by meaning when an
+    embedder is at hand, else by shared words.
+    """
+    about = f"{topic.title}. {topic.description}"
+    picks = []
+    for si, sec in enumerate(sections):
+        cands = [(j, s) for j, s in enumerate(sec["sentences"]) if s["status"] == "supported"]
+        if sec["status"] != "answered" or len(sec["sentences"]) < 2 or not cands:
+            continue
+        picks.append((si, cands))
+    if len(picks) < 2:
+        return None
+    texts = [s["text"] for _, cands in picks for _, s in cands]
+    scores = iter(_centrality(about, texts, embedder))
+    best = []
+    for si, cands in picks:
+        # The memo's own words read better as a lead than a long quote.
+        scored = [(next(scores) + (OWN_WORDS_BONUS if x["origin"] == "model" else 0.0), j) for j, x in cands]
+        best.append(max(scored) + (si,))
+    moved = sorted(sorted(best, reverse=True)[:KEY_POINTS_MAX], key=lambda b: b[2])
+    sentences = [sections[si]["sentences"].pop(j) for _, j, si in moved]
+    return {"title": KEY_POINTS_TITLE, "kind": "key_points", "question": topic.description or topic.title,
+            "questions": [], "retrieved": [], "evidence": [k for s in sentences for k in s["citations"]],
+            "status": "answered", "reason": None, "prompt": None, "model_output": None,
+            "sentences": sentences}
+
+
+def _centrality(about: str, texts: list[str], embedder: Any | None) -> list[float]:
+    if embedder is not None:
+        vecs = embedder.embed([about, *texts])
+        return [float(v) for v in vecs[1:] @ vecs[0]]
+    from .chunking import terms
+
+    want = set(terms(about))
+    return [len(want & set(terms(t))) / (1 + len(set(terms(t)))) for t in texts]

@@ -1,0 +1,45 @@
+"""Key points: the most central findings, moved up from the sections, never said twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from briefer.compose import KEY_POINTS_MAX, KEY_POINTS_TITLE, lead_findings
+from briefer.topics import Topic
+
+
+def _sec(title: str, texts: list[str], origin: str = "model") -> dict:
+    return {"title": title, "status": "answered",
+            "sentences": [{"text": t, "citations": [f"K{title}{i}"], "status": "supported", "origin": origin}
+                          for i, t in enumerate(texts)]}
+
+
+TOPIC = Topic("t", "Chip export controls", "analysts", (), Path("t.toml"), description="US chip export controls on China")
+
+
+def test_central_sentences_are_moved_not_copied():
+    sections = [_sec("A", ["Export controls on chips to China were tightened in 2023.", "Rain fell in Paris."]),
+                _sec("B", ["A bakery opened downtown.", "China answered the chip export controls with subsidies."]),
+                _sec("C", ["Only one sentence here about chip export controls."])]
+    before = sum(len(s["sentences"]) for s in sections)
+    key = lead_findings(sections, TOPIC, embedder=None)
+    assert key["title"] == KEY_POINTS_TITLE and key["kind"] == "key_points"
+    texts = [s["text"] for s in key["sentences"]]
+    assert texts == ["Export controls on chips to China were tightened in 2023.",
+                     "China answered the chip export controls with subsidies."]
+    assert sum(len(s["sentences"]) for s in sections) + len(texts) == before  # moved, nothing repeated
+    assert len(sections[2]["sentences"]) == 1  # a one-sentence section keeps its only sentence
+
+
+def test_no_key_points_from_fewer_than_two_sections_and_never_more_than_the_cap():
+    assert lead_findings([_sec("A", ["x about chips.", "y about chips."])], TOPIC, None) is None
+    many = [_sec(str(i), [f"Chip export controls point {i}.", f"Detail {i}."]) for i in range(8)]
+    assert len(lead_findings(many, TOPIC, None)["sentences"]) == KEY_POINTS_MAX
+
+
+def test_the_models_own_words_are_preferred_to_a_quote_of_the_same_weight():
+    mixed = _sec("A", ["Chip export controls were tightened.", "Chip export controls were tightened."])
+    mixed["sentences"][0]["origin"] = "extracted"
+    key = lead_findings([mixed, _sec("B", ["Chip export controls hit firms.", "Other."])], TOPIC, None)
+    assert key["sentences"][0]["origin"] == "model"
+    assert mixed["sentences"][0]["origin"] == "extracted"  # the quote stayed in its section
