@@ -62,9 +62,10 @@ class Scored:
     relevance: float
     vec: np.ndarray | None = field(default=None, repr=False)
     per_query: tuple[float, ...] = ()  # relevance to each of the section's queries
+    meaning: float = 0.0  # plain cosine to the section's questions (not its title): does it address them?
 
     def candidate(self) -> Candidate:
-        return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance)
+        return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance, self.meaning)
 
 
 def section_queries(topic_title: str, section_title: str, questions: Sequence[str]) -> list[str]:
@@ -161,14 +162,18 @@ class Gatherer:
                 continue
             vec = sents.vecs[int(i)] if sents.vecs is not None else None
             bonus = RANK_WEIGHT / (rank + 1) + _specificity(text)
+            meaning = 0.0
             if qvecs is not None and vec is not None:
                 lexical = _lexical(q_terms, text)
-                per_query = tuple(float(x) + LEXICAL_WEIGHT * lexical + bonus for x in qvecs @ vec)
+                cosines = qvecs @ vec
+                per_query = tuple(float(x) + LEXICAL_WEIGHT * lexical + bonus for x in cosines)
+                meaning = float(max(cosines[:max(1, len(queries) - 1)]))  # the last query is the title
             else:  # BM25-only: the lexical share stands in for meaning
                 per_query = tuple(_lexical(set(terms(q)), text) + bonus for q in queries)
             key = (passage.document, span[0])
             if key not in found or found[key].relevance < max(per_query):
-                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, max(per_query), vec, per_query)
+                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, max(per_query), vec,
+                                    per_query, meaning)
 
 
 def assign_once(per_section: list[list[Scored]]) -> list[list[Scored]]:

@@ -34,7 +34,7 @@ from .schema import Evidence
 from .settings import Settings
 from .textclean import find_duplicates
 from .topics import Topic, load_topic
-from .verify import BROAD_MIN_LEXICAL, BROAD_MIN_SCORE, ORIGIN_EXTRACTED
+from .verify import BROAD_MIN_COSINE, BROAD_MIN_LEXICAL, ORIGIN_EXTRACTED
 
 Progress = Callable[..., None]
 CONTEXT_CHARS = 240
@@ -111,8 +111,9 @@ def _evidence_pool(per_section: list[list[Candidate]]) -> tuple[list[Evidence], 
         for c in cands:
             span = (c.document, c.start)
             if span not in by_span:
-                by_span[span] = Evidence(make_key(c.document, c.start, taken), c.document, c.title, c.start, c.end, c.text, c.score)
-            mine.append(dataclasses.replace(by_span[span], score=c.score))
+                by_span[span] = Evidence(make_key(c.document, c.start, taken), c.document, c.title, c.start, c.end, c.text,
+                                         c.score, c.meaning)
+            mine.append(dataclasses.replace(by_span[span], score=c.score, meaning=c.meaning))
         sections.append(mine)
     pool = sorted(by_span.values(), key=lambda e: (e.document, e.start))
     return pool, sections
@@ -182,7 +183,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     per_section, retrieved = choose_evidence(settings, topic, index, retriever, embedder, progress)
     pool, section_evidence = _evidence_pool(per_section)
     timings["retrieval"] = time.perf_counter() - t
-    broad_min = BROAD_MIN_SCORE if retriever.dense else BROAD_MIN_LEXICAL
+    broad_min = BROAD_MIN_COSINE if retriever.dense else BROAD_MIN_LEXICAL
 
     system = system_prompt(topic.title, topic.audience)
     run = SectionWriter(settings, model, system, pool, broad_min)

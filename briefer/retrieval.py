@@ -49,6 +49,7 @@ class Candidate:
     end: int
     text: str
     score: float
+    meaning: float = 0.0  # cosine to the section's questions alone (0 without an embedder)
 
 
 # ----------------------------------------------------------------------------- search

@@ -63,6 +63,7 @@ class Evidence:
     end: int
     text: str
     score: float = 0.0
+    meaning: float = 0.0  # cosine to the question(s) it was chosen for; 0 without an embedder
 
 
 @dataclass

@@ -43,3 +43,4 @@ def test_the_models_own_words_are_preferred_to_a_quote_of_the_same_weight():
     key = lead_findings([mixed, _sec("B", ["Chip export controls hit firms.", "Other."])], TOPIC, None)
     assert key["sentences"][0]["origin"] == "model"
     assert mixed["sentences"][0]["origin"] == "extracted"  # the quote stayed in its section
+

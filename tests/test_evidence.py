@@ -73,9 +73,13 @@ def test_a_question_restated_is_not_a_finding():
 
 
 def test_broad_questions_pass_on_meaning_but_named_off_corpus_things_do_not():
-    ev = [Evidence("KAA", "d", "D", 0, 10, "Beijing urged firms to buy domestic accelerators from Huawei.", 0.55)]
+    text = "Beijing urged firms to buy domestic accelerators from Huawei."
+    ev = [Evidence("KAA", "d", "D", 0, 10, text, score=0.9, meaning=0.5)]
     assert broadly_relevant("What should policymakers watch next?", ev)
-    assert not broadly_relevant("What should policymakers watch next?", [Evidence("KAA", "d", "D", 0, 10, ev[0].text, 0.2)])
+    # the plain cosine decides, not the bonus-laden selection score
+    assert not broadly_relevant("What should policymakers watch next?", [Evidence("KAA", "d", "D", 0, 10, text, 0.9, 0.2)])
+    # BM25-only runs (no cosine): the lexical share in the score
+    assert broadly_relevant("What should policymakers watch next?", [Evidence("KAA", "d", "D", 0, 10, text, 0.5)], 0.3)
     assert not broadly_relevant("What did the ECB decide?", ev)  # names something the evidence lacks
     assert not broadly_relevant("What happened in 1999?", ev)  # a figure must match lexically
     assert broadly_relevant("What divides the two countries?", ev)  # "two" is no figure
