@@ -36,15 +36,21 @@ def sample_corpus(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_model_path() -> Path:
-    from briefer.modelfile import resolve_model_path
-
-    return resolve_model_path(None)
+def model_home(tmp_path_factory) -> Path:
+    """One BRIEFER_HOME for the session's assembled default model (1.1 GB, assembled once)."""
+    return tmp_path_factory.mktemp("model-home")
 
 
 @pytest.fixture(scope="session")
-def fast_model_path() -> Path:
+def default_model_path(model_home) -> Path:
+    from briefer.modelfile import resolve_model_path
+
+    return resolve_model_path(None, model_home)
+
+
+@pytest.fixture(scope="session")
+def fast_model_path(model_home) -> Path:
     """SmolLM2-135M (98 MB): for tests that need *a* real GGUF, not the default model's quality."""
     from briefer.modelfile import resolve_model_path
 
-    return resolve_model_path("smollm2-135m")
+    return resolve_model_path("smollm2-135m", model_home)

@@ -83,12 +83,15 @@ def test_render_command_reproduces_files(tmp_path):
     assert not (tmp_path / "o" / "demo.html").exists()
 
 
-def test_models_reports_default_model(default_model_path):
+def test_models_reports_default_model(default_model_path, model_home, monkeypatch):
+    monkeypatch.setenv("BRIEFER_HOME", str(model_home))  # where the session assembled it
     code, output = run("models", "--json")
     assert code == 0, output
     info = json.loads(output)
     assert info["path"] == str(default_model_path)
-    assert info["size"] == default_model_path.stat().st_size and len(info["sha256"]) == 64
+    assert info["size"] == default_model_path.stat().st_size
+    assert info["sha256"] == "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+    assert "qwen2.5-coder-1.5b (default): installed" in info["models"] and "smollm2-135m: installed" in info["models"]
     assert info["threads"] >= 1 and info["gpu_layers"] in (0, -1) and info["llama_cpp_python"]
 
 
