@@ -61,3 +61,13 @@ def copy_first_source(messages: list[dict]) -> str:
             return f"{text} [{key}]"
     key, text = next(iter(keys.items()))
     return f"{text} [{key}]"
+
+
+def paraphrase_first_source(messages: list[dict]) -> str:
+    """A model that writes its own (shorter) sentence: the first relevant source with every
+    third word left out (figures kept), citing it.  Unlike a copy, it stays the model's sentence."""
+    copied = copy_first_source(messages)
+    text, key = copied.rsplit(" [", 1)
+    words = text.rstrip(".").split()
+    kept = [w for i, w in enumerate(words) if i % 3 != 2 or any(c.isdigit() for c in w)]
+    return " ".join(kept) + ". [" + key

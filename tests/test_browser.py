@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fakes import FakeLLM, copy_first_source
+from fakes import FakeLLM, copy_first_source, paraphrase_first_source
 
 from briefer.pipeline import generate
 from briefer.record import validate
@@ -149,6 +149,8 @@ def hand_memo(tmp_path_factory) -> tuple[dict, Path, Path]:
 
 
 EVIL_DOC = (
+    "Export controls on AI chips were tightened by the Commerce Department in 2023, when shipments of AI chips "
+    "fell by < 5% & prices of \"accelerators\" rose.\n"
     "Export controls on AI chips were tightened by the Commerce Department in 2023 "
     "<script>window.__pwned=1</script> with new licence rules for AI chips.\n"
     "The export controls on AI chips cover the A100 and H100 <img src=x onerror=\"window.__pwned=2\"> accelerators.\n"
@@ -183,7 +185,7 @@ def hostile_memo(tmp_path_factory) -> tuple[dict, Path, Path]:
         shutil.copy(f, corpus / f.name)
     (corpus / "evil.txt").write_text(EVIL_DOC, encoding="utf-8")
     (root / "hostile.toml").write_text(HOSTILE_TOPIC, encoding="utf-8")
-    answers = [lambda m: copy_first_source(m) + " Tariffs reached 999% in 1850.", ""]  # flagged; extractive fallback
+    answers = [lambda m: paraphrase_first_source(m) + " Tariffs reached 999% in 1850.", ""]  # flagged; extractive fallback
     with pytest.MonkeyPatch.context() as mp:  # a module fixture: conftest's per-test isolation has not run yet
         for key in [k for k in os.environ if k.startswith("BRIEFER_")]:
             mp.delenv(key)
@@ -363,7 +365,9 @@ def test_hostile_corpus_stays_inert_and_offline(open_page, hostile_memo, tmp_pat
     text = p.locator("body").inner_text()
     # the payloads reached the page, as visible text
     assert "<script>window.__pwned=4</script>" in p.locator("h1").inner_text()
-    assert "<script>window.__pwned=1</script>" in text and 'onerror="window.__pwned=2"' in text
+    # (corpus payloads appear in the sources' context around a quote: markup-bearing sentences are
+    # never evidence themselves, see textclean.evidence_problem)
+    assert "<script>window.__pwned=1</script>" in text and 'Read the rules <img src=x onerror="window.__pwned=6">' in text
     assert p.locator("script, img, iframe, object, embed, form").count() == 0
     assert p.evaluate("[...document.querySelectorAll('*')].flatMap(e => [...e.attributes])"
                       ".filter(a => a.name.startsWith('on')).length") == 0
