@@ -5,7 +5,7 @@ sentences that repeat the question's words.  So, for every section:
 
 1. **Gather broadly.** Every question of the section, plus the section title
    set in the topic's title, is searched (hybrid BM25 + dense) for
-   ``PASSAGES_PER_QUERY`` passages; every *whole* document sentence that
+   ``settings.top_k`` passages (20); every *whole* document sentence that
    overlaps a hit is a candidate (``sentstore``), not just the chunk's slice.
 2. **Score by meaning.** A candidate's relevance is the best cosine between
    its sentence embedding (computed at index time) and any of the section's
@@ -40,7 +40,7 @@ from .retrieval import Candidate, Retriever
 from .sentstore import SentenceStore
 from .textclean import connective_prefix_len, dangling_start, evidence_problem
 
-PASSAGES_PER_QUERY = 10
+PASSAGES_PER_QUERY = 20  # default of Gatherer.gather; the pipeline passes settings.top_k
 MMR_LAMBDA = 0.7  # weight of relevance against redundancy
 KEEP_MARGIN = 0.3  # a candidate within this much of the section's best relevance may be chosen
 LEXICAL_WEIGHT = 0.25
@@ -125,11 +125,6 @@ class Gatherer:
         self.embedder = embedder if retriever.dense else None
         self.skip = skip_documents or set()
         self.injected: dict[tuple[str, int], Candidate] = {}
-
-    @property
-    def semantic(self) -> bool:
-        """Relevance is a cosine (else a lexical share): thresholds differ."""
-        return self.embedder is not None
 
     def gather(self, queries: Sequence[str], k: int = PASSAGES_PER_QUERY) -> tuple[list[Scored], list]:
         """Scored candidates for ``queries`` (best first) and the passages searched."""
