@@ -130,6 +130,7 @@ class Gatherer:
         """Scored candidates for ``queries`` (best first) and the passages searched."""
         qvecs = self.embedder.embed(list(queries)) if self.embedder is not None else None
         q_terms = set(terms(" ".join(queries)))
+        per_query_terms = [set(terms(q)) for q in queries]  # BM25-only scoring, once per section
         found: dict[tuple[str, int], Scored] = {}
         hits = []
         for qi, query in enumerate(queries):
@@ -138,10 +139,11 @@ class Gatherer:
             for rank, p in enumerate(passages):
                 if p.document in self.skip:
                     continue
-                self._collect(p, rank, queries, q_terms, qvecs, found)
+                self._collect(p, rank, queries, q_terms, per_query_terms, qvecs, found)
         return sorted(found.values(), key=lambda c: (-c.relevance, c.document, c.start)), hits
 
-    def _collect(self, passage: Any, rank: int, queries: Sequence[str], q_terms: set[str], qvecs: np.ndarray | None,
+    def _collect(self, passage: Any, rank: int, queries: Sequence[str], q_terms: set[str],
+                 per_query_terms: list[set[str]], qvecs: np.ndarray | None,
                  found: dict[tuple[str, int], Scored]) -> None:
         sents = self.store.get(passage.document)
         for i in sents.overlapping(passage.start, passage.end):
@@ -164,7 +166,7 @@ class Gatherer:
                 per_query = tuple(float(x) + LEXICAL_WEIGHT * lexical + bonus for x in cosines)
                 meaning = float(max(cosines[:max(1, len(queries) - 1)]))  # the last query is the title
             else:  # BM25-only: the lexical share stands in for meaning
-                per_query = tuple(_lexical(set(terms(q)), text) + bonus for q in queries)
+                per_query = tuple(_lexical(qt, text) + bonus for qt in per_query_terms)
             key = (passage.document, span[0])
             if key not in found or found[key].relevance < max(per_query):
                 found[key] = Scored(passage.document, passage.title, span[0], span[1], text, max(per_query), vec,

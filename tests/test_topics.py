@@ -46,4 +46,3 @@ def test_malformed_topics_name_file_and_problem(tmp_path: Path, content, needle)
 def test_unknown_topic_lists_known_ones():
     with pytest.raises(TopicError, match="Known topics: .*export-controls"):
         load_topic("nope", [default_template_dir()])
-
