@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .claims import sentence_spans
-from .llm import ChatModel, ChatResult
+from .llm import ChatResult
 from .prompts import (
     CANNOT_ANSWER,
     EXAMPLE_ANSWER,
@@ -160,9 +160,3 @@ def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
             prev_text, prev_keys = parsed.sentences[-1]
             parsed.sentences[-1] = (prev_text, prev_keys + [k for k in good if k not in prev_keys])
     return parsed
-
-
-def ask(model: ChatModel, system: str, question: str, evidence: Sequence[Evidence], *, max_tokens: int,
-        temperature: float, seed: int) -> tuple[list[dict], ChatResult]:
-    messages = build_messages(system, question, evidence)
-    return messages, model.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed)

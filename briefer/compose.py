@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .answer import ask, parse_answer
+from .answer import build_messages, parse_answer
 from .entail import entails
-from .llm import ChatModel
+from .llm import ChatModel, chat_all
 from .schema import Evidence
 from .settings import Settings
 from .topics import Section, Topic
@@ -46,16 +46,12 @@ class SectionWriter:
         self.timings = {"llm_prompt": 0.0, "llm_generation": 0.0, "verification": 0.0}
         self.said: list[dict] = []  # every kept sentence so far, memo-wide
 
-    def _ask(self, question: str, evidence: list[Evidence]) -> tuple[list[dict], Any]:
-        s = self.settings
-        messages, result = ask(self.model, self.system, question, evidence, max_tokens=s.max_tokens,
-                               temperature=s.temperature, seed=s.seed)
+    def _count(self, result: Any) -> None:
         self.tokens["prompt_sent"] += result.prompt_tokens
         self.tokens["prompt_evaluated"] += result.prompt_evaluated
         self.tokens["generated"] += result.completion_tokens
         self.timings["llm_prompt"] += result.prompt_seconds
         self.timings["llm_generation"] += result.generation_seconds
-        return messages, result
 
     def _entail(self) -> Callable[[str, list[str]], bool] | None:
         if not getattr(self.settings, "entailment", False):
@@ -63,19 +59,48 @@ class SectionWriter:
         return lambda claim, texts: entails(self.model, texts, claim, seed=self.settings.seed)
 
     def answer(self, section: Section, evidence: list[Evidence]) -> dict:
+        """One section: ask the model, then verify."""
+        return self.answer_all([section], [evidence])[0]
+
+    def answer_all(self, sections: list[Section], evidence: list[list[Evidence]],
+                   progress: Callable[..., None] | None = None) -> list[dict]:
+        """Every section: the model answers all of them in one call (decoded side by side where the
+        backend can, ``ChatModel.chat_many``), then each is verified in memo order, so that a
+        sentence already said in an earlier section is not said again."""
+        plans = [self._plan(sec, ev) for sec, ev in zip(sections, evidence)]
+        entries = [entry for entry, _ in plans]
+        asked = [i for i, e in enumerate(entries) if e["status"] == "pending"]
+        s = self.settings
+        conversations = [build_messages(self.system, sections[i].question, evidence[i]) for i in asked]
+        if progress and len(asked) > 1:
+            progress("model", message=f"writing {len(asked)} sections")
+        results = chat_all(self.model, conversations, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed)
+        answers = dict(zip(asked, zip(conversations, results)))
+        for i, (sec, ev, entry) in enumerate(zip(sections, evidence, entries)):
+            if progress:
+                progress("section", current=i + 1, total=len(sections), title=sec.title)
+            if i in answers:
+                self._count(answers[i][1])
+                self._finish(sec, ev, entry, plans[i][1], *answers[i])
+        return entries
+
+    def _plan(self, section: Section, evidence: list[Evidence]) -> tuple[dict, bool]:
+        """The section's entry, "pending" if the model is to be asked; and whether its question names the evidence."""
         entry: dict[str, Any] = {"title": section.title, "question": section.question, "questions": list(section.questions),
-                                 "evidence": [e.key for e in evidence]}
+                                 "evidence": [e.key for e in evidence], "status": "pending"}
         named = bool(evidence) and is_relevant(section.question, evidence)
         if not named and not (evidence and broadly_relevant(section.question, evidence, self.broad_min)):
             entry.update(status="not_covered", reason="no relevant evidence retrieved", prompt=None, model_output=None, sentences=[])
-            return entry
-        messages, result = self._ask(section.question, evidence)
+        return entry, named
+
+    def _finish(self, section: Section, evidence: list[Evidence], entry: dict, named: bool, messages: list[dict],
+                result: Any) -> None:
         t = time.perf_counter()
         parsed = parse_answer(result, self.valid)
         if parsed.refused and not named:  # found by meaning only, and the model finds no answer in it
             entry.update(status="not_covered", reason="the model found no answer in the evidence", prompt=messages,
                          model_output=result.text, model_refused=True, invalid_keys=parsed.invalid_keys, sentences=[])
-            return entry
+            return
         own = {e.key for e in evidence}
         candidates = evidence + [e for e in self.pool if e.key not in own]
         verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=self.settings.keep_unsupported,
@@ -91,7 +116,6 @@ class SectionWriter:
                      reason=None if verified else "no sentence could be supported by the sources",
                      prompt=messages, model_output=result.text, model_refused=parsed.refused,
                      invalid_keys=parsed.invalid_keys, sentences=sentences)
-        return entry
 
 
 def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> dict | None:

@@ -9,18 +9,23 @@ sentences that repeat the question's words.  So, for every section:
    overlaps a hit is a candidate (``sentstore``), not just the chunk's slice.
 2. **Score by meaning.** A candidate's relevance is the best cosine between
    its sentence embedding (computed at index time) and any of the section's
-   queries, plus a small lexical and passage-rank term.  Without an embedder
-   the lexical term alone ranks.
+   questions, plus small terms for shared words, passage rank and specifics
+   (figures, names).  The title query counts less: set in the topic's title it
+   matches every document, and would fill "Space Force" with nuclear sentences.
+   A sentence found both alone and with its antecedent is one candidate, the
+   pair.  Without an embedder the lexical term alone ranks.
 3. **Keep only evidence.** Headings, table rows, bylines, fragments, text
    addressed to an AI model and sentences of a near-duplicate document are
    dropped (``textclean``); a sentence that opens with "These chips…" is given
    its antecedent sentence, one that opens with a bare connective
    ("However, …") is trimmed, and the quote stays an exact slice.
-4. **Use each sentence once.** A sentence found by several sections goes to
-   the one where it ranks best (relative to that section's best candidate).
-5. **Relevance plus diversity.** Maximal marginal relevance picks the
-   section's sentences, so five sentences saying the same thing do not crowd
-   out the other facts.
+4. **Fill the memo, each sentence once.** One greedy pass over all sections
+   (:func:`allocate`) makes the best remaining (section, sentence) pick at
+   each step: relevance relative to the section's best candidate against
+   redundancy with everything already chosen (maximal marginal relevance,
+   memo-wide), so a fact is stated once, in the section where it ranks
+   best, and a section whose best sentences went elsewhere still fills its
+   quota from what is left.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ LEXICAL_WEIGHT = 0.25
 RANK_WEIGHT = 0.05
 SPECIFIC_WEIGHT = 0.04  # per number or name in the sentence, up to SPECIFIC_MAX: briefs state facts
 SPECIFIC_MAX = 0.16
+TITLE_DISCOUNT = 0.2  # the title query ("Overview — <topic>") matches the whole corpus; it finds, questions rank
 SAME_DOCUMENT = 0.1  # redundancy added between two sentences of one document
 
 
@@ -131,7 +137,7 @@ class Gatherer:
         qvecs = self.embedder.embed(list(queries)) if self.embedder is not None else None
         q_terms = set(terms(" ".join(queries)))
         per_query_terms = [set(terms(q)) for q in queries]  # BM25-only scoring, once per section
-        found: dict[tuple[str, int], Scored] = {}
+        found: dict[tuple[str, int, int], Scored] = {}
         hits = []
         for qi, query in enumerate(queries):
             passages = self.retriever.search(query, k, query_vector=None if qvecs is None else qvecs[qi])
@@ -140,11 +146,11 @@ class Gatherer:
                 if p.document in self.skip:
                     continue
                 self._collect(p, rank, queries, q_terms, per_query_terms, qvecs, found)
-        return sorted(found.values(), key=lambda c: (-c.relevance, c.document, c.start)), hits
+        return sorted(_absorb(found.values()), key=lambda c: (-c.relevance, c.document, c.start)), hits
 
     def _collect(self, passage: Any, rank: int, queries: Sequence[str], q_terms: set[str],
                  per_query_terms: list[set[str]], qvecs: np.ndarray | None,
-                 found: dict[tuple[str, int], Scored]) -> None:
+                 found: dict[tuple[str, int, int], Scored]) -> None:
         sents = self.store.get(passage.document)
         for i in sents.overlapping(passage.start, passage.end):
             span = _span(sents.text, sents.spans, int(i))
@@ -167,23 +173,38 @@ class Gatherer:
                 meaning = float(max(cosines[:max(1, len(queries) - 1)]))  # the last query is the title
             else:  # BM25-only: the lexical share stands in for meaning
                 per_query = tuple(_lexical(qt, text) + bonus for qt in per_query_terms)
-            key = (passage.document, span[0])
-            if key not in found or found[key].relevance < max(per_query):
-                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, max(per_query), vec,
+            key = (passage.document, span[0], span[1])  # a sentence alone and with its antecedent differ
+            if len(per_query) > 1:  # the title query finds candidates; the questions decide what answers them
+                relevance = max(max(per_query[:-1]), per_query[-1] - TITLE_DISCOUNT)
+                per_query = per_query[:-1]
+            else:
+                relevance = per_query[0]
+            if key not in found or found[key].relevance < relevance:
+                found[key] = Scored(passage.document, passage.title, span[0], span[1], text, relevance, vec,
                                     per_query, meaning)
 
 
-def assign_once(per_section: list[list[Scored]]) -> list[list[Scored]]:
-    """Give every sentence (overlapping spans count as one) to the section where it ranks best."""
-    best: dict[tuple[str, int], tuple[float, int]] = {}
-    for si, cands in enumerate(per_section):
-        top = max((c.relevance for c in cands), default=0.0) or 1.0
-        for c in cands:
-            rel = c.relevance / top
-            key = (c.document, c.start)
-            if key not in best or rel > best[key][0]:
-                best[key] = (rel, si)
-    return [[c for c in cands if best[(c.document, c.start)][1] == si] for si, cands in enumerate(per_section)]
+def _absorb(cands: Sequence[Scored]) -> list[Scored]:
+    """A sentence found alone and inside its antecedent pair is one candidate: the pair, scored as the better.
+
+    "X rose. This new rule targets Y." quoted whole states both; scored apart, the pair
+    and the lone antecedent compete for one slot and the rule's sentence is usually lost.
+    """
+    by_doc: dict[str, list[Scored]] = {}
+    for c in cands:
+        by_doc.setdefault(c.document, []).append(c)
+    out = []
+    for group in by_doc.values():
+        for c in group:
+            outer = [o for o in group if o is not c and o.start <= c.start and c.end <= o.end]
+            if outer:
+                o = outer[0]
+                if c.relevance > o.relevance:
+                    o.relevance, o.per_query = c.relevance, tuple(map(max, zip(o.per_query, c.per_query)))
+                o.meaning = max(o.meaning, c.meaning)
+            else:
+                out.append(c)
+    return out
 
 
 def _similarity(a: Scored, b: Scored) -> float:
@@ -199,38 +220,47 @@ def _overlaps(a: Scored, b: Scored) -> bool:
     return a.document == b.document and a.start < b.end and b.start < a.end
 
 
-def mmr(cands: Sequence[Scored], n: int, lam: float = MMR_LAMBDA, keep_margin: float = KEEP_MARGIN) -> list[Scored]:
-    """Up to ``n`` candidates by maximal marginal relevance, never two overlapping spans."""
-    if not cands:
-        return []
-    top = max(c.relevance for c in cands)
-    pool = [c for c in cands if c.relevance >= top - keep_margin]
-    chosen: list[Scored] = []
-    n_queries = min((len(c.per_query) for c in pool), default=0)
-    while pool and len(chosen) < n:
-        # Turn by turn, each of the section's queries picks: a section with two questions
-        # answers both, instead of five sentences on the easier one.
-        q = len(chosen) % n_queries if n_queries else None
+def allocate(per_section: list[list[Scored]], quotas: Sequence[int], lam: float = MMR_LAMBDA,
+             keep_margin: float = KEEP_MARGIN) -> list[list[Scored]]:
+    """Fill every section's quota memo-wide, greedily: each step makes the best remaining (section, sentence) pick.
 
-        def gain(c: Scored) -> float:
-            redundancy = max((_similarity(c, d) for d in chosen), default=0.0)
-            relevance = c.relevance if q is None else c.per_query[q]
-            return lam * relevance - (1 - lam) * redundancy
-        pick = max(pool, key=gain)
-        chosen.append(pick)
-        pool = [c for c in pool if c is not pick and not _overlaps(c, pick)]
-    return chosen
-
-
-def claim_overlaps(per_section: list[list[Scored]]) -> list[list[Scored]]:
-    """Drop, memo-wide, a span that overlaps one already chosen earlier (antecedent extensions)."""
+    Relevance is relative to the section's best candidate, so a section whose questions
+    the embedder matches weakly still competes; redundancy is against everything
+    already chosen for the memo, so a fact stated in one section is not restated in
+    another.  A sentence wanted by two sections goes to the one where it ranks better
+    unless that section is full, in which case the other may take it: no section
+    is left near-empty because a neighbour claimed its candidates and then had no room.
+    Within a section the questions take turns: a section with two questions answers
+    both, instead of five sentences on the easier one.  A candidate more than
+    ``keep_margin`` below the best one the section has left is never picked: better a
+    short section than padding.
+    """
+    pools = [list(cands) for cands in per_section]
+    tops = [max((c.relevance for c in p), default=1.0) or 1.0 for p in pools]
+    chosen: list[list[Scored]] = [[] for _ in per_section]
     taken: list[Scored] = []
-    out = []
-    for cands in per_section:
-        mine = []
-        for c in cands:
-            if not any(_overlaps(c, t) for t in taken):
-                mine.append(c)
-                taken.append(c)
-        out.append(mine)
-    return out
+    while True:
+        best: tuple[float, int, Scored] | None = None
+        for si, pool in enumerate(pools):
+            if len(chosen[si]) >= quotas[si] or not pool:
+                continue
+            n_q = min(len(c.per_query) for c in pool) or 0
+            q = len(chosen[si]) % n_q if n_q else None
+            # The floor follows what this section still has or took: a neighbour may have taken its best.
+            floor = max(c.relevance for c in pool + chosen[si]) - keep_margin
+            for c in (c for c in pool if c.relevance >= floor):
+                rel = (c.relevance if q is None else c.per_query[q]) / tops[si]
+                redundancy = max((_similarity(c, d) for d in taken), default=0.0)
+                gain = lam * rel - (1 - lam) * redundancy
+                if best is None or gain > best[0]:
+                    best = (gain, si, c)
+        if best is None:
+            return chosen
+        _, si, pick = best
+        chosen[si].append(pick)
+        taken.append(pick)
+        pools = [[c for c in pool if not _overlaps(c, pick) and not _same(c, pick)] for pool in pools]
+
+
+def _same(a: Scored, b: Scored) -> bool:
+    return a.document == b.document and a.start == b.start and a.end == b.end

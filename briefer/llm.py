@@ -50,6 +50,15 @@ class ChatModel(Protocol):
     def chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int) -> ChatResult: ...
 
 
+def chat_all(model: ChatModel, conversations: list[list[dict]], *, max_tokens: int, temperature: float,
+             seed: int) -> list[ChatResult]:
+    """Answer every conversation: together where the backend can (``chat_many``), else one by one."""
+    many = getattr(model, "chat_many", None)
+    if many is not None:
+        return many(conversations, max_tokens=max_tokens, temperature=temperature, seed=seed)
+    return [model.chat(m, max_tokens=max_tokens, temperature=temperature, seed=seed) for m in conversations]
+
+
 def gpu_available() -> bool:
     """A GPU offload build of llama.cpp *and* a device present.
 
@@ -203,6 +212,8 @@ class LlamaChatModel:
             log.setLevel(level)
         if self._interrupted:
             self._llm.reset()  # the aborted batch left the KV cache half-written: never reuse it
+            if getattr(self, "_batch", None) is not None:
+                self._batch.reset()
             raise KeyboardInterrupt
 
     adapt_threads = False
@@ -216,6 +227,8 @@ class LlamaChatModel:
         threads = auto_threads()
         if threads != self.info.get("threads_now", self.info["threads"]):
             llama_cpp.llama_set_n_threads(self._llm.ctx, threads, threads)
+            if getattr(self, "_batch", None) is not None:
+                self._batch.set_threads(threads)
             self.info["threads_now"] = threads
             self.info.setdefault("thread_changes", []).append(threads)
 
@@ -255,6 +268,56 @@ class LlamaChatModel:
             generation_seconds=max(0.0, wall - perf.t_p_eval_ms / 1000.0),
             finish_reason=choice.get("finish_reason") or "",
         )
+
+    def chat_many(self, conversations: list[list[dict]], *, max_tokens: int, temperature: float,
+                  seed: int) -> list[ChatResult]:
+        """Answer several chats at once, decoded side by side (``briefer/batchgen.py``).
+
+        Falls back to one chat after another where batching does not apply: sampling
+        with a temperature, or a chat format not taken from the model's own template.
+        """
+        formatter = self._formatter()
+        if temperature != 0.0 or formatter is None or len(conversations) < 2:
+            return [self.chat(m, max_tokens=max_tokens, temperature=temperature, seed=seed) for m in conversations]
+        from .batchgen import Request
+
+        requests = []
+        for messages in conversations:
+            r = formatter(messages=[{**m, "content": self.defang(m["content"])} for m in messages])
+            tokens = self._llm.tokenize(r.prompt.encode("utf-8"), add_bos=not r.added_special, special=True)
+            if len(tokens) + max_tokens > self.info["n_ctx"]:
+                raise context_error(ValueError(f"Requested tokens ({len(tokens) + max_tokens}) exceed context window "
+                                               f"of {self.info['n_ctx']}"), n_ctx=self.info["n_ctx"],
+                                    max_tokens=max_tokens, n_ctx_train=self.info.get("n_ctx_train"))
+            stops = [r.stop] if isinstance(r.stop, str) else list(r.stop or [])
+            requests.append(Request(tokens, stops))
+        with self._ctrl_c_aborts():
+            outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY)
+        return [ChatResult(text=o.text, prompt_tokens=len(r.tokens), prompt_evaluated=o.evaluated,
+                           completion_tokens=o.generated, prompt_seconds=o.prompt_seconds,
+                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason)
+                for r, o in zip(requests, outputs)]
+
+    def _formatter(self):
+        """The chat template's formatter, as llama-cpp-python builds it, or None for other chat formats."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm = self._llm
+        template = llm.metadata.get("tokenizer.chat_template")
+        if llm.chat_format != "chat_template.default" or not template:
+            return None
+        def text(token_id: int) -> str:
+            return llm._model.token_get_text(token_id) if token_id != -1 else ""
+
+        return Jinja2ChatFormatter(template=template, eos_token=text(llm.token_eos()), bos_token=text(llm.token_bos()),
+                                   stop_token_ids=[llm.token_eos()])
+
+    def _batcher(self):
+        if getattr(self, "_batch", None) is None:
+            from .batchgen import BatchDecoder
+
+            self._batch = BatchDecoder(self._llm, self.info.get("threads_now", self.info["threads"]), self._abort)
+        return self._batch
 
     def choose(self, messages: list[dict], options: tuple[str, ...]) -> str:
         """Answer with exactly one of ``options``: generation constrained by a GBNF grammar.

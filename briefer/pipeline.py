@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
-from .evidence import Gatherer, assign_once, claim_overlaps, mmr, section_queries
+from .evidence import Gatherer, allocate, section_queries
 from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
@@ -136,8 +136,7 @@ def choose_evidence(settings: Settings, topic: Topic, index: CorpusIndex, retrie
     for c in gatherer.injected.values():
         progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
                                     f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
-    chosen = claim_overlaps([mmr(c, settings.evidence_per_section + 2 * (len(sec.questions) - 1))
-                             for c, sec in zip(assign_once(gathered), topic.sections)])
+    chosen = allocate(gathered, [settings.evidence_per_section + 2 * (len(sec.questions) - 1) for sec in topic.sections])
     # Reading order within a section: by document, then position in it.
     return [[s.candidate() for s in sorted(ch, key=lambda s: (s.document, s.start))] for ch in chosen], retrieved
 
@@ -187,12 +186,9 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
 
     system = system_prompt(topic.title, topic.audience)
     run = SectionWriter(settings, model, system, pool, broad_min)
-    sections_out = []
-    for i, (section, evidence) in enumerate(zip(topic.sections, section_evidence), 1):
-        progress("section", current=i, total=len(topic.sections), title=section.title)
-        entry = run.answer(section, evidence)
-        entry["retrieved"] = retrieved[i - 1]
-        sections_out.append(entry)
+    sections_out = run.answer_all(topic.sections, section_evidence, progress)
+    for entry, hits in zip(sections_out, retrieved):
+        entry["retrieved"] = hits
     key_points = lead_findings(sections_out, topic, embedder if retriever.dense else None)
     if key_points is not None:
         sections_out.insert(0, key_points)

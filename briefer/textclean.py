@@ -112,7 +112,8 @@ _CONJUNCTIONS = ("but", "and", "yet", "so", "or")
 _CONNECTIVE_RE = re.compile(r"^(?:%s),\s+" % "|".join(re.escape(c) for c in _CONNECTIVES), re.IGNORECASE)
 _CONJUNCTION_RE = re.compile(r"^(?:%s)(?:,\s+|\s+)" % "|".join(_CONJUNCTIONS), re.IGNORECASE)
 _REFERENCE_RE = re.compile(
-    r"^(?:these|this|those|that|they|them|their|theirs|it|its|such|he|she|his|her|him|both|"
+    r"^(?:these|this|those|that|they|them|their|theirs|it|its|such|he|she|his|her|him|"
+    r"both(?![^,.;:]{0,60}\band\b)|"  # "Both companies" refers back; "Both Trump and Biden" does not
     r"the latter|the former|the same|the above|said|either|neither|another)\b", re.IGNORECASE)
 
 

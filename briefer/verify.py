@@ -177,14 +177,19 @@ def quote_instead(sentence: str, source: str) -> bool:
     Yes when the sentence is the source copied (a copy is a quote and is marked
     as one, never passed off as the memo's prose), or when it drops a number
     the source states: the number is usually the finding an analyst needs.
-    (Names are not required: a summary may rightly drop a minor one, and
-    requiring them turned faithful summaries in tests/test_verify.py back into quotes.)
+    (Names are not required, model numbers such as "H20" excepted: a summary may
+    rightly drop a minor name, and requiring them turned faithful summaries in
+    tests/test_verify.py back into quotes.)
     """
     a, b = (" ".join(re.findall(r"\w+", t.lower())) for t in (sentence, source))
     if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
         return True
-    said = analyse(sentence)
-    return any(not has_number(n, said) for n in analyse(source).numbers)
+    said, cited = analyse(sentence), analyse(source)
+    if any(not has_number(n, said) for n in cited.numbers):
+        return True
+    # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
+    words = set(re.findall(r"\w+", sentence.lower()))
+    return any(t not in words for _, toks in cited.entities for t in toks if any(ch.isdigit() for ch in t))
 
 
 def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[Evidence],

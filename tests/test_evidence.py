@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _span, assign_once, claim_overlaps, mmr, quotable, section_queries
+from briefer.evidence import Scored, _absorb, _span, allocate, quotable, section_queries
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
 
@@ -13,32 +13,67 @@ def _s(doc: str, start: int, rel: float, vec=None, text: str = "x") -> Scored:
     return Scored(doc, doc, start, start + 10, text, rel, None if vec is None else np.asarray(vec, dtype=np.float32))
 
 
-def test_mmr_prefers_a_different_fact_over_a_near_copy_of_the_best():
+def _sq(doc: str, start: int, per_query: list[float], vec=None) -> Scored:
+    return Scored(doc, doc, start, start + 10, "x", max(per_query), None if vec is None else np.asarray(vec, dtype=np.float32),
+                  tuple(per_query))
+
+
+def test_a_different_fact_beats_a_near_copy_of_one_already_chosen():
     best = _s("a", 0, 0.90, [1, 0, 0])
     copy = _s("b", 0, 0.89, [0.99, 0.141, 0])
     other = _s("c", 0, 0.80, [0, 1, 0])
-    picked = mmr([best, copy, other], 2)
-    assert picked == [best, other]
+    assert allocate([[best, copy, other]], [2]) == [[best, other]]
 
 
-def test_mmr_drops_candidates_far_below_the_best_rather_than_pad():
-    picked = mmr([_s("a", 0, 0.9, [1, 0]), _s("b", 0, 0.3, [0, 1])], 5)
-    assert [p.document for p in picked] == ["a"]
+def test_redundancy_is_memo_wide_not_per_section():
+    fact = _s("a", 0, 0.9, [1, 0])
+    same_fact = _s("b", 0, 0.9, [1, 0])  # the same fact in another document, wanted by section 2
+    other = _s("c", 0, 0.85, [0, 1])
+    out = allocate([[fact], [same_fact, other]], [1, 1])
+    assert out == [[fact], [other]]
+
+
+def test_candidates_far_below_the_best_are_not_used_as_padding():
+    picked = allocate([[_s("a", 0, 0.9, [1, 0]), _s("b", 0, 0.3, [0, 1])]], [5])
+    assert [p.document for p in picked[0]] == ["a"]
 
 
 def test_each_sentence_goes_to_the_section_where_it_ranks_best():
-    shared = ("d", 0)
-    s1 = [_s("d", 0, 0.5), _s("e", 0, 1.0)]  # shared is 0.5 of section 1's best
-    s2 = [_s("d", 0, 0.6), _s("f", 0, 0.7)]  # and 0.86 of section 2's
-    out = assign_once([s1, s2])
-    assert [(c.document, c.start) for c in out[0]] == [("e", 0)]
-    assert shared in [(c.document, c.start) for c in out[1]]
+    s1 = [_s("d", 0, 0.5, [0, 1]), _s("e", 0, 1.0, [1, 0])]  # d is 0.5 of section 1's best
+    s2 = [_s("d", 0, 0.6, [0, 1]), _s("f", 0, 0.7, [0.6, 0.8])]  # and 0.86 of section 2's
+    out = allocate([s1, s2], [2, 2])
+    assert [c.document for c in out[0]] == ["e"]
+    assert "d" in [c.document for c in out[1]]
+
+
+def test_a_full_section_leaves_its_other_candidates_to_the_next():
+    # Section 1 ranks both a and b above section 2, but has room for one: b goes to section 2
+    # instead of section 2 staying empty.
+    a, b = _s("a", 0, 1.0, [1, 0, 0]), _s("b", 0, 0.95, [0, 1, 0])
+    a2, b2 = _s("a", 0, 0.7, [1, 0, 0]), _s("b", 0, 0.7, [0, 1, 0])
+    out = allocate([[a, b], [a2, b2]], [1, 1])
+    assert out == [[a], [b2]]
+
+
+def test_questions_take_turns_within_a_section():
+    q1_best = _sq("a", 0, [0.9, 0.1], [1, 0, 0])
+    q1_next = _sq("b", 0, [0.85, 0.1], [0, 1, 0])
+    q2_best = _sq("c", 0, [0.1, 0.6], [0, 0, 1])
+    out = allocate([[q1_best, q1_next, q2_best]], [2], keep_margin=1.0)
+    assert [c.document for c in out[0]] == ["a", "c"]
 
 
 def test_overlapping_spans_are_used_once_memo_wide():
     a = Scored("d", "d", 0, 50, "x", 1.0)
     b = Scored("d", "d", 30, 80, "y", 1.0)  # an antecedent extension overlapping a
-    assert claim_overlaps([[a], [b]]) == [[a], []]
+    assert allocate([[a], [b]], [1, 1]) == [[a], []]
+
+
+def test_a_sentence_found_alone_and_with_its_antecedent_is_one_candidate_the_pair():
+    alone = Scored("d", "d", 0, 40, "The rule came in 2024.", 0.9, None, (0.9,), 0.5)
+    pair = Scored("d", "d", 0, 90, "The rule came in 2024. This rule targets model weights.", 0.7, None, (0.7,), 0.4)
+    (only,) = _absorb([alone, pair])
+    assert only is pair and only.relevance == 0.9 and only.meaning == 0.5
 
 
 def test_sections_are_searched_by_their_questions_and_title_in_context():
@@ -90,3 +125,10 @@ def test_only_whole_informative_sentences_are_quotable():
     assert not quotable("§1862) authorizes the President to act if imports threaten national security.")
     assert not quotable("What limits, if any, should be placed on biometric data collection by agencies?")
     assert not quotable("**Key takeaways** from the [report](https://example.com) on chip export rules.")
+
+
+def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
+    from briefer.textclean import dangling_start
+
+    assert not dangling_start("Both Trump's and Biden's administrations have blacklisted over 80 entities.")
+    assert dangling_start("Both companies lost sales in China.")

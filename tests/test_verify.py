@@ -299,3 +299,11 @@ def test_figures_the_model_left_out_are_quoted_but_only_next_to_what_it_verified
     # nothing the model said survived: no quotes are added on its behalf
     assert verify_section([("Tariffs hit 900% in 1850.", ["KA"])], ev, "How is China responding?",
                           min_sentences=0, quote_figures=2) == []
+
+
+def test_a_sentence_that_drops_a_model_number_gives_way_to_the_quote():
+    from briefer.verify import quote_instead
+
+    source = "As China works to overcome its dependence on foreign chips, it has relied on stockpiling Nvidia's H20 chips."
+    assert quote_instead("China relies on alternative sources, including Nvidia chips.", source)
+    assert not quote_instead("China has been stockpiling Nvidia's H20 chips to make up for foreign supply.", source)

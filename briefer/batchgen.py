@@ -1,0 +1,226 @@
+"""Several chats decoded together: one llama.cpp batch carries a token of every section per step.
+
+Why: on a CPU, generating one token reads every weight of the model from
+memory once; the arithmetic is idle most of that time.  Decoding the six
+sections of a memo side by side (one sequence each, in one llama.cpp context
+with a unified KV cache) reads the weights once per step for all six, so the
+memo's generation takes little more than its longest section instead of the
+sum of all.  The shared prefix (system prompt and worked example) is
+evaluated once and shared by every sequence (``llama_memory_seq_cp``), and
+kept for the next call, as llama-cpp-python's own prefix cache does.
+
+Sampling is what ``create_chat_completion`` does at temperature 0 with a
+repeat penalty: llama.cpp's penalty over the last 64 *generated* tokens
+(positive logits divided, negative multiplied), then the most likely token.
+Batched matrix products may round differently from one-at-a-time decoding, so
+a memo can differ in a word from the sequential one; both are verified alike.
+llama-cpp-python has no high-level API for this, hence the low-level calls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+LAST_N = 64  # llama-cpp-python's default last_n_tokens_size, the window of the repeat penalty
+N_BATCH = 512
+
+
+@dataclass
+class Request:
+    tokens: list[int]  # the formatted chat prompt
+    stops: list[str]  # stop strings of the chat format ("<|im_end|>", ...)
+
+
+@dataclass
+class Output:
+    text: str
+    finish_reason: str
+    generated: int
+    evaluated: int  # prompt tokens this request caused to be evaluated
+    prompt_seconds: float
+    generation_seconds: float
+
+
+def penalise(logits: np.ndarray, history: list[int], penalty: float) -> np.ndarray:
+    """llama.cpp's repeat penalty over ``history``: the same rule as its penalties sampler."""
+    if penalty == 1.0 or not history:
+        return logits
+    ids = np.unique(np.asarray(history[-LAST_N:], dtype=np.int64))
+    vals = logits[ids]
+    logits = logits.copy()
+    logits[ids] = np.where(vals > 0, vals / penalty, vals * penalty)
+    return logits
+
+
+def first_stop(text: str, stops: list[str]) -> int:
+    """Index where the earliest stop string starts in ``text``, or -1."""
+    found = [i for i in (text.find(s) for s in stops if s) if i >= 0]
+    return min(found) if found else -1
+
+
+class BatchDecoder:
+    """A second llama.cpp context over an already loaded model, with one sequence per request."""
+
+    def __init__(self, llm, n_threads: int, abort: Callable | None = None) -> None:
+        import llama_cpp
+
+        self._lc = llama_cpp
+        self._llm = llm
+        self._threads = n_threads
+        self._abort = abort  # a ggml_abort_callback; kept referenced by the caller
+        self._ctx = None
+        self._n_ctx = 0
+        self._n_seq = 0
+        self._prefix: list[int] = []  # tokens held by sequence 0 from the last call
+        self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        self._n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._lc.llama_free(self._ctx)
+            self._ctx = None
+
+    def set_threads(self, n: int) -> None:
+        self._threads = n
+        if self._ctx is not None:
+            self._lc.llama_set_n_threads(self._ctx, n, n)
+
+    def reset(self) -> None:
+        """Forget the KV cache (after an aborted decode it is half-written)."""
+        if self._ctx is not None:
+            self._lc.llama_memory_clear(self._lc.llama_get_memory(self._ctx), True)
+        self._prefix = []
+
+    def _ensure(self, n_ctx: int, n_seq: int) -> None:
+        if self._ctx is not None and n_ctx <= self._n_ctx and n_seq <= self._n_seq:
+            return
+        self.close()
+        lc = self._lc
+        p = lc.llama_context_default_params()
+        p.n_ctx = -(-n_ctx // 1024) * 1024
+        p.n_batch = p.n_ubatch = N_BATCH
+        p.n_seq_max = max(n_seq, self._n_seq)
+        p.kv_unified = True  # sequences share cells: the common prefix is stored once
+        p.n_threads = p.n_threads_batch = self._threads
+        ctx = lc.llama_init_from_model(self._llm.model, p)
+        if not ctx:
+            raise RuntimeError(f"llama.cpp could not create a context of {p.n_ctx} tokens for {n_seq} sequences")
+        if self._abort is not None:
+            lc.llama_set_abort_callback(ctx, self._abort, None)
+        self._ctx, self._n_ctx, self._n_seq, self._prefix = ctx, p.n_ctx, p.n_seq_max, []
+
+    def run(self, requests: list[Request], *, max_tokens: int, penalty: float) -> list[Output]:
+        """Generate every request's answer together (greedy, repeat penalty)."""
+        n = len(requests)
+        prefix = _common_prefix([r.tokens for r in requests])
+        need = len(prefix) + sum(len(r.tokens) - len(prefix) + max_tokens for r in requests) + 8
+        self._ensure(need, n)
+        t0 = time.perf_counter()
+        evaluated = self._prefill(requests, prefix)
+        t1 = time.perf_counter()
+        outputs = self._generate(requests, max_tokens, penalty)
+        t2 = time.perf_counter()
+        total = sum(evaluated) or 1
+        return [Output(text, reason, gen, ev, (t1 - t0) * ev / total, (t2 - t1) / n)
+                for (text, reason, gen), ev in zip(outputs, evaluated)]
+
+    def _prefill(self, requests: list[Request], prefix: list[int]) -> list[int]:
+        """Evaluate the shared prefix once (reusing the last call's), then every request's own tail."""
+        lc = self._lc
+        mem = lc.llama_get_memory(self._ctx)
+        keep = len(_common_prefix([self._prefix, prefix])) if self._prefix else 0
+        for s in range(1, self._n_seq):
+            lc.llama_memory_seq_rm(mem, s, -1, -1)
+        lc.llama_memory_seq_rm(mem, 0, keep, -1)
+        evaluated = [0] * len(requests)
+        self._decode_chunks([(0, i, t) for i, t in enumerate(prefix) if i >= keep], want_last=False)
+        evaluated[0] += len(prefix) - keep
+        self._prefix = list(prefix)
+        for s in range(1, len(requests)):
+            lc.llama_memory_seq_cp(mem, 0, s, -1, -1)
+        tails = [(s, len(prefix) + j, t) for s, r in enumerate(requests) for j, t in enumerate(r.tokens[len(prefix):])]
+        self._last_logits = self._decode_chunks(tails, want_last=True)
+        for s, r in enumerate(requests):
+            evaluated[s] += len(r.tokens) - len(prefix)
+        return evaluated
+
+    def _decode_chunks(self, items: list[tuple[int, int, int]], want_last: bool) -> dict[int, np.ndarray]:
+        """Decode (seq, pos, token) items in batches; return each sequence's logits at its last item."""
+        last = {}
+        if want_last:
+            for k, (s, _, _) in enumerate(items):
+                last[s] = k
+        logits: dict[int, np.ndarray] = {}
+        for start in range(0, len(items), N_BATCH):
+            part = items[start:start + N_BATCH]
+            flags = [want_last and last[s] == start + k for k, (s, _, _) in enumerate(part)]
+            rows = self._decode(part, flags)
+            logits.update(zip([s for (s, _, _), f in zip(part, flags) if f], rows))
+        return logits
+
+    def _decode(self, items: list[tuple[int, int, int]], outputs: list[bool]) -> list[np.ndarray]:
+        lc = self._lc
+        batch = lc.llama_batch_init(max(1, len(items)), 0, 1)
+        try:
+            for k, (s, pos, tok) in enumerate(items):
+                batch.token[k], batch.pos[k], batch.n_seq_id[k] = tok, pos, 1
+                batch.seq_id[k][0] = s
+                batch.logits[k] = outputs[k]
+            batch.n_tokens = len(items)
+            rc = lc.llama_decode(self._ctx, batch)
+            if rc != 0:
+                raise RuntimeError(f"llama_decode returned {rc}")
+            return [np.ctypeslib.as_array(lc.llama_get_logits_ith(self._ctx, k), shape=(self._n_vocab,)).copy()
+                    for k in range(len(items)) if outputs[k]]
+        finally:
+            lc.llama_batch_free(batch)
+
+    def _generate(self, requests: list[Request], max_tokens: int, penalty: float) -> list[tuple[str, str, int]]:
+        lc = self._lc
+        gen: list[list[int]] = [[] for _ in requests]
+        done: dict[int, tuple[str, str]] = {}
+        logits = self._last_logits
+        pos = [len(r.tokens) for r in requests]
+        while len(done) < len(requests):
+            step = []
+            for s, r in enumerate(requests):
+                if s in done:
+                    continue
+                tok = int(np.argmax(penalise(logits[s], gen[s], penalty)))
+                if lc.llama_vocab_is_eog(self._vocab, tok):
+                    done[s] = (self._text(gen[s]), "stop")
+                    continue
+                gen[s].append(tok)
+                text = self._text(gen[s])
+                cut = first_stop(text, r.stops)
+                if cut >= 0:
+                    done[s] = (text[:cut], "stop")
+                elif len(gen[s]) >= max_tokens:
+                    done[s] = (text, "length")
+                else:
+                    step.append((s, pos[s], tok))
+                    pos[s] += 1
+            if step:
+                rows = self._decode(step, [True] * len(step))
+                logits = {s: row for (s, _, _), row in zip(step, rows)}
+        return [(*done[s], len(gen[s])) for s in range(len(requests))]
+
+    def _text(self, tokens: list[int]) -> str:
+        return self._llm.detokenize(tokens).decode("utf-8", errors="ignore")
+
+
+def _common_prefix(seqs: list[list[int]]) -> list[int]:
+    """The longest common prefix, leaving every sequence at least one token of its own
+    (its last prompt token must be decoded in its own sequence to give its first logits)."""
+    if not seqs:
+        return []
+    n = min(len(s) for s in seqs)
+    first = seqs[0]
+    k = 0
+    while k < n and all(s[k] == first[k] for s in seqs):
+        k += 1
+    return first[:min(k, n - 1)]

@@ -1,0 +1,91 @@
+"""Sections decoded side by side (briefer/batchgen.py): the sampling rules, and a real model run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from briefer.batchgen import _common_prefix, first_stop, penalise
+from briefer.llm import ChatResult, chat_all
+
+
+def test_repeat_penalty_divides_positive_and_multiplies_negative_logits_of_seen_tokens():
+    logits = np.array([2.0, -1.0, 3.0, 0.5], dtype=np.float32)
+    out = penalise(logits, [0, 1, 1], 2.0)
+    assert out.tolist() == [1.0, -2.0, 3.0, 0.5]  # a token seen twice is penalised once, as in llama.cpp
+    assert logits.tolist() == [2.0, -1.0, 3.0, 0.5]  # the caller's array is left alone
+
+
+def test_repeat_penalty_looks_back_64_tokens_only():
+    logits = np.ones(100, dtype=np.float32)
+    out = penalise(logits, [7] + list(range(10, 74)), 2.0)
+    assert out[7] == 1.0 and out[10] == 0.5 and out[73] == 0.5
+
+
+def test_the_earliest_stop_string_ends_the_text():
+    assert first_stop("KA7: fact<|im_end|>more</s>", ["</s>", "<|im_end|>"]) == 9
+    assert first_stop("no stop here", ["<|im_end|>", ""]) == -1
+
+
+def test_common_prefix_leaves_every_prompt_a_token_of_its_own():
+    assert _common_prefix([[1, 2, 3, 4], [1, 2, 3, 5]]) == [1, 2, 3]
+    assert _common_prefix([[1, 2, 3], [1, 2, 3, 4]]) == [1, 2]  # the first prompt still decodes its last token
+    assert _common_prefix([[1, 2, 3]]) == [1, 2]
+    assert _common_prefix([[9, 2], [1, 2]]) == []
+
+
+class _OneByOne:
+    info: dict = {}
+
+    def __init__(self) -> None:
+        self.calls = []
+
+    def chat(self, messages, *, max_tokens, temperature, seed):
+        self.calls.append(messages[-1]["content"])
+        return ChatResult(text=f"answer to {messages[-1]['content']}")
+
+
+def test_a_backend_without_chat_many_is_asked_one_chat_after_another():
+    model = _OneByOne()
+    out = chat_all(model, [[{"role": "user", "content": "a"}], [{"role": "user", "content": "b"}]],
+                   max_tokens=10, temperature=0.0, seed=1)
+    assert [r.text for r in out] == ["answer to a", "answer to b"] and model.calls == ["a", "b"]
+
+
+@pytest.fixture(scope="module")
+def fast_model(fast_model_path):
+    from briefer.llm import LlamaChatModel
+
+    return LlamaChatModel(fast_model_path, n_ctx=2048, n_threads=1, n_gpu_layers=0)
+
+
+def _conv(question: str) -> list[dict]:
+    return [{"role": "system", "content": "You answer in one short sentence about the harbour town of Harlow Bay."},
+            {"role": "user", "content": question}]
+
+
+def test_chat_many_answers_every_conversation_sharing_the_prefix(fast_model):
+    convs = [_conv("What is Harlow Bay known for?"), _conv("Who runs the council?"), _conv("What is the weather like?")]
+    out = fast_model.chat_many(convs, max_tokens=24, temperature=0.0, seed=1)
+    assert len(out) == 3
+    for r in out:
+        assert r.text.strip() and "<|im_end|>" not in r.text
+        assert 0 < r.completion_tokens <= 24 and r.finish_reason in {"stop", "length"}
+    sent = sum(r.prompt_tokens for r in out)
+    assert sum(r.prompt_evaluated for r in out) < sent  # the system prompt was evaluated once, not three times
+    again = fast_model.chat_many(convs, max_tokens=24, temperature=0.0, seed=1)
+    assert [r.text for r in again] == [r.text for r in out]  # greedy and the prefix reused: the same answers
+    assert sum(r.prompt_evaluated for r in again) < sum(r.prompt_evaluated for r in out)
+
+
+def test_chat_many_stops_at_max_tokens(fast_model):
+    out = fast_model.chat_many([_conv("Describe Harlow Bay at length."), _conv("List ten facts about it.")],
+                               max_tokens=5, temperature=0.0, seed=1)
+    assert all(r.completion_tokens <= 5 for r in out)
+    assert any(r.finish_reason == "length" for r in out)
+
+
+def test_chat_many_with_a_temperature_falls_back_to_one_by_one(fast_model):
+    out = fast_model.chat_many([_conv("Who runs the council?"), _conv("Name a street.")], max_tokens=8,
+                               temperature=0.7, seed=3)
+    assert len(out) == 2 and all(r.completion_tokens <= 8 for r in out)
