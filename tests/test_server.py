@@ -124,3 +124,15 @@ def test_memo_through_the_server_equals_the_in_process_memo(servers, sample_corp
         return [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("*Briefing memo")]
 
     assert body(tmp_path / "b" / f"{TOPIC}.md") == body(tmp_path / "a" / f"{TOPIC}.md")
+
+
+def test_a_503_then_the_real_server_answer_is_retried_through(servers, local_chat):
+    from stub_server import FlakyServer
+
+    root = servers[0].removesuffix("/v1")
+    with FlakyServer([503], forward_to=root) as proxy:
+        remote = RemoteChatModel(JsonClient(proxy.url + "/v1", retries=2, backoff=0.1), llama_server.CHAT_ALIAS)
+        messages = [{"role": "user", "content": "Name one export control."}]
+        got = remote.chat(messages, max_tokens=12, temperature=0.0, seed=42)
+    assert [p for _, p in proxy.requests] == ["/v1/chat/completions"] * 2
+    assert got.text == local_chat.chat(messages, max_tokens=12, temperature=0.0, seed=42).text
