@@ -404,6 +404,14 @@ def render(record_path: Annotated[Path, typer.Argument(help="A <topic>.json reco
         out.print(str(path), highlight=False)
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of the record (<topic>.json): the published contract, docs/record.schema.json."""
+    from .record import schema_json
+
+    sys.stdout.write(schema_json())
+
+
 class ReviewFormat(str, enum.Enum):
     text = "text"
     json = "json"
