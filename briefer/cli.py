@@ -306,8 +306,15 @@ def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOp
     with _handled():
         settings = _settings(model=model, threads=threads, gpu_layers=gpu_layers)
         _warn_gpu(settings.gpu_layers)
-        info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers,
-                              home=settings.home)
+        if settings.llm_url:  # a server: ask it, rather than describe a local file that is not used
+            from .backends import make_chat_model
+
+            served = make_chat_model(settings)
+            info = {"backend": served.info["backend"], "endpoint": served.info["endpoint"], "name": served.info["name"],
+                    "embeddings": settings.embed_url or "in-process"}
+        else:
+            info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers,
+                                  home=settings.home)
     if as_json:
         out.print_json(json.dumps(info))
         return
@@ -402,6 +409,14 @@ def render(record_path: Annotated[Path, typer.Argument(help="A <topic>.json reco
         paths = render_files(record, target, names, user_dir=settings.template_dir, review=review)
     for path in paths:
         out.print(str(path), highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of the record (<topic>.json): the published contract, docs/record.schema.json."""
+    from .record import schema_json
+
+    sys.stdout.write(schema_json())
 
 
 class ReviewFormat(str, enum.Enum):

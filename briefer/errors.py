@@ -48,3 +48,15 @@ class RecordError(BrieferError):
 
 class OutputError(BrieferError):
     """The output folder cannot be written."""
+
+
+class ServerError(ModelError):
+    """An OpenAI-compatible server (BRIEFER_LLM_URL / BRIEFER_EMBED_URL) failed a request."""
+
+
+class ServerUnavailable(ServerError):
+    """The server could not be reached, timed out, or kept answering 5xx after the retries."""
+
+
+class ServerRejected(ServerError):
+    """The server answered 4xx: the request (model name, key, prompt size) must change; never retried."""

@@ -43,7 +43,9 @@ class ChatResult:
 
 
 class ChatModel(Protocol):
-    """What the pipeline needs from a model; also implemented by the tests' fake."""
+    """What the pipeline needs from a model: ``LlamaChatModel`` here, ``briefer.remote.RemoteChatModel``
+    (a server), the tests' fake; :func:`briefer.backends.make_chat_model` picks one.  An optional
+    ``choose(messages, options)`` gives a grammar-constrained answer (see :mod:`briefer.entail`)."""
 
     info: dict
 

@@ -23,10 +23,11 @@ from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
-from .llm import REPEAT_PENALTY, ChatModel, load_chat_model
+from .backends import LOCAL, chat_backend, make_chat_model
+from .llm import REPEAT_PENALTY, ChatModel
 from .modelfile import file_sha256, resolve_model_path
 from .prompts import NOT_COVERED_TEXT
-from .record import dumps, validate
+from .record import SCHEMA_VERSION, dumps, validate
 from .render import compile_template, render_one, template_dirs
 from .retrieval import Candidate, Retriever
 from .sentstore import SentenceStore
@@ -65,16 +66,13 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
     """The dense embedder, or None (BM25 only) with a warning when it cannot be prepared."""
     if settings.no_embeddings:
         return None
-    from .embed import Embedder, prepare_default_embedder
+    from .backends import make_embedder
 
     try:
-        path = settings.embed_model or prepare_default_embedder(settings.home)
-        embedder = Embedder(Path(path), n_threads=settings.effective_threads)
-        embedder.adapt_threads = settings.threads is None  # follow the machine's load (settings.auto_threads)
+        embedder = make_embedder(settings)
     except EmbedderUnavailable as exc:
         progress("warning", message=f"{exc} Falling back to BM25-only retrieval.")
         return None
-    embedder.model_id = f"{Path(path).name}:{Path(path).stat().st_size}"
     return embedder
 
 
@@ -160,14 +158,12 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     check_corpus_dir(Path(settings.corpus))  # before the model loads or an index folder is created
     for fmt in formats:  # template syntax errors surface now, not after the model run
         compile_template(fmt, settings.template_dir)
-    model_path = Path(model.info["path"]) if model is not None else resolve_model_path(settings.model, settings.home)
-
-    # Load the model first: a broken model file fails before any indexing work.
+    # Load the model first: a broken model file (or an unreachable server) fails before any indexing work.
     t = time.perf_counter()
     if model is None:
-        progress("model", message=f"loading {model_path.name}")
-        model = load_chat_model(model_path, n_ctx=settings.n_ctx, n_threads=settings.effective_threads,
-                                gpu_layers=settings.gpu_layers, seed=settings.seed, adapt_threads=settings.threads is None)
+        if chat_backend(settings) == LOCAL:
+            progress("model", message=f"loading {resolve_model_path(settings.model, settings.home).name}")
+        model = make_chat_model(settings)
     timings["model_load"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -196,7 +192,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     timings.update(run.timings)
 
     t = time.perf_counter()
-    record = build_record(settings, topic, index, model, model_path, pool, sections_out, tokens, timings, retriever.dense)
+    record = build_record(settings, topic, index, model, pool, sections_out, tokens, timings, retriever.dense)
     record["warnings"] = warnings
     timings["record"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -211,7 +207,21 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     return Result(record, paths, time.perf_counter() - t_start, warnings)
 
 
-def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: ChatModel, model_path: Path,
+def model_block(settings: Settings, info: dict) -> dict:
+    """The record's model block: which backend, which model, where (``endpoint``), which bytes (``sha256``).
+
+    An in-process model is identified by its file's hash; a served one by name and endpoint
+    only (``path`` and ``sha256`` null): briefer cannot see the server's weights."""
+    rest = {k: v for k, v in info.items() if k not in ("backend", "path", "name", "size", "endpoint", "sha256")}
+    if info.get("backend", LOCAL) != LOCAL:
+        return {"backend": info["backend"], "name": info["name"], "endpoint": info.get("endpoint"),
+                "path": None, "sha256": None, **rest}
+    path = Path(info["path"])
+    return {"backend": LOCAL, "name": path.name, "endpoint": None, "path": str(path), "size": path.stat().st_size,
+            "sha256": file_sha256(path, settings.home), **rest}
+
+
+def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: ChatModel,
                  pool: list[Evidence], sections: list[dict], tokens: dict, timings: dict, dense: bool) -> dict:
     """Number the cited evidence 1..N in order of first citation and assemble the record."""
     by_key = {e.key: e for e in pool}
@@ -234,15 +244,14 @@ def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: Ch
     docs = index.documents()
     info = dict(getattr(model, "info", {}))
     record = {
-        "record_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "briefer_version": __version__,
         "topic": topic.name,
         "title": topic.title,
         "audience": topic.audience,
         "description": topic.description,
         "generated_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "model": {"path": str(model_path), "name": model_path.name, "size": model_path.stat().st_size,
-                  "sha256": file_sha256(model_path, settings.home), **{k: v for k, v in info.items() if k not in ("path", "name", "size")}},
+        "model": model_block(settings, info),
         "settings": {"temperature": settings.temperature, "seed": settings.seed, "max_tokens": settings.max_tokens,
                      "repeat_penalty": REPEAT_PENALTY,
                      "n_ctx": settings.n_ctx, "gpu_layers": info.get("gpu_layers", settings.gpu_layers),

@@ -1,32 +1,42 @@
 """The JSON record: everything that went into a memo, and the contract that
 `render` and `review` (and reviewers' own tools) rely on.
 
-Contract (fields may be added, never removed)::
+The contract is the pydantic model :class:`Record` below; its JSON schema is
+published as ``docs/record.schema.json`` (``briefer schema`` prints it, and a
+test checks the file matches the model).  Fields may be added, never removed::
 
-    {"topic", "title", "generated_at", "model": {"path", "sha256", ...},
+    {"schema_version": 2, "topic", "title", "generated_at",
+     "model": {"backend", "name", "endpoint", "path", "sha256", ...},
      "sections": [{"title", "question", "sentences": [{"text", "citations": [int], ...}]}],
      "sources": [{"id", "document", "title", "quote", "start", "end", ...}]}
 
 where each citation is a source ``id`` and ``document text[start:end] == quote``.
 
 Everything else the templates show (audience, section status, sentence
-status and checks, quote context...) is optional: :func:`load_record` fills
-defaults, so a record trimmed or written by hand still renders, and a field
-that is present with the wrong type is named in the error instead of
-surfacing as a template error or a traceback.
+status and checks, quote context...) has a default, so a record trimmed or
+written by hand still renders; a field present with the wrong type is named in
+a one-line error instead of surfacing as a template error or a traceback.
+Validation is strict ("12" is not an integer) and unknown fields are kept, so
+a record round-trips.  Records of schema 1 (``record_version: 1``, no model
+backend) are upgraded on load.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import RecordError
+from .prompts import NOT_COVERED_TEXT
 
-RECORD_VERSION = 1
+SCHEMA_VERSION = 2
+RECORD_VERSION = SCHEMA_VERSION  # the name schema 1 used
 SECTION_STATUSES = frozenset({"answered", "not_covered"})
 SENTENCE_STATUSES = frozenset({"supported", "unsupported"})
+BACKENDS = ("llama-cpp", "openai-compatible")
 
 
 def _expect(cond: bool, field: str, what: str) -> None:
@@ -34,107 +44,170 @@ def _expect(cond: bool, field: str, what: str) -> None:
         raise RecordError(f"Invalid record: field '{field}' {what}.")
 
 
-def _optional(obj: dict, key: str, kind: type | tuple[type, ...], where: str, what: str) -> None:
-    if key in obj:
-        _expect(isinstance(obj[key], kind) and not isinstance(obj[key], bool), f"{where}{key}", what)
+class _Part(BaseModel):
+    # strict: a record edited by hand with "12" for 12 is an error, not silently coerced; extra: kept.
+    model_config = ConfigDict(strict=True, extra="allow")
 
 
-def _validate_optional(record: dict) -> None:
-    """Types of the optional fields, when present (render and review read them)."""
-    for key in ("audience", "description"):
-        _optional(record, key, str, "", "must be a string")
-    _optional(record["model"], "name", str, "model.", "must be a string")
-    _optional(record, "settings", dict, "", "must be an object")
-    _optional(record, "corpus", dict, "", "must be an object with 'dir' and 'files'")
-    corpus = record.get("corpus", {})
-    _optional(corpus, "dir", str, "corpus.", "must be a string (the corpus folder)")
-    _optional(corpus, "files", dict, "corpus.", "must be an object mapping document paths to sha256")
-    for path, sha in corpus.get("files", {}).items():
-        _expect(isinstance(sha, str), f"corpus.files[{path!r}]", "must be a sha256 string")
-    for i, src in enumerate(record["sources"]):
-        for key in ("context_before", "context_after"):
-            _optional(src, key, str, f"sources[{i}].", "must be a string")
-    for i, sec in enumerate(record["sections"]):
-        where = f"sections[{i}]."
-        _optional(sec, "not_covered_text", str, where, "must be a string")
-        _expect(sec.get("status", "answered") in SECTION_STATUSES, f"{where}status", f"must be one of {sorted(SECTION_STATUSES)}")
-        for j, sent in enumerate(sec["sentences"]):
-            sw = f"{where}sentences[{j}]."
-            _expect(sent.get("status", "supported") in SENTENCE_STATUSES, f"{sw}status",
-                    f"must be one of {sorted(SENTENCE_STATUSES)}")
-            _optional(sent, "origin", str, sw, "must be a string")
-            _optional(sent, "checks", dict, sw, "must be an object")
-            for key in ("missing_numbers", "missing_entities"):
-                _optional(sent.get("checks", {}), key, list, f"{sw}checks.", "must be a list")
-            _optional(sent.get("checks", {}), "overlap", (int, float), f"{sw}checks.", "must be a number")
+class Checks(_Part):
+    missing_numbers: list[str] = Field(default_factory=list, description="numbers of the sentence not in its quotes")
+    missing_entities: list[str] = Field(default_factory=list, description="names of the sentence not in its quotes")
+    overlap: float = Field(0.0, description="share of the sentence's content words found in its quotes")
 
 
-def with_defaults(record: dict) -> dict:
-    """Fill the optional fields the templates read, so a minimal valid record renders."""
-    from .prompts import NOT_COVERED_TEXT
+class Sentence(_Part):
+    text: str
+    citations: list[int] = Field(description="ids of the sources this sentence rests on")
+    status: Literal["supported", "unsupported"] = "supported"
+    origin: str = Field("model", description='"model" (the model\'s words) or "extracted" (a verbatim quote)')
+    checks: Checks = Field(default_factory=Checks)
 
-    record.setdefault("audience", "")
-    record.setdefault("description", "")
-    record["model"].setdefault("name", Path(record["model"]["path"]).name)
-    record.setdefault("settings", {}).setdefault("keep_unsupported", False)
-    record.setdefault("corpus", {}).setdefault("dir", "corpus")
-    record["corpus"].setdefault("files", {})
-    for src in record["sources"]:
-        src.setdefault("context_before", "")
-        src.setdefault("context_after", "")
-    for sec in record["sections"]:
-        sec.setdefault("status", "answered" if sec["sentences"] else "not_covered")
-        sec.setdefault("not_covered_text", NOT_COVERED_TEXT)
-        for sent in sec["sentences"]:
-            sent.setdefault("status", "supported")
-            sent.setdefault("origin", "model")
-            checks = sent.setdefault("checks", {})
-            checks.setdefault("missing_numbers", [])
-            checks.setdefault("missing_entities", [])
-    return record
+
+class Section(_Part):
+    title: str
+    question: str
+    sentences: list[Sentence]
+    status: Literal["answered", "not_covered"] = "answered"
+    not_covered_text: str = NOT_COVERED_TEXT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "status" not in data and isinstance(data.get("sentences"), list):
+            data = {**data, "status": "answered" if data["sentences"] else "not_covered"}
+        return data
+
+
+class Source(_Part):
+    id: int
+    document: str = Field(description="path of the cited file, relative to the corpus folder")
+    title: str
+    quote: str = Field(description="exactly the document's extracted text[start:end]")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    context_before: str = ""
+    context_after: str = ""
+
+
+class ModelInfo(_Part):
+    backend: Literal["llama-cpp", "openai-compatible"] = Field(
+        "llama-cpp", description="in-process llama.cpp, or an OpenAI-compatible server")
+    name: str | None = Field(None, description="file name (llama-cpp) or the server's model name")
+    endpoint: str | None = Field(None, description="the server's base URL; null for an in-process model")
+    path: str | None = Field(None, description="the GGUF file; null for a served model")
+    sha256: str | None = Field(description="sha256 of the GGUF; null for a served model (its weights are not visible)")
+
+
+class Corpus(_Part):
+    dir: str = Field("corpus", description="the corpus folder (absolute in new records)")
+    files: dict[str, str] = Field(default_factory=dict, description="document path -> sha256 of its bytes")
+
+
+class Record(_Part):
+    """One memo's record (schema version 2)."""
+
+    schema_version: int = SCHEMA_VERSION
+    topic: str
+    title: str
+    generated_at: str
+    audience: str = ""
+    description: str = ""
+    model: ModelInfo
+    settings: dict[str, Any] = Field(default_factory=dict, description="the settings the memo was made with")
+    corpus: Corpus = Field(default_factory=Corpus)
+    sections: list[Section]
+    sources: list[Source]
+
+    @model_validator(mode="after")
+    def _references(self) -> Record:
+        """Cross-field rules a type cannot say; raised as RecordError so the field is named."""
+        if self.model.backend == "llama-cpp":
+            for key in ("path", "sha256"):
+                _expect(isinstance(getattr(self.model, key), str), f"model.{key}", "must be a string")
+            if self.model.name is None:
+                self.model.name = Path(self.model.path or "").name
+        ids: set[int] = set()
+        for i, src in enumerate(self.sources):
+            _expect(src.end >= src.start, f"sources[{i}].end", "must not be before start")
+            _expect(src.id not in ids, f"sources[{i}].id", f"duplicates id {src.id}")
+            ids.add(src.id)
+        for i, sec in enumerate(self.sections):
+            for j, sent in enumerate(sec.sentences):
+                for c in sent.citations:
+                    _expect(c in ids, f"sections[{i}].sentences[{j}].citations", f"cites source {c}, which is not in 'sources'")
+        self.settings.setdefault("keep_unsupported", False)
+        return self
+
+
+def upgrade(data: Any) -> Any:
+    """Schema 1 -> 2: ``record_version`` becomes ``schema_version``; the model block gains
+    ``backend`` ("llama-cpp": schema 1 had no other) and ``endpoint`` (null)."""
+    if not isinstance(data, dict):
+        return data
+    version = data.get("schema_version", data.get("record_version", 1))
+    _expect(isinstance(version, int) and not isinstance(version, bool), "schema_version", "must be an integer")
+    _expect(version <= SCHEMA_VERSION, "schema_version",
+            f"is {version}, newer than this briefer reads ({SCHEMA_VERSION}); upgrade briefer")
+    if version < 2:
+        data = {k: v for k, v in data.items() if k != "record_version"}
+        data["schema_version"] = SCHEMA_VERSION
+        if isinstance(data.get("model"), dict):
+            data["model"] = {"backend": "llama-cpp", "endpoint": None, **data["model"]}
+    return data
+
+
+_PHRASES = {"string_type": "must be a string", "int_type": "must be an integer", "float_type": "must be a number",
+            "list_type": "must be a list", "dict_type": "must be an object", "model_type": "must be an object",
+            "missing": "is required", "greater_than_equal": "must be a non-negative integer"}
+_LEAF_LISTS = {"citations", "missing_numbers", "missing_entities"}
+
+
+def _field(loc: tuple) -> str:
+    """('sections', 0, 'sentences', 1, 'citations', 0) -> "sections[0].sentences[1].citations"."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            if i and loc[i - 1] in _LEAF_LISTS:
+                break  # a bad item of a list of scalars: name the list
+            parts[-1] += f"[{part}]"
+        elif i and loc[i - 1] == "files":
+            parts[-1] += f"[{part!r}]"
+        else:
+            parts.append(str(part))
+    return ".".join(parts) or "(top level)"
+
+
+def _as_record_error(exc: ValidationError) -> RecordError:
+    err = exc.errors()[0]
+    if not err["loc"] and err["type"] == "model_type":
+        return RecordError("Invalid record: field '(top level)' must be a JSON object.")
+    what = _PHRASES.get(err["type"]) or err["msg"][0].lower() + err["msg"][1:]
+    if err["type"] == "literal_error":
+        what = f"must be one of {err.get('ctx', {}).get('expected', '')}"
+    return RecordError(f"Invalid record: field '{_field(tuple(err['loc']))}' {what}.")
+
+
+def parse(data: Any) -> Record:
+    """The typed record, upgraded from an older schema; RecordError names the first bad field."""
+    try:
+        return Record.model_validate(upgrade(data))
+    except ValidationError as exc:
+        raise _as_record_error(exc) from None
 
 
 def validate(record: Any) -> dict:
-    """Check the contract; the error names the first offending field."""
-    _expect(isinstance(record, dict), "(top level)", "must be a JSON object")
-    for key in ("topic", "title", "generated_at"):
-        _expect(isinstance(record.get(key), str), key, "must be a string")
-    _expect(isinstance(record.get("model"), dict), "model", "must be an object with 'path' and 'sha256'")
-    for key in ("path", "sha256"):
-        _expect(isinstance(record["model"].get(key), str), f"model.{key}", "must be a string")
-    sources = record.get("sources")
-    _expect(isinstance(sources, list), "sources", "must be a list")
-    ids = set()
-    for i, src in enumerate(sources):
-        where = f"sources[{i}]"
-        _expect(isinstance(src, dict), where, "must be an object")
-        _expect(isinstance(src.get("id"), int) and not isinstance(src.get("id"), bool), f"{where}.id", "must be an integer")
-        for key in ("document", "title", "quote"):
-            _expect(isinstance(src.get(key), str), f"{where}.{key}", "must be a string")
-        for key in ("start", "end"):
-            _expect(isinstance(src.get(key), int) and src[key] >= 0, f"{where}.{key}", "must be a non-negative integer")
-        _expect(src["end"] >= src["start"], f"{where}.end", "must not be before start")
-        _expect(src["id"] not in ids, f"{where}.id", f"duplicates id {src['id']}")
-        ids.add(src["id"])
-    sections = record.get("sections")
-    _expect(isinstance(sections, list), "sections", "must be a list")
-    for i, sec in enumerate(sections):
-        where = f"sections[{i}]"
-        _expect(isinstance(sec, dict), where, "must be an object")
-        for key in ("title", "question"):
-            _expect(isinstance(sec.get(key), str), f"{where}.{key}", "must be a string")
-        _expect(isinstance(sec.get("sentences"), list), f"{where}.sentences", "must be a list")
-        for j, sent in enumerate(sec["sentences"]):
-            sw = f"{where}.sentences[{j}]"
-            _expect(isinstance(sent, dict), sw, "must be an object")
-            _expect(isinstance(sent.get("text"), str), f"{sw}.text", "must be a string")
-            cites = sent.get("citations")
-            _expect(isinstance(cites, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in cites),
-                    f"{sw}.citations", "must be a list of source ids (integers)")
-            for c in cites:
-                _expect(c in ids, f"{sw}.citations", f"cites source {c}, which is not in 'sources'")
-    _validate_optional(record)
-    return record
+    """Check the contract and fill defaults; returns the record as a plain dict (what templates read)."""
+    return parse(record).model_dump(mode="json")
+
+
+def with_defaults(record: dict) -> dict:
+    """Kept for callers of schema 1's API: defaults are now filled by :func:`validate`."""
+    return validate(record)
+
+
+def schema_json() -> str:
+    """The published JSON schema of the record (``docs/record.schema.json``, ``briefer schema``)."""
+    return json.dumps(Record.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
 
 
 def load_record(path: Path) -> dict:
@@ -152,7 +225,7 @@ def load_record(path: Path) -> dict:
     except RecursionError:
         raise RecordError(f"Record {path} is nested too deeply to be a briefer record.") from None
     try:
-        return with_defaults(validate(data))
+        return validate(data)
     except RecordError as exc:
         raise RecordError(f"{path}: {exc}") from None
 

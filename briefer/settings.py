@@ -136,6 +136,14 @@ class Settings(BaseSettings):
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
     # Seconds a run waits for another run's lock on the same index before giving up.
     lock_timeout: float = Field(30.0, ge=0.0)
+    # An OpenAI-compatible server instead of in-process llama.cpp (briefer/backends.py); never a default host.
+    llm_url: str | None = None  # chat, e.g. http://127.0.0.1:8000/v1
+    llm_model: str | None = None  # the server's model name; None: the one model it lists
+    llm_key: str | None = None  # sent as "Authorization: Bearer"; never written to the record
+    embed_url: str | None = None  # embeddings server; None: in-process (BRIEFER_EMBED_MODEL is then its model name)
+    embed_key: str | None = None
+    llm_timeout: float = Field(300.0, gt=0.0)  # seconds per request (a CPU server may take minutes per answer)
+    llm_retries: int = Field(3, ge=0)  # retries after a connection error or 5xx, with backoff
 
     @property
     def index_root(self) -> Path:

@@ -287,7 +287,7 @@ def test_ctrl_c_during_model_loading_exits_130_and_keeps_memo(monkeypatch, sampl
         _swallowed_sigint()  # lost by ctypes, as in llama.cpp's log callback
         return FakeLLM(default="Nothing.")
 
-    monkeypatch.setattr(pipeline, "load_chat_model", loading)
+    monkeypatch.setattr(pipeline, "make_chat_model", loading)
     code, output = run("generate", "--topic", "export-controls", "--corpus", str(sample_corpus), "--out", str(out),
                        "--no-embeddings")
     assert code == 130, output
