@@ -74,7 +74,8 @@ class SectionWriter:
         conversations = [build_messages(self.system, sections[i].question, evidence[i]) for i in asked]
         if progress and len(asked) > 1:
             progress("model", message=f"writing {len(asked)} sections")
-        results = chat_all(self.model, conversations, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed)
+        results = chat_all(self.model, conversations, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed,
+                           together=s.batch_sections)
         answers = dict(zip(asked, zip(conversations, results)))
         for i, (sec, ev, entry) in enumerate(zip(sections, evidence, entries)):
             if progress:

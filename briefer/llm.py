@@ -53,9 +53,9 @@ class ChatModel(Protocol):
 
 
 def chat_all(model: ChatModel, conversations: list[list[dict]], *, max_tokens: int, temperature: float,
-             seed: int) -> list[ChatResult]:
+             seed: int, together: bool = True) -> list[ChatResult]:
     """Answer every conversation: together where the backend can (``chat_many``), else one by one."""
-    many = getattr(model, "chat_many", None)
+    many = getattr(model, "chat_many", None) if together else None
     if many is not None:
         return many(conversations, max_tokens=max_tokens, temperature=temperature, seed=seed)
     return [model.chat(m, max_tokens=max_tokens, temperature=temperature, seed=seed) for m in conversations]

@@ -134,6 +134,7 @@ class Settings(BaseSettings):
     evidence_per_section: int = Field(6, ge=1)  # evidence sentences chosen per section (+2 per extra question)
     keep_unsupported: bool = False
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
+    batch_sections: bool = True  # decode a memo's sections side by side (in-process model); false: one after another
     # Seconds a run waits for another run's lock on the same index before giving up.
     lock_timeout: float = Field(30.0, ge=0.0)
     # An OpenAI-compatible server instead of in-process llama.cpp (briefer/backends.py); never a default host.

@@ -89,3 +89,10 @@ def test_chat_many_with_a_temperature_falls_back_to_one_by_one(fast_model):
     out = fast_model.chat_many([_conv("Who runs the council?"), _conv("Name a street.")], max_tokens=8,
                                temperature=0.7, seed=3)
     assert len(out) == 2 and all(r.completion_tokens <= 8 for r in out)
+
+
+def test_together_false_asks_one_chat_after_another_even_when_the_backend_can_batch():
+    model = _OneByOne()
+    model.chat_many = lambda *a, **k: pytest.fail("chat_many used")  # type: ignore[attr-defined]
+    out = chat_all(model, [[{"role": "user", "content": "a"}]], max_tokens=5, temperature=0.0, seed=1, together=False)
+    assert [r.text for r in out] == ["answer to a"]
