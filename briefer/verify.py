@@ -175,8 +175,11 @@ def quote_instead(sentence: str, source: str) -> bool:
     """Show the source itself, as a quote, rather than this model sentence?
 
     Yes when the sentence is the source copied (a copy is a quote and is marked
-    as one, never passed off as the memo's prose), or when it drops a number
-    the source states: the number is usually the finding an analyst needs.
+    as one, never passed off as the memo's prose), or when it keeps none of the
+    numbers the source states: a number is usually the finding an analyst
+    needs.  Keeping the headline figure and dropping a statute citation
+    ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
+    section's figures the model left out are quoted beside it (``quote_figures``).
     (Names are not required, model numbers such as "H20" excepted: a summary may
     rightly drop a minor name, and requiring them turned faithful summaries in
     tests/test_verify.py back into quotes.)
@@ -185,7 +188,7 @@ def quote_instead(sentence: str, source: str) -> bool:
     if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
         return True
     said, cited = analyse(sentence), analyse(source)
-    if any(not has_number(n, said) for n in cited.numbers):
+    if cited.numbers and not any(has_number(n, said) for n in cited.numbers):
         return True
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
     words = set(re.findall(r"\w+", sentence.lower()))
