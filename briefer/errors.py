@@ -48,3 +48,7 @@ class RecordError(BrieferError):
 
 class OutputError(BrieferError):
     """The output folder cannot be written."""
+
+
+class EmbedderMismatch(IndexError_):
+    """The index holds vectors of another embedding model (the PostgreSQL store never mixes them)."""

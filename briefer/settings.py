@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
     # Seconds a run waits for another run's lock on the same index before giving up.
     lock_timeout: float = Field(30.0, ge=0.0)
+    # Where the index lives: unset for the SQLite index under BRIEFER_HOME, or postgresql://... (briefer.store).
+    store_url: str | None = None
 
     @property
     def index_root(self) -> Path:
