@@ -115,6 +115,16 @@ class PgStore:
 
     def refresh(self, progress: Progress | None = None) -> IndexReport:
         """Bring the index in line with the corpus folder, re-reading only changed files."""
+        import psycopg
+
+        try:
+            return self._refresh(progress)
+        except psycopg.Error as exc:
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise IndexError_(f"The PostgreSQL index could not be updated ({reason}); every file keeps its last "
+                              "complete version. Run the command again.") from None
+
+    def _refresh(self, progress: Progress | None) -> IndexReport:
         with self.locked():
             t0 = time.perf_counter()
             self.check_embedder()
