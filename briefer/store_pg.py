@@ -38,7 +38,7 @@ import numpy as np
 from .claims import sentence_spans
 from .errors import EmbedderMismatch, IndexError_
 from .store_pg_schema import SCHEMA_VERSION, connect, create_schema, ensure_search_indexes, register_model
-from .store_pg_write import Batch, apply_batch, fill_missing_vectors, prepare
+from .store_pg_write import Batch, TermCounts, TsvectorDumper, apply_batch, fill_missing_vectors, prepare
 from .corpus import extract, scan_corpus
 from .schema import Document, Skipped
 from .store import DocSentences, IndexReport, Progress, corpus_key, model_id
@@ -62,8 +62,10 @@ class PgStore:
         self.embedder = embedder
         self.lock_timeout = lock_timeout
         self.conn = connect(url)
+        self.conn.adapters.register_dumper(TermCounts, TsvectorDumper)  # binary COPY of term counts
         create_schema(self.conn)
         self._lock_key = f"briefer:{self.corpus}"
+        self._loaded = 0  # chunks written by the current refresh
 
     # -- reading -------------------------------------------------------------
     def meta(self, key: str, default: str = "") -> str:
@@ -147,7 +149,7 @@ class PgStore:
             report.embedded += fill_missing_vectors(self, progress)
             report.timings["embed"] = report.timings.get("embed", 0.0) + time.perf_counter() - t
             t = time.perf_counter()
-            ensure_search_indexes(self.conn)  # built after the first load, maintained by later ones
+            ensure_search_indexes(self.conn, self._loaded)  # built after the first load, maintained by later ones
             report.timings["indexes"] = time.perf_counter() - t
             report.removed.sort()
             report.chunks = self.chunk_count()
@@ -157,6 +159,7 @@ class PgStore:
     def _load(self, todo: list, known: dict[str, str], report: IndexReport, progress: Progress | None) -> None:
         """Read, chunk, embed and write the new and changed files, a batch per transaction."""
         batch = Batch(gone=list(report.removed))
+        self._loaded = 0
         for i, entry in enumerate(todo, 1):
             if progress:
                 progress("read", i, len(todo))
@@ -174,6 +177,7 @@ class PgStore:
                     batch.gone.append(entry.path)
                 continue
             batch.docs.append(prepared)
+            self._loaded += len(prepared.chunks)
             if batch.size >= BATCH_CHUNKS:
                 report.embedded += apply_batch(self, batch, report, progress)
                 batch = Batch()
@@ -215,7 +219,7 @@ class PgSentences:
         if path in self._cache:
             return self._cache[path]
         doc = self.store.document(path)
-        rows = self.store.conn.execute('SELECT start, "end", vec FROM briefer_sentences WHERE corpus = %s AND path = %s '
+        rows = self.store.conn.cursor(binary=True).execute('SELECT start, "end", vec FROM briefer_sentences WHERE corpus = %s AND path = %s '
                                        "ORDER BY n", (self.store.corpus, path)).fetchall()
         if rows:
             spans = np.array([(s, e) for s, e, _ in rows], dtype=np.int64).reshape(-1, 2)

@@ -94,8 +94,13 @@ def register_model(conn: Any, model: str, dim: int) -> None:
         conn.execute("INSERT INTO briefer_meta VALUES ('embed_model', %s), ('dim', %s)", (model, str(dim)))
 
 
-def ensure_search_indexes(conn: Any) -> None:
-    """GIN and HNSW indexes, when missing (after the first load; later loads maintain them)."""
+def ensure_search_indexes(conn: Any, loaded: int = 0) -> None:
+    """GIN and HNSW indexes, when missing (after the first load; later loads maintain them).
+
+    After a big load (``loaded`` rows) the planner's statistics are refreshed at once, so the
+    next query uses the indexes instead of waiting for autovacuum to notice."""
+    if loaded >= 1000:
+        conn.execute("ANALYZE briefer_chunks, briefer_terms, briefer_sentences")
     conn.execute("CREATE INDEX IF NOT EXISTS briefer_chunks_tsv ON briefer_chunks USING gin (tsv)")
     if conn.execute("SELECT 1 FROM briefer_meta WHERE key = 'dim'").fetchone():
         conn.execute("SET maintenance_work_mem = '512MB'")  # the graph built in memory: much faster
