@@ -19,7 +19,7 @@ import pytest
 from fakes import FakeLLM, copy_first_source
 from test_index import HashEmbedder
 
-from briefer import store_pg_write
+from briefer import store_pg_search, store_pg_write
 from briefer.errors import ConfigError, EmbedderMismatch, IndexError_
 from briefer.index import CorpusIndex
 from briefer.pipeline import generate
@@ -69,7 +69,10 @@ def _hits(retriever: Retriever, query: str, mode: str) -> list[tuple]:
     return [(p.id, p.document, p.start, p.end, p.text) for p in retriever.search(query, 10, mode=mode)]
 
 
-def test_same_results_and_offsets_as_sqlite(sample_corpus, isolated_home, pg_url):
+@pytest.mark.parametrize("postings", [1, store_pg_search.CANDIDATE_POSTINGS])
+def test_same_results_and_offsets_as_sqlite(sample_corpus, isolated_home, pg_url, monkeypatch, postings):
+    # postings=1: the lexical search starts from the rarest term alone and must widen until exact.
+    monkeypatch.setattr(store_pg_search, "CANDIDATE_POSTINGS", postings)
     emb = HashEmbedder()
     pg = PgStore(pg_url, sample_corpus, emb)
     sq = CorpusIndex(isolated_home / "indexes", sample_corpus, emb)
@@ -184,3 +187,31 @@ def test_store_url_errors_are_one_line(sample_corpus, tmp_path):
     with pytest.raises(IndexError_) as caught:
         open_store(load_settings(corpus=sample_corpus, store_url=f"postgresql://postgres:secret@127.0.0.1:{free_port()}/x"))
     assert "\n" not in str(caught.value) and "secret" not in str(caught.value)
+
+
+def test_pruned_bm25_is_exact(tmp_path, isolated_home, pg_url, monkeypatch):
+    """MaxScore stops before reading the common terms' postings, and still ranks exactly as SQLite."""
+    rng = np.random.default_rng(5)
+    vocab = [f"w{i}" for i in range(300)]
+    p = 1.0 / np.arange(1, 301) ** 1.1
+    corpus = tmp_path / "zipf"
+    corpus.mkdir()
+    for f in range(30):
+        words = rng.choice(vocab, size=600, p=p / p.sum())
+        text = ". ".join(" ".join(words[i:i + 12]) for i in range(0, 600, 12))
+        (corpus / f"d{f:02d}.txt").write_text(text + ".\n", encoding="utf-8")
+    monkeypatch.setattr(store_pg_search, "CANDIDATE_POSTINGS", 20)
+    pg = PgStore(pg_url, corpus, None)
+    sq = CorpusIndex(isolated_home / "indexes", corpus, None)
+    pg.refresh(), sq.refresh()
+    rp, rs = Retriever(pg, None), Retriever(sq, None)
+    runs, early = [], []
+    run = rp.view._run
+    monkeypatch.setattr(rp.view, "_run", lambda found, take, *a: runs.append(take < len(found)) or run(found, take, *a))
+    for i in range(20):
+        query = " ".join(rng.choice(vocab, size=4, p=p / p.sum())) + f" w{250 + i}"
+        a, b = rp.search(query, 10, mode="bm25"), rs.search(query, 10, mode="bm25")
+        early.append(runs[-1])  # the answer came from a statement that left some terms unread
+        assert [(h.id, h.start, h.end) for h in a] == [(h.id, h.start, h.end) for h in b], query
+        assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-5)
+    assert any(early)  # some queries were answered without scoring the common terms' chunks
