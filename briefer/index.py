@@ -40,14 +40,14 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
-from .corpus import extract, scan_corpus
+from .corpus import extract
 from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION
 from .schema import Document, Skipped
 from .sentstore import SentenceStore
 from .snapshot import ensure_snapshot
 from .snapshot_search import SnapshotSearcher
-from .store import IndexReport, Progress, corpus_key, model_id, text_hash
+from .store import IndexReport, Progress, corpus_key, model_id, plan_refresh, text_hash
 
 __all__ = ["CorpusIndex", "IndexReport", "index_dir_for", "model_id", "open_sqlite", "text_hash"]
 
@@ -229,19 +229,8 @@ class CorpusIndex:
 
     def _refresh(self, progress: Progress | None) -> IndexReport:
         t0 = time.perf_counter()
-        report = IndexReport()
-        entries, skipped = scan_corpus(self.corpus_dir)
-        report.skipped.extend(skipped)
         known = {p: sha for p, (sha, _) in self.documents().items()}
-        todo = []
-        for entry in entries:
-            bucket = report.unchanged if known.get(entry.path) == entry.sha256 else (
-                report.changed if entry.path in known else report.added)
-            bucket.append(entry.path)
-            if bucket is not report.unchanged:
-                todo.append(entry)
-        present = {e.path for e in entries}
-        report.removed = sorted(p for p in known if p not in present)
+        report, todo = plan_refresh(self.corpus_dir, known)
         report.timings["scan"] = time.perf_counter() - t0
 
         t = time.perf_counter()
@@ -273,12 +262,7 @@ class CorpusIndex:
                 progress("read", i, len(todo))
             doc = extract(entry)
             if isinstance(doc, Skipped):  # unreadable now: drop any older version from the index
-                report.skipped.append(doc)
-                for lst in (report.added, report.changed):
-                    if entry.path in lst:
-                        lst.remove(entry.path)
-                if entry.path in known:
-                    report.removed.append(entry.path)
+                report.unreadable(doc, entry.path in known)
                 continue
             docs.append(doc)
             spans = chunk_spans(doc.text)

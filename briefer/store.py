@@ -75,10 +75,38 @@ class IndexReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # scan, read, embed, commit, snapshot
 
+    def unreadable(self, skipped: Skipped, was_indexed: bool) -> None:
+        """A new or changed file that cannot be read now: listed as skipped; an older version goes."""
+        self.skipped.append(skipped)
+        for lst in (self.added, self.changed):
+            if skipped.path in lst:
+                lst.remove(skipped.path)
+        if was_indexed:
+            self.removed.append(skipped.path)
+
     def summary(self) -> str:
         text = (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
                 f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks")
         return text + (f" ({self.embedded} embedded)" if self.embedded else "")
+
+
+def plan_refresh(corpus_dir: Path, known: dict[str, str]) -> tuple[IndexReport, list]:
+    """Compare the folder with the manifest (path -> sha256): the report so far and the files to read."""
+    from .corpus import scan_corpus
+
+    report = IndexReport()
+    entries, skipped = scan_corpus(corpus_dir)
+    report.skipped.extend(skipped)
+    todo = []
+    for entry in entries:
+        bucket = report.unchanged if known.get(entry.path) == entry.sha256 else (
+            report.changed if entry.path in known else report.added)
+        bucket.append(entry.path)
+        if bucket is not report.unchanged:
+            todo.append(entry)
+    present = {e.path for e in entries}
+    report.removed = sorted(p for p in known if p not in present)
+    return report, todo
 
 
 @dataclass(frozen=True)

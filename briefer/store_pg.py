@@ -39,9 +39,9 @@ from .claims import sentence_spans
 from .errors import EmbedderMismatch, IndexError_
 from .store_pg_schema import SCHEMA_VERSION, connect, create_schema, ensure_search_indexes, register_model
 from .store_pg_write import Batch, TermCounts, TsvectorDumper, apply_batch, fill_missing_vectors, prepare
-from .corpus import extract, scan_corpus
+from .corpus import extract
 from .schema import Document, Skipped
-from .store import DocSentences, IndexReport, Progress, corpus_key, model_id
+from .store import DocSentences, IndexReport, Progress, corpus_key, model_id, plan_refresh
 
 BATCH_CHUNKS = 2000  # chunks per transaction (and per COPY) during a big load
 LOCK_POLL_S = 0.2
@@ -130,21 +130,9 @@ class PgStore:
         with self.locked():
             t0 = time.perf_counter()
             self.check_embedder()
-            report = IndexReport()
-            entries, skipped = scan_corpus(self.corpus_dir)
-            report.skipped.extend(skipped)
-            known = {p: sha for p, (sha, _) in self.documents().items()}
-            todo = []
-            for entry in entries:
-                bucket = report.unchanged if known.get(entry.path) == entry.sha256 else (
-                    report.changed if entry.path in known else report.added)
-                bucket.append(entry.path)
-                if bucket is not report.unchanged:
-                    todo.append(entry)
-            present = {e.path for e in entries}
-            report.removed = sorted(p for p in known if p not in present)
+            report, todo = plan_refresh(self.corpus_dir, {p: sha for p, (sha, _) in self.documents().items()})
             report.timings["scan"] = time.perf_counter() - t0
-            self._load(todo, known, report, progress)
+            self._load(todo, set(report.changed), report, progress)
             t = time.perf_counter()
             report.embedded += fill_missing_vectors(self, progress)
             report.timings["embed"] = report.timings.get("embed", 0.0) + time.perf_counter() - t
@@ -156,7 +144,7 @@ class PgStore:
             report.seconds = time.perf_counter() - t0
             return report
 
-    def _load(self, todo: list, known: dict[str, str], report: IndexReport, progress: Progress | None) -> None:
+    def _load(self, todo: list, known: set[str], report: IndexReport, progress: Progress | None) -> None:
         """Read, chunk, embed and write the new and changed files, a batch per transaction."""
         batch = Batch(gone=list(report.removed))
         self._loaded = 0
@@ -168,12 +156,8 @@ class PgStore:
             prepared = doc if isinstance(doc, Skipped) else prepare(doc)
             report.timings["read"] = report.timings.get("read", 0.0) + time.perf_counter() - t
             if isinstance(prepared, Skipped):  # unreadable now: drop any older version from the index
-                report.skipped.append(prepared)
-                for lst in (report.added, report.changed):
-                    if entry.path in lst:
-                        lst.remove(entry.path)
+                report.unreadable(prepared, entry.path in known)
                 if entry.path in known:
-                    report.removed.append(entry.path)
                     batch.gone.append(entry.path)
                 continue
             batch.docs.append(prepared)
