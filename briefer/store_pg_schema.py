@@ -101,9 +101,10 @@ def ensure_search_indexes(conn: Any, loaded: int = 0) -> None:
     next query uses the indexes instead of waiting for autovacuum to notice."""
     if loaded >= 1000:
         conn.execute("ANALYZE briefer_chunks, briefer_terms, briefer_sentences")
-    conn.execute("CREATE INDEX IF NOT EXISTS briefer_chunks_tsv ON briefer_chunks USING gin (tsv)")
-    if conn.execute("SELECT 1 FROM briefer_meta WHERE key = 'dim'").fetchone():
-        conn.execute("SET maintenance_work_mem = '512MB'")  # the graph built in memory: much faster
-        conn.execute("CREATE INDEX IF NOT EXISTS briefer_chunks_hnsw ON briefer_chunks USING hnsw (vec vector_ip_ops) "
-                     f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
-        conn.execute("RESET maintenance_work_mem")
+    with conn.transaction():  # two runs finishing their first loads at once: one builds, the other waits
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('briefer:schema', 0))")
+        conn.execute("CREATE INDEX IF NOT EXISTS briefer_chunks_tsv ON briefer_chunks USING gin (tsv)")
+        if conn.execute("SELECT 1 FROM briefer_meta WHERE key = 'dim'").fetchone():
+            conn.execute("SET LOCAL maintenance_work_mem = '512MB'")  # the graph built in memory: much faster
+            conn.execute("CREATE INDEX IF NOT EXISTS briefer_chunks_hnsw ON briefer_chunks USING hnsw "
+                         f"(vec vector_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
