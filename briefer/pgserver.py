@@ -118,7 +118,13 @@ class PgServer:
 def temporary_server() -> PgServer:
     """A started server in a new temporary folder (remove ``server.folder`` after ``stop``)."""
     folder = Path(tempfile.mkdtemp(prefix="briefer-pg-"))
-    return PgServer(folder).start()
+    server = PgServer(folder)
+    try:
+        return server.start()
+    except BaseException:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def main(argv: list[str] | None = None) -> int:
