@@ -7,7 +7,7 @@ For each store, in a process of its own (so peak memory is its own): build
 the index of a synthetic corpus (bench/index_bench.py's Zipf pseudo-text,
 1,000 files) with a fake 384-d embedder -- vectors of real size, embedding
 compute excluded from the figures -- including every sentence's vector, then
-a no-op refresh, a one-file re-index, and 200 queries each for BM25 and
+a no-op refresh, a one-file re-index, and 100 queries each for BM25 and
 hybrid (k = 6 as in `generate`, query embedding excluded).  Then: how many of
 the exact dense top-10 (SQLite's brute force) the HNSW index returns, and
 retrieval recall on the labelled probes with the real embedder, per store.
@@ -36,7 +36,7 @@ from index_bench import RandomEmbedder, make_corpus, peak_rss_mb, percentiles, p
 
 RESULTS = ROOT / "bench" / "results"
 FILES = 1000
-QUERIES = 200
+QUERIES = 100
 PROBES = 100
 
 
@@ -208,6 +208,7 @@ def main() -> None:
     ap.add_argument("--pg-url", default="")
     ap.add_argument("--one", choices=("sqlite", "postgres", "recall"))
     ap.add_argument("--no-recall", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="keep a store's figures from an earlier run of this size")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     if a.one:
@@ -226,7 +227,10 @@ def main() -> None:
         res = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
                "load_before": os.getloadavg()[0], "command": " ".join(sys.argv)}
         for kind in ("sqlite", "postgres"):
-            res[kind] = child(["--one", kind, *common])
+            saved = a.work / f"result-{kind}-{a.chunks}.json"  # each store's figures survive a later failure
+            if not (a.reuse and saved.exists()):
+                saved.write_text(json.dumps(child(["--one", kind, *common])), encoding="utf-8")
+            res[kind] = json.loads(saved.read_text(encoding="utf-8"))
         exact, approx = res["sqlite"].pop("dense_top10"), res["postgres"].pop("dense_top10")
         res["hnsw_recall_at_10_vs_exact"] = round(float(np.mean([len(set(a_) & set(b)) / 10 for a_, b in zip(exact, approx)])), 3)
         if not a.no_recall:

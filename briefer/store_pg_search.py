@@ -37,12 +37,12 @@ CANDIDATE_POSTINGS = 1000  # postings the first lexical try reads (the rarest te
 # 1..tf, ts_rank = (1 + 1/2² + ... + 1/tf²) / (π²/6), which this inverts exactly for tf ≤ 256
 # (and gives 0 when the chunk lacks the term).
 _TF = "round(1 / (1.64493406685::float8 * (1 - ts_rank('{1,1,1,1}', c.tsv, q.tsq, 0)::float8)) - 0.5)"
-_LEXICAL = f"""q AS (SELECT * FROM unnest(%(tsqs)s::tsquery[], %(idfs)s::float8[]) AS q(tsq, idf)),
-    lex AS (SELECT c.id, c.path, c.start,
-            sum(q.idf * f.tf / (f.tf + {K1} * (1 - {B} + {B} * c.dl / %(avgdl)s::float8))) AS score
-        FROM briefer_chunks c CROSS JOIN q CROSS JOIN LATERAL (SELECT {_TF} AS tf) f
-        WHERE c.corpus = %(c)s AND c.tsv @@ %(match)s::tsquery
-        GROUP BY c.id, c.path, c.start ORDER BY score DESC, c.path, c.start LIMIT %(n)s)"""
+_LEXICAL = f"""lex AS (SELECT c.id, c.path, c.start, (
+            SELECT sum(q.idf * f.tf / (f.tf + {K1} * (1 - {B} + {B} * c.dl / %(avgdl)s::float8)))
+            FROM unnest(%(tsqs)s::tsquery[], %(idfs)s::float8[]) AS q(tsq, idf) CROSS JOIN LATERAL (SELECT {_TF} AS tf) f
+        ) AS score
+        FROM briefer_chunks c WHERE c.corpus = %(c)s AND c.tsv @@ %(match)s::tsquery
+        ORDER BY score DESC, c.path, c.start LIMIT %(n)s)"""
 _DENSE = """den AS MATERIALIZED (
     SELECT c.id, c.path, c.start, -(c.vec <#> %(v)s::vector) AS score FROM briefer_chunks c
     WHERE c.corpus = %(c)s AND c.vec IS NOT NULL ORDER BY c.vec <#> %(v)s::vector LIMIT %(n)s)"""
@@ -104,7 +104,7 @@ class PgSearcher:
             count, worst = (rows[0][7], rows[0][8]) if rows else (0, None)
             if take >= len(found) or (count >= n and worst is not None and worst > bound):
                 return [Hit(i, p, t, sha, s, e, float(score)) for i, p, t, sha, s, e, score, *_ in rows]
-            take = min(len(found), 2 * take)
+            take += 1  # one term at a time: the next term is the cheapest left to read
 
     def _run(self, found: list, take: int, query_vector: np.ndarray | None, n: int, fused: bool) -> list[tuple]:
         """One statement: lexical top-n over the first ``take`` terms' chunks and/or dense top-n, fused."""
