@@ -25,7 +25,6 @@ What a document is cut into, and which terms a chunk holds, is decided in
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 import time

@@ -29,7 +29,7 @@ from .chunking import terms
 from .claims import sentence_spans
 from .errors import ConfigError, IndexError_
 from .schema import Passage
-from .store import RRF_K, Hit, Store, model_id
+from .store import Hit, Store, model_id
 
 CANDIDATES = 50
 MAX_PER_DOCUMENT = 2

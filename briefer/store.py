@@ -44,6 +44,7 @@ _STORES = {
     "postgresql": "briefer.store_pg:open_pg",
 }
 _ALIASES = {"postgres": "postgresql"}
+_EXTRAS = {"postgresql": "postgres"}  # the pyproject extra that installs a store's drivers
 
 
 def text_hash(text: str) -> str:
@@ -203,9 +204,14 @@ def store_kind(url: str | None) -> str:
 def open_store(settings: Any, embedder: Any | None = None) -> Store:
     """The store ``settings.store_url`` selects, for ``settings.corpus`` (imported lazily:
     the SQLite path never imports a database driver)."""
-    target = _STORES[store_kind(getattr(settings, "store_url", None))]
-    module, name = target.split(":")
-    return getattr(importlib.import_module(module), name)(settings, embedder)
+    kind = store_kind(getattr(settings, "store_url", None))
+    module, name = _STORES[kind].split(":")
+    try:
+        factory = getattr(importlib.import_module(module), name)
+    except ImportError as exc:
+        raise ConfigError(f"The {kind} store needs the Python package {(exc.name or '?').split('.')[0]!r}, which is not installed; "
+                          f'install briefer with its "{_EXTRAS.get(kind, kind)}" extra, or unset BRIEFER_STORE_URL.') from None
+    return factory(settings, embedder)
 
 
 def fuse(rankings: list[list[tuple[Any, float]]]) -> dict[Any, float]:
