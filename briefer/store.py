@@ -209,7 +209,8 @@ def open_store(settings: Any, embedder: Any | None = None) -> Store:
     try:
         factory = getattr(importlib.import_module(module), name)
     except ImportError as exc:
-        raise ConfigError(f"The {kind} store needs the Python package {(exc.name or '?').split('.')[0]!r}, which is not installed; "
+        package = (exc.name or "?").split(".")[0]
+        raise ConfigError(f"The {kind} store needs the Python package {package!r}, which is not installed; "
                           f'install briefer with its "{_EXTRAS.get(kind, kind)}" extra, or unset BRIEFER_STORE_URL.') from None
     return factory(settings, embedder)
 
