@@ -211,7 +211,8 @@ def open_store(settings: Any, embedder: Any | None = None) -> Store:
     except ImportError as exc:
         package = (exc.name or "?").split(".")[0]
         raise ConfigError(f"The {kind} store needs the Python package {package!r}, which is not installed; "
-                          f'install briefer with its "{_EXTRAS.get(kind, kind)}" extra, or unset BRIEFER_STORE_URL.') from None
+                          f'install briefer with its "{_EXTRAS.get(kind, kind)}" extra, or unset BRIEFER_STORE_URL.'
+                          ) from None
     return factory(settings, embedder)
 
 

@@ -203,8 +203,9 @@ class PgSentences:
         if path in self._cache:
             return self._cache[path]
         doc = self.store.document(path)
-        rows = self.store.conn.cursor(binary=True).execute('SELECT start, "end", vec FROM briefer_sentences WHERE corpus = %s AND path = %s '
-                                       "ORDER BY n", (self.store.corpus, path)).fetchall()
+        rows = self.store.conn.cursor(binary=True).execute(
+            'SELECT start, "end", vec FROM briefer_sentences WHERE corpus = %s AND path = %s ORDER BY n',
+            (self.store.corpus, path)).fetchall()
         if rows:
             spans = np.array([(s, e) for s, e, _ in rows], dtype=np.int64).reshape(-1, 2)
         else:  # a document indexed before its sentences were (cannot happen today): split on the fly

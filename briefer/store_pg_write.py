@@ -172,7 +172,8 @@ def apply_batch(store: Any, batch: Batch, report: IndexReport, progress: Progres
                 for p in batch.docs:
                     for cid, s, e, h, dl, tsv in p.chunks:
                         cp.write_row((c, p.doc.path, cid, s, e, h, dl, tsv, _vec(chunk_vecs, h)))
-            with cur.copy('COPY briefer_sentences (corpus, path, n, start, "end", hash, vec) FROM STDIN (FORMAT BINARY)') as cp:
+            with cur.copy('COPY briefer_sentences (corpus, path, n, start, "end", hash, vec) '
+                          "FROM STDIN (FORMAT BINARY)") as cp:
                 cp.set_types(SENTENCE_TYPES)
                 for p in batch.docs:
                     for n, s, e, h in p.sentences:
