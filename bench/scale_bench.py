@@ -9,10 +9,14 @@ the index of a synthetic corpus (bench/index_bench.py's Zipf pseudo-text,
 compute excluded from the figures -- including every sentence's vector, then
 a no-op refresh, a one-file re-index, and 100 queries each for BM25 and
 hybrid (k = 6 as in `generate`, query embedding excluded).  Then: how many of
-the exact dense top-10 (SQLite's brute force) the HNSW index returns, and
-retrieval recall on the labelled probes with the real embedder, per store.
+the exact dense top-10 (SQLite's brute force) the HNSW index returns -- on the
+random vectors (the worst case for a graph index: every point about equally
+far from every other) and, in a second database, on bag-of-words vectors with
+the structure of real embeddings, at several ef_search -- and retrieval recall
+on the labelled probes with the real embedder, per store.
 
-Results: bench/results/scale-bench.json and .md.
+Results: bench/results/scale-bench.json (--reuse keeps a store's figures from
+an earlier run of the same size).
 """
 
 from __future__ import annotations
@@ -166,6 +170,66 @@ def _hwm(pid: int) -> float:
     return 0.0
 
 
+class BagEmbedder:
+    """Vectors with the structure real embeddings have (texts sharing words are close): the sum
+    of a fixed random vector per term.  Random unit vectors are the worst case for a graph index
+    (every point is about equally far from every other), so HNSW recall is measured on these."""
+
+    model_id = "bench-bag-of-words-384"
+
+    def __init__(self) -> None:
+        self._vecs: dict[str, np.ndarray] = {}
+
+    def _vec(self, term: str) -> np.ndarray:
+        if term not in self._vecs:
+            seed = int.from_bytes(term.encode()[:8].ljust(8, b"\0"), "little") ^ len(term)
+            self._vecs[term] = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+        return self._vecs[term]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from briefer.chunking import terms
+
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for term in terms(text):
+                out[i] += self._vec(term)
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def hnsw_recall(chunks: int, work: Path, url: str) -> dict:
+    """Recall of the HNSW top-10 and top-50 against an exact scan, at several ef_search values."""
+    from briefer.store_pg import PgStore
+
+    url = other_database(url, "briefer_hnsw")
+    fresh_database(url)
+    emb = BagEmbedder()
+    store = PgStore(url, make_corpus(work / f"corpus-{chunks}", max(1, chunks // FILES)), emb)
+    t = time.perf_counter()
+    store.refresh()
+    out: dict = {"vectors": emb.model_id, "build_s": round(time.perf_counter() - t, 1)}
+    qvecs = emb.embed(queries(PROBES))
+    sql = ("SELECT id FROM briefer_chunks WHERE corpus = %s AND vec IS NOT NULL "
+           "ORDER BY vec <#> %s::vector LIMIT %s")
+
+    def top(v: np.ndarray, k: int, ef: int, exact: bool = False) -> set[str]:
+        with store.conn.transaction():
+            store.conn.execute(f"SET LOCAL hnsw.ef_search = {ef}")
+            store.conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            if exact:
+                store.conn.execute("SET LOCAL enable_indexscan = off")
+            return {r[0] for r in store.conn.execute(sql, (store.corpus, v, k))}
+
+    exact = {k: [top(v, k, 40, exact=True) for v in qvecs] for k in (10, 50)}
+    for ef in (40, 100, 200):
+        for k in (10, 50):
+            t = time.perf_counter()
+            got = [top(v, k, max(ef, k)) for v in qvecs]
+            per_query = (time.perf_counter() - t) / len(qvecs)
+            recall = float(np.mean([len(g & e) / k for g, e in zip(got, exact[k])]))
+            out[f"ef{ef}_top{k}"] = {"recall": round(recall, 3), "ms_per_query": round(per_query * 1000, 1)}
+    return out
+
+
 def probe_recall(work: Path, url: str) -> dict:
     """Recall@1/@3 on the labelled probes, real embedder, both stores (small real corpora)."""
     from briefer.evaluate import load_probes, retrieval_recall
@@ -206,13 +270,16 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=100_000)
     ap.add_argument("--work", type=Path, default=Path("/tmp/briefer-scale-bench"))
     ap.add_argument("--pg-url", default="")
-    ap.add_argument("--one", choices=("sqlite", "postgres", "recall"))
+    ap.add_argument("--one", choices=("sqlite", "postgres", "recall", "hnsw"))
     ap.add_argument("--no-recall", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep a store's figures from an earlier run of this size")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     if a.one:
-        res = probe_recall(a.work, a.pg_url) if a.one == "recall" else one_store(a.one, a.chunks, a.work, a.pg_url)
+        if a.one in ("recall", "hnsw"):
+            res = probe_recall(a.work, a.pg_url) if a.one == "recall" else hnsw_recall(a.chunks, a.work, a.pg_url)
+        else:
+            res = one_store(a.one, a.chunks, a.work, a.pg_url)
         print(json.dumps(res))
         return
     server = None
@@ -232,7 +299,9 @@ def main() -> None:
                 saved.write_text(json.dumps(child(["--one", kind, *common])), encoding="utf-8")
             res[kind] = json.loads(saved.read_text(encoding="utf-8"))
         exact, approx = res["sqlite"].pop("dense_top10"), res["postgres"].pop("dense_top10")
-        res["hnsw_recall_at_10_vs_exact"] = round(float(np.mean([len(set(a_) & set(b)) / 10 for a_, b in zip(exact, approx)])), 3)
+        res["hnsw_recall_at_10_random_vectors"] = round(float(np.mean([len(set(a_) & set(b)) / 10
+                                                                     for a_, b in zip(exact, approx)])), 3)
+        res["hnsw_recall_bag_of_words_vectors"] = child(["--one", "hnsw", *common])
         if not a.no_recall:
             res["probe_recall"] = child(["--one", "recall", *common])
     finally:
