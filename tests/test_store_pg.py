@@ -215,3 +215,13 @@ def test_pruned_bm25_is_exact(tmp_path, isolated_home, pg_url, monkeypatch):
         assert [(h.id, h.start, h.end) for h in a] == [(h.id, h.start, h.end) for h in b], query
         assert np.allclose([h.score for h in a], [h.score for h in b], rtol=1e-5)
     assert any(early)  # some queries were answered without scoring the common terms' chunks
+
+
+def test_second_run_waits_then_fails_in_one_line(sample_corpus, pg_url):
+    first = PgStore(pg_url, sample_corpus, None)
+    second = PgStore(pg_url, sample_corpus, None, lock_timeout=0.3)
+    with first.locked():
+        with pytest.raises(IndexError_, match="Another briefer run") as caught:
+            second.refresh()
+    assert "\n" not in str(caught.value)
+    assert second.refresh().added  # the lock is free again
