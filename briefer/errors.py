@@ -60,3 +60,5 @@ class ServerUnavailable(ServerError):
 
 class ServerRejected(ServerError):
     """The server answered 4xx: the request (model name, key, prompt size) must change; never retried."""
+class EmbedderMismatch(IndexError_):
+    """The index holds vectors of another embedding model (the PostgreSQL store never mixes them)."""

@@ -42,7 +42,7 @@ from .chunking import terms
 from .claims import analyse
 from .prompts import looks_like_instructions
 from .retrieval import Candidate, Retriever
-from .sentstore import SentenceStore
+from .store import SentenceSource
 from .textclean import connective_prefix_len, dangling_start, evidence_problem
 
 PASSAGES_PER_QUERY = 20  # default of Gatherer.gather; the pipeline passes settings.top_k
@@ -124,7 +124,7 @@ def _span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
 class Gatherer:
     """Finds and scores candidate sentences for a section's queries."""
 
-    def __init__(self, retriever: Retriever, store: SentenceStore, embedder: Any | None,
+    def __init__(self, retriever: Retriever, store: SentenceSource, embedder: Any | None,
                  skip_documents: set[str] | None = None) -> None:
         self.retriever = retriever
         self.store = store

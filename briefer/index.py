@@ -25,14 +25,13 @@ What a document is cut into, and which terms a chunk holds, is decided in
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +39,16 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
-from .corpus import extract, scan_corpus
+from .corpus import extract
 from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION
 from .schema import Document, Skipped
+from .sentstore import SentenceStore
 from .snapshot import ensure_snapshot
+from .snapshot_search import SnapshotSearcher
+from .store import IndexReport, Progress, corpus_key, model_id, plan_refresh, text_hash
+
+__all__ = ["CorpusIndex", "IndexReport", "index_dir_for", "model_id", "open_sqlite", "text_hash"]
 
 # An index with another schema is rebuilt from the corpus on open (it is a cache).  Bump
 # the leading number when the tables change; the rest follows the chunking and terms()
@@ -54,8 +58,6 @@ LOCK_TIMEOUT_S = 30.0
 EMBED_BATCH = 32  # texts per embedder call
 CHECKPOINT_EVERY = 256  # embeddings per committed batch
 SQL_VARS = 900  # parameters per IN (...) query, under SQLite's limit
-
-Progress = Callable[[str, int, int], None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -69,20 +71,8 @@ CREATE TABLE IF NOT EXISTS embeddings (hash TEXT, model TEXT, vec BLOB, PRIMARY 
 """
 
 
-def text_hash(text: str) -> str:
-    """Embedding cache key: the same text embeds to the same vector, wherever it sits."""
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
-
-
-def model_id(embedder: Any | None) -> str:
-    if embedder is None:
-        return ""
-    return str(getattr(embedder, "model_id", "") or type(embedder).__name__)
-
-
 def index_dir_for(root: Path, corpus_dir: Path) -> Path:
-    key = hashlib.sha1(str(corpus_dir.resolve()).encode()).hexdigest()[:16]
-    return root / key
+    return root / corpus_key(corpus_dir)
 
 
 def batched(items: list, size: int = SQL_VARS) -> Iterator[list]:
@@ -90,25 +80,12 @@ def batched(items: list, size: int = SQL_VARS) -> Iterator[list]:
         yield items[i : i + size]
 
 
+def open_sqlite(settings: Any, embedder: Any | None = None) -> CorpusIndex:
+    """The default store (see :func:`briefer.store.open_store`)."""
+    return CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
+
+
 # ----------------------------------------------------------------------------- refresh
-@dataclass
-class IndexReport:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    chunks: int = 0
-    embedded: int = 0
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)  # scan, read, embed, commit, snapshot
-
-    def summary(self) -> str:
-        text = (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; {self.chunks} chunks")
-        return text + (f" ({self.embedded} embedded)" if self.embedded else "")
-
-
 @dataclass
 class _Chunk:
     id: str
@@ -251,19 +228,8 @@ class CorpusIndex:
 
     def _refresh(self, progress: Progress | None) -> IndexReport:
         t0 = time.perf_counter()
-        report = IndexReport()
-        entries, skipped = scan_corpus(self.corpus_dir)
-        report.skipped.extend(skipped)
         known = {p: sha for p, (sha, _) in self.documents().items()}
-        todo = []
-        for entry in entries:
-            bucket = report.unchanged if known.get(entry.path) == entry.sha256 else (
-                report.changed if entry.path in known else report.added)
-            bucket.append(entry.path)
-            if bucket is not report.unchanged:
-                todo.append(entry)
-        present = {e.path for e in entries}
-        report.removed = sorted(p for p in known if p not in present)
+        report, todo = plan_refresh(self.corpus_dir, known)
         report.timings["scan"] = time.perf_counter() - t0
 
         t = time.perf_counter()
@@ -295,12 +261,7 @@ class CorpusIndex:
                 progress("read", i, len(todo))
             doc = extract(entry)
             if isinstance(doc, Skipped):  # unreadable now: drop any older version from the index
-                report.skipped.append(doc)
-                for lst in (report.added, report.changed):
-                    if entry.path in lst:
-                        lst.remove(entry.path)
-                if entry.path in known:
-                    report.removed.append(entry.path)
+                report.unreadable(doc, entry.path in known)
                 continue
             docs.append(doc)
             spans = chunk_spans(doc.text)
@@ -400,6 +361,18 @@ class CorpusIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    # -- the rest of the Store protocol (briefer.store) ------------------------
+    def refresh_sentences(self, progress: Progress | None = None) -> int:
+        """Sentence vectors of new or changed documents, computed once (files beside the index)."""
+        with self.locked():
+            return self.sentences().refresh(progress)
+
+    def sentences(self) -> SentenceStore:
+        return SentenceStore(self, self.embedder)
+
+    def searcher(self, embedder: Any | None) -> SnapshotSearcher:
+        return SnapshotSearcher(self)
 
     def close(self) -> None:
         self._db.close()

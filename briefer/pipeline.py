@@ -22,7 +22,6 @@ from .evidence import Gatherer, allocate, section_queries
 from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
-from .index import CorpusIndex
 from .backends import LOCAL, chat_backend, make_chat_model
 from .llm import REPEAT_PENALTY, ChatModel
 from .modelfile import file_sha256, resolve_model_path
@@ -30,9 +29,9 @@ from .prompts import NOT_COVERED_TEXT
 from .record import SCHEMA_VERSION, dumps, validate
 from .render import compile_template, render_one, template_dirs
 from .retrieval import Candidate, Retriever
-from .sentstore import SentenceStore
 from .schema import Evidence
 from .settings import Settings
+from .store import IndexReport, Store, open_store
 from .textclean import find_duplicates
 from .topics import Topic, load_topic
 from .verify import BROAD_MIN_COSINE, BROAD_MIN_LEXICAL, ORIGIN_EXTRACTED
@@ -76,16 +75,16 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
     return embedder
 
 
-def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[CorpusIndex, Any]:
+def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[Store, IndexReport]:
     check_corpus_dir(Path(settings.corpus))
-    index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
+    index = open_store(settings, embedder)
     report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
     for skipped in report.skipped:
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
     if not index.documents():
         raise CorpusError(f"No readable documents in {settings.corpus}; see the skipped files above. Add .txt, .md, .html, .pdf or .docx files.")
-    with index.locked():  # sentence vectors of new or changed documents, computed once
-        SentenceStore(index, embedder).refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
+    # sentence vectors of new or changed documents, computed once
+    index.refresh_sentences(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
     return index, report
 
 
@@ -117,14 +116,14 @@ def _evidence_pool(per_section: list[list[Candidate]]) -> tuple[list[Evidence], 
     return pool, sections
 
 
-def choose_evidence(settings: Settings, topic: Topic, index: CorpusIndex, retriever: Retriever, embedder: Any | None,
+def choose_evidence(settings: Settings, topic: Topic, index: Store, retriever: Retriever, embedder: Any | None,
                     progress: Progress = _noop) -> tuple[list[list[Candidate]], list[list[dict]]]:
     """Each section's evidence sentences (see :mod:`briefer.evidence`) and the passages searched for it."""
     docs = index.documents()
     duplicates = find_duplicates({p: index.document(p).text for p in docs})
     for dup, canonical in sorted(duplicates.items()):
         progress("warning", message=f"{dup} repeats {canonical}; its evidence is cited from {canonical} only")
-    gatherer = Gatherer(retriever, SentenceStore(index, embedder), embedder, skip_documents=set(duplicates))
+    gatherer = Gatherer(retriever, index.sentences(), embedder, skip_documents=set(duplicates))
     gathered, retrieved = [], []
     for section in topic.sections:
         cands, hits = gatherer.gather(section_queries(topic.title, section.title, section.questions), settings.top_k)
@@ -221,7 +220,7 @@ def model_block(settings: Settings, info: dict) -> dict:
             "sha256": file_sha256(path, settings.home), **rest}
 
 
-def build_record(settings: Settings, topic: Topic, index: CorpusIndex, model: ChatModel,
+def build_record(settings: Settings, topic: Topic, index: Store, model: ChatModel,
                  pool: list[Evidence], sections: list[dict], tokens: dict, timings: dict, dense: bool) -> dict:
     """Number the cited evidence 1..N in order of first citation and assemble the record."""
     by_key = {e.key: e for e in pool}

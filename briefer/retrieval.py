@@ -8,9 +8,9 @@ documents.  We fuse ourselves (a few lines) rather than through LlamaIndex's
 ``QueryFusionRetriever``, which resolves a global LLM (OpenAI by default) even
 when it does not need one.
 
-Search runs on a :mod:`briefer.snapshot` of the index: memory-mapped arrays
-with BM25 postings and the embedding matrix, so opening a 100k-chunk index
-reads no chunk text, and only the hits' documents are read from the store.
+Ranking happens in the store (:mod:`briefer.store`: the SQLite snapshot in
+memory, or SQL on PostgreSQL); this module asks a store's searcher for the top
+chunks, spreads them across documents and reads the hits' text.
 
 Evidence is picked at *sentence* level inside the retrieved passages: the
 memo cites a sentence, not a 160-word chunk, so an analyst can check a claim
@@ -28,11 +28,9 @@ import numpy as np
 from .chunking import terms
 from .claims import sentence_spans
 from .errors import ConfigError, IndexError_
-from .index import CorpusIndex, model_id
 from .schema import Passage
-from .snapshot import load_snapshot
+from .store import Hit, Store, model_id
 
-RRF_K = 60
 CANDIDATES = 50
 MAX_PER_DOCUMENT = 2
 MIN_SENTENCE_WORDS = 5
@@ -54,45 +52,27 @@ class Candidate:
 
 # ----------------------------------------------------------------------------- search
 class Retriever:
-    """Search one ``CorpusIndex``; built once per run and reused for every question."""
+    """Search one store; built once per run and reused for every question."""
 
-    def __init__(self, index: CorpusIndex, embedder: Any | None = None) -> None:
+    def __init__(self, index: Store, embedder: Any | None = None) -> None:
         self.index = index
         self.embedder = embedder
-        self.snap = load_snapshot(index)
-        self._docs = self.snap.docs
-        self._titles = self.snap.manifest["titles"]
-        self._shas = self.snap.manifest["shas"]
-        self._texts: dict[int, str] = {}
-        self._dense_ok = (self.snap.dense and embedder is not None
-                          and model_id(embedder) == self.snap.manifest["embed_model"])
+        self.view = index.searcher(embedder)
+        self._texts: dict[str, str] = {}
+        self._dense_ok = bool(self.view.vectors) and embedder is not None and model_id(embedder) == self.view.vectors
 
     @property
     def dense(self) -> bool:
         return self._dense_ok
 
-    def doc_text(self, path: str) -> str:
-        return self._doc_text(self._docs.index(path))
-
-    def _doc_text(self, doc: int) -> str:
-        if doc not in self._texts:
-            d = self.index.document(self._docs[doc])
-            if d.sha256 != self._shas[doc]:
+    def doc_text(self, path: str, sha256: str | None = None) -> str:
+        """The text a hit's offsets index into; ``sha256`` checks it is the version that was ranked."""
+        if path not in self._texts:
+            d = self.index.document(path)
+            if sha256 is not None and d.sha256 != sha256:
                 raise IndexError_(f"The index changed while searching ({d.path} was re-indexed); run the command again.")
-            self._texts[doc] = d.text
-        return self._texts[doc]
-
-    def _bm25_ranking(self, query: str, n: int) -> list[tuple[int, float]]:
-        vocab = self.snap.vocab
-        ids = sorted(i for i in self.index.term_ids(terms(query)).values() if i < vocab)
-        if not ids:
-            return []
-        return _top(self.snap.bm25(ids), n, floor=0.0)
-
-    def _dense_ranking(self, query: str, n: int, query_vector: np.ndarray | None) -> list[tuple[int, float]]:
-        if query_vector is None:
-            query_vector = self.embedder.embed([query])[0]
-        return _top(self.snap.dense_scores(np.asarray(query_vector, dtype=np.float32)), n, floor=-np.inf)
+            self._texts[path] = d.text
+        return self._texts[path]
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Passage]:
         """Top-k passages; ``mode`` is "hybrid", "bm25" or "dense".
@@ -101,41 +81,21 @@ class Retriever:
         ``query_vector`` (for benchmarks) replaces embedding the query."""
         if mode not in MODES:
             raise ConfigError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
-        dense = self.snap.dense and (self._dense_ok or query_vector is not None)
+        dense = bool(self.view.vectors) and (self._dense_ok or query_vector is not None)
         if mode == "dense" and not dense:
             raise ConfigError("Dense search needs the embedding model the index was built with; "
                               "drop --no-embeddings (or pass the same --embed-model), or use --mode bm25.")
-        if self.snap.n == 0 or k < 1:
+        if self.view.size == 0 or k < 1:
             return []
-        n = max(CANDIDATES, 2 * k)
-        rankings = []
-        if mode in ("hybrid", "bm25"):
-            rankings.append(self._bm25_ranking(query, n))
         if mode in ("hybrid", "dense") and dense:
-            rankings.append(self._dense_ranking(query, n, query_vector))
-        if len(rankings) == 1:
-            scores = dict(rankings[0])
+            if query_vector is None:
+                query_vector = self.embedder.embed([query])[0]
+            query_vector = np.asarray(query_vector, dtype=np.float32)
         else:
-            scores = {}
-            for ranking in rankings:
-                for rank, (i, _) in enumerate(ranking):
-                    scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
-        ordered = sorted(scores, key=lambda i: (-scores[i], i))
-        # Diversity: at most MAX_PER_DOCUMENT per document in the first pass.
-        doc_of = self.snap.slots["doc"]
-        per_doc: dict[int, int] = {}
-        first, rest = [], []
-        for i in ordered:
-            d = int(doc_of[i])
-            per_doc[d] = per_doc.get(d, 0) + 1
-            (first if per_doc[d] <= MAX_PER_DOCUMENT else rest).append(i)
-        out = []
-        a = self.snap.slots
-        for i in (first + rest)[:k]:
-            d, start, end = int(doc_of[i]), int(a["start"][i]), int(a["end"][i])
-            out.append(Passage(a["ids"][i].decode(), self._docs[d], self._titles[d] or self._docs[d], start, end,
-                               self._doc_text(d)[start:end], scores[i]))
-        return out
+            query_vector = None
+        hits = self.view.rank(query if mode != "dense" else None, query_vector, max(CANDIDATES, 2 * k))
+        return [Passage(h.id, h.document, h.title, h.start, h.end, self.doc_text(h.document, h.sha256)[h.start:h.end],
+                        h.score) for h in spread(hits)[:k]]
 
     def candidates(self, question: str, passages: list[Passage], n_sentences: int) -> list[Candidate]:
         """The best evidence sentences for ``question`` inside ``passages`` (its top ``search`` hits).
@@ -161,11 +121,11 @@ class Retriever:
         return ranked[:n_sentences]
 
 
-def _top(scores: np.ndarray, n: int, floor: float) -> list[tuple[int, float]]:
-    """The ``n`` best (slot, score) pairs above ``floor``, best first (ties by slot, so results are stable)."""
-    n = min(n, len(scores))
-    if n == 0:
-        return []
-    top = np.argpartition(-scores, n - 1)[:n]
-    top = top[np.lexsort((top, -scores[top]))]
-    return [(int(i), float(scores[i])) for i in top if scores[i] > floor]
+def spread(hits: list[Hit]) -> list[Hit]:
+    """Diversity: at most MAX_PER_DOCUMENT hits per document first, then the rest, each in rank order."""
+    per_doc: dict[str, int] = {}
+    first, rest = [], []
+    for h in hits:
+        per_doc[h.document] = per_doc.get(h.document, 0) + 1
+        (first if per_doc[h.document] <= MAX_PER_DOCUMENT else rest).append(h)
+    return first + rest

@@ -19,40 +19,23 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .claims import sentence_spans
-from .index import CorpusIndex, model_id
+from .store import DocSentences, model_id
 
 SPLIT_VERSION = "2"  # bump when sentence_spans changes (2: legislative abbreviations)
 EMBED_BATCH = 64
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass
-class DocSentences:
-    """The sentences of one document: ``text[spans[i, 0]:spans[i, 1]]``, and their unit vectors."""
-
-    path: str
-    text: str
-    spans: np.ndarray  # (n, 2) int64 character offsets
-    vecs: np.ndarray | None  # (n, dim) float32, rows unit-length; None without an embedder
-
-    def overlapping(self, start: int, end: int) -> np.ndarray:
-        """Indices of the sentences that overlap characters ``[start, end)``."""
-        if not len(self.spans):
-            return np.empty(0, dtype=np.int64)
-        return np.nonzero((self.spans[:, 0] < end) & (self.spans[:, 1] > start))[0]
-
-
 class SentenceStore:
-    """Sentence spans and vectors for the documents of one ``CorpusIndex``."""
+    """Sentence spans and vectors for the documents of one SQLite ``CorpusIndex``."""
 
-    def __init__(self, index: CorpusIndex, embedder: Any | None) -> None:
+    def __init__(self, index: Any, embedder: Any | None) -> None:
         self.index = index
         self.embedder = embedder
         self.model = model_id(embedder) if embedder is not None else "none"

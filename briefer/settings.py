@@ -145,6 +145,8 @@ class Settings(BaseSettings):
     embed_key: str | None = None
     llm_timeout: float = Field(300.0, gt=0.0)  # seconds per request (a CPU server may take minutes per answer)
     llm_retries: int = Field(3, ge=0)  # retries after a connection error or 5xx, with backoff
+    # Where the index lives: unset for the SQLite index under BRIEFER_HOME, or postgresql://... (briefer.store).
+    store_url: str | None = None
 
     @property
     def index_root(self) -> Path:

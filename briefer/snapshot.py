@@ -1,5 +1,7 @@
 """The search arrays of one index version, kept so that a change costs what it changed.
 
+Private to the SQLite store: only :mod:`briefer.index` builds snapshots and
+only :mod:`briefer.snapshot_search` reads them (this module imports neither).
 The SQLite store (:mod:`briefer.index`) is the source of truth; a *snapshot*
 is what search reads: per chunk *slot* its id, document, offsets and length,
 plus BM25 postings (term -> slots with term counts, CSC layout) and the
@@ -28,17 +30,33 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
 from .errors import IndexError_
+from .store import B, K1
 
-if TYPE_CHECKING:
-    from .index import CorpusIndex
 
-K1, B = 1.5, 0.75  # bm25s defaults
+class CorpusIndex(Protocol):
+    """What a snapshot needs of the SQLite store (structural, so the two modules don't import each other)."""
+
+    root: Path
+    embedder: Any | None
+
+    @property
+    def version(self) -> int: ...
+
+    @property
+    def db(self) -> sqlite3.Connection: ...
+
+    def meta(self, key: str, default: str = "") -> str: ...
+
+    def locked(self) -> AbstractContextManager[None]: ...
+
 SNAP_PREFIX, MAIN_PREFIX = "snap-v", "main-"
 DELTA_MAX_SHARE, DELTA_MIN_SLOTS, DEAD_MAX_SHARE = 0.10, 2000, 0.25
 _MMAP_MIN_BYTES = 1 << 20  # smaller arrays are simply read

@@ -146,7 +146,7 @@ def test_interrupted_refresh_keeps_old_index_and_resumes(sample_corpus, isolated
     report = open_index(isolated_home, sample_corpus, resumed).refresh()
     assert len(report.added) == 4 and report.embedded == len(resumed.texts)
     checkpointed = 4  # two calls of two texts each were committed before the interrupt
-    new_chunks = report.chunks - old.snap.n
+    new_chunks = report.chunks - old.view.snap.n
     assert report.embedded == new_chunks - checkpointed
     hits = Retriever(open_index(isolated_home, sample_corpus), resumed).search("wolfram smelting", 3)
     assert hits and hits[0].document.startswith("bulk")
@@ -184,7 +184,7 @@ def test_new_embedding_model_reembeds_everything(sample_corpus, isolated_home):
     assert idx.meta("embed_model") == "model-b"
     assert {r[0] for r in idx.db.execute("SELECT DISTINCT model FROM embeddings")} == {"model-b"}
     retriever = Retriever(idx, other)
-    assert retriever.dense and retriever.snap.dim == 32 and retriever.snap.n == first.chunks
+    assert retriever.dense and retriever.view.snap.dim == 32 and retriever.view.snap.n == first.chunks
     assert not Retriever(idx, HashEmbedder("model-a")).dense  # query vectors of another model never mix in
 
 

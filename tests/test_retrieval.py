@@ -44,7 +44,7 @@ def indexed(home: Path, corpus: Path, embedder=None) -> CorpusIndex:
 def test_bm25_scores_equal_bm25s_own_index(sample_corpus, isolated_home):
     (sample_corpus / "dupes.txt").write_text("chips chips chips export export Nvidia. " * 3 + "\n")
     idx = indexed(isolated_home, sample_corpus)
-    snap = Retriever(idx).snap
+    snap = Retriever(idx).view.snap
     a = snap.slots
     texts = [idx.document(snap.docs[d]).text[s:e] for d, s, e in zip(a["doc"], a["start"], a["end"])]
     ref = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
