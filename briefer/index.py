@@ -43,6 +43,7 @@ from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
 from .corpus import extract, scan_corpus
 from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION
+from .limits import Limits
 from .schema import Document, Skipped
 from .snapshot import ensure_snapshot
 
@@ -126,8 +127,9 @@ class CorpusIndex:
     """The index of one corpus folder, stored under ``root``."""
 
     def __init__(self, root: Path, corpus_dir: Path, embedder: Any | None = None,
-                 lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+                 lock_timeout: float = LOCK_TIMEOUT_S, limits: Limits | None = None) -> None:
         self.corpus_dir = corpus_dir
+        self.limits = limits
         self.root = index_dir_for(root, corpus_dir)
         self.embedder = embedder
         try:
@@ -252,7 +254,7 @@ class CorpusIndex:
     def _refresh(self, progress: Progress | None) -> IndexReport:
         t0 = time.perf_counter()
         report = IndexReport()
-        entries, skipped = scan_corpus(self.corpus_dir)
+        entries, skipped = scan_corpus(self.corpus_dir, self.limits)
         report.skipped.extend(skipped)
         known = {p: sha for p, (sha, _) in self.documents().items()}
         todo = []
@@ -293,7 +295,7 @@ class CorpusIndex:
         for i, entry in enumerate(todo, 1):
             if progress:
                 progress("read", i, len(todo))
-            doc = extract(entry)
+            doc = extract(entry, self.limits)
             if isinstance(doc, Skipped):  # unreadable now: drop any older version from the index
                 report.skipped.append(doc)
                 for lst in (report.added, report.changed):

@@ -23,6 +23,7 @@ from .corpus import check_corpus_dir
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
+from .limits import Limits
 from .llm import REPEAT_PENALTY, ChatModel, load_chat_model
 from .modelfile import file_sha256, resolve_model_path
 from .prompts import NOT_COVERED_TEXT
@@ -80,7 +81,8 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
 
 def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[CorpusIndex, Any]:
     check_corpus_dir(Path(settings.corpus))
-    index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
+    index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout,
+                        limits=Limits.from_settings(settings))
     report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
     for skipped in report.skipped:
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")

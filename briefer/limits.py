@@ -1,0 +1,140 @@
+"""Explicit bounds on what one corpus file may cost to read.
+
+A corpus is whatever someone dropped in a folder: a 300 MB log renamed
+``.txt``, a PDF with 50,000 pages, a zip bomb named ``.docx``, a page nested
+tens of thousands of tags deep.  Each parser (pypdf, python-docx,
+Python-Markdown, BeautifulSoup) is fine on ordinary files but has inputs that
+make it slow (quadratic), deeply recursive or memory-hungry.  So every file is
+checked against these limits *before* the expensive step, and a file over a
+limit is skipped with a reason that names the setting to raise
+(``BRIEFER_MAX_FILE_MB``, ``BRIEFER_MAX_PDF_PAGES``, ``BRIEFER_MAX_NESTING``,
+``BRIEFER_EXTRACT_TIMEOUT``).  The time limit is the safety net for the
+patterns no check foresaw: the parsers are pure Python, so an alarm signal
+stops them between bytecodes.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+MB = 1024 * 1024
+
+
+class LimitExceeded(BaseException):
+    """A file is over one of the limits; the message is the skip reason.
+
+    A ``BaseException`` so that a parser's own ``except Exception`` (pypdf
+    recovers from most errors that way) cannot swallow the time limit and go on.
+    """
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file bounds; the defaults are the settings' defaults (see README, Configuration)."""
+
+    max_file_bytes: int = 200 * MB  # on disk, and for a DOCX also its parts unpacked
+    max_pdf_pages: int = 2000
+    max_nesting: int = 1000  # HTML element depth (browsers flatten beyond 512)
+    extract_timeout: float = 120.0  # seconds one file may take to extract
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        return cls(max_file_bytes=int(settings.max_file_mb * MB), max_pdf_pages=settings.max_pdf_pages,
+                   max_nesting=settings.max_nesting, extract_timeout=settings.extract_timeout)
+
+
+DEFAULT = Limits()
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`LimitExceeded` in the block after ``seconds`` (main thread only, else unbounded).
+
+    Why a signal and not a thread or process: extraction must stay in-process
+    (it is called once per changed file and its result is large), and the
+    parsers that can loop for minutes are pure Python, where the handler runs
+    at the next bytecode.  The previous handler and timer are restored.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise LimitExceeded(f"took longer than {seconds:g} s to read (limit BRIEFER_EXTRACT_TIMEOUT)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_depth(root: Any, limit: int) -> None:
+    """Raise if the element tree under ``root`` (a bs4 node) is deeper than ``limit``.
+
+    Iterative, and stops at the first element past the limit, so checking a
+    50,000-level page costs no more than walking ``limit`` levels of it.
+    """
+    from bs4 import Tag
+
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            raise LimitExceeded(f"HTML nested more than {limit} elements deep (limit BRIEFER_MAX_NESTING)")
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+
+
+_MD_PREFIX = re.compile(r"^([ \t>]*)(?:[-*+]|\d{1,9}[.)])?", re.MULTILINE)
+
+
+def markdown_depth(source: str, stop: int) -> int:
+    """How deeply a Markdown text nests: block quotes plus list indentation, or link brackets.
+
+    Python-Markdown recurses once per nested list or quote level (a 1,000-level
+    list raises RecursionError after seconds and hundreds of MB) and its inline
+    patterns are quadratic in nested brackets.  Returns as soon as ``stop`` is
+    exceeded (the caller only needs to know that).
+    """
+    deepest = 0
+    for match in _MD_PREFIX.finditer(source):
+        prefix = match.group(1)
+        quotes = prefix.count(">")
+        indent = len(prefix.replace(">", "").expandtabs(4)) // 2 if match.end() > match.end(1) else 0
+        deepest = max(deepest, quotes + indent)
+        if deepest > stop:
+            return deepest
+    brackets = 0
+    for char in re.finditer(r"[\[\]]", source):
+        brackets = brackets + 1 if char.group(0) == "[" else max(0, brackets - 1)
+        if brackets > deepest:
+            deepest = brackets
+            if deepest > stop:
+                return deepest
+    return deepest
+
+
+def check_zip(raw: bytes, limit: int) -> None:
+    """Raise if a DOCX (a zip) would unpack to more than ``limit`` bytes: a zip bomb.
+
+    The sizes come from the zip's central directory; python-docx reads each
+    part whole, and :mod:`zipfile` never inflates a member past its declared size.
+    """
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LimitExceeded(f"could not read DOCX: not a zip archive ({exc})") from None
+    if total > limit:
+        raise LimitExceeded(f"DOCX unpacks to {total / MB:.0f} MB (limit {limit / MB:.0f} MB, BRIEFER_MAX_FILE_MB)")
