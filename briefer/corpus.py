@@ -20,7 +20,7 @@ from pathlib import Path
 from briefer import formats
 from briefer.errors import CorpusError
 from briefer.fsutil import sha256_file
-from briefer.limits import Limits, LimitExceeded, time_limit
+from briefer.limits import MB, Limits, LimitExceeded, time_limit
 from briefer.schema import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -84,8 +84,8 @@ def _classify(rel: str, abspath: Path, limits: Limits | None = None) -> FileEntr
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever
             return Skipped(rel, "not a regular file")
         if info.st_size > max_bytes:  # before any read: a sparse 100 GB file costs nothing
-            return Skipped(rel, f"file too large ({info.st_size / 1e6:.1f} MB; "
-                                f"limit {max_bytes / 1e6:.0f} MB, BRIEFER_MAX_FILE_MB)")
+            return Skipped(rel, f"file too large ({info.st_size / MB:.1f} MB; "
+                                f"limit {max_bytes / MB:g} MB, BRIEFER_MAX_FILE_MB)")
         return FileEntry(rel, abspath, info.st_size, sha256_file(abspath))
     except OSError as exc:
         return Skipped(rel, f"could not read file: {_short(exc)}")
@@ -170,7 +170,7 @@ def extract(entry: FileEntry, limits: Limits | None = None) -> Document | Skippe
     except OSError as exc:
         return Skipped(entry.path, f"could not read file: {_short(exc)}")
     if len(raw) > limits.max_file_bytes:
-        return Skipped(entry.path, f"file too large (grew past the limit of {limits.max_file_bytes / 1e6:.0f} MB, "
+        return Skipped(entry.path, f"file too large (grew past the limit of {limits.max_file_bytes / MB:g} MB, "
                                    "BRIEFER_MAX_FILE_MB)")
     try:
         with time_limit(limits.extract_timeout):

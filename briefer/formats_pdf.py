@@ -31,6 +31,7 @@ Everything is a pure function of the page strings, so same bytes, same text.
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 from .formats import ExtractResult, SkipFile, iso_date
@@ -269,6 +270,8 @@ def extract_pdf(raw: bytes, max_pages: int = DEFAULT.max_pdf_pages) -> ExtractRe
     """
     from pypdf import PdfReader
 
+    # pypdf logs each recovery ("EOF marker not found") to stderr; the skip reason says enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(io.BytesIO(raw))
     if reader.is_encrypted and not reader.decrypt(""):
         raise SkipFile("could not read PDF: encrypted")

@@ -37,7 +37,6 @@ from filelock import FileLock, Timeout
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from briefer import corpus as corpus_mod
 from briefer import fsutil
 from briefer import llm as llm_mod
 from briefer import modelfile
