@@ -177,6 +177,10 @@ class _Reporter:
         interrupt.check()
         if event == "warning":
             self._line(f"[yellow]warning:[/yellow] {escape(info['message'])}")
+        elif event == "wait":
+            self._line(f"waiting: {info['message']}", markup=False)
+        elif event == "notice":
+            self._line(f"note: {info['message']}", markup=False)
         elif event == "indexed":
             mode = "hybrid BM25 + embeddings" if info.get("dense") else "BM25"
             self._line(f"index: {info['summary']} ({mode})", markup=False)
@@ -360,7 +364,7 @@ def search(query: Annotated[str, typer.Argument(help="What to look for.")],
         reporter = _progress(err, progress, announce=True)
         check_corpus_dir(settings.corpus)
         embedder = load_embedder(settings, reporter)
-        idx, _ = refresh_index(settings, embedder, reporter)
+        idx, _ = refresh_index(settings, embedder, reporter, wait=False)  # a reader never waits for a writer
         hits = Retriever(idx, embedder).search(query, k, mode=mode.value)
     rows = [{"document": h.document, "title": h.title, "score": round(h.score, 6), "start": h.start, "end": h.end, "text": h.text} for h in hits]
     if as_json:

@@ -11,13 +11,17 @@ loading reads only what a search needs (see ``bench/index_bench.py
 
 A refresh re-reads only files whose sha256 changed, then writes documents,
 chunks and vocabulary in *one* transaction: an interrupted run (Ctrl-C, crash,
-full disk) leaves the previous index exactly as it was.  Embeddings are the
-slow part, so they are committed in small batches as they are computed: an
-interrupted run keeps them, and the next run embeds only what is still
+kill -9, full disk) leaves the previous index exactly as it was.  Embeddings
+are the slow part, so they are committed batch by batch as they are computed:
+an interrupted run keeps them, and the next run embeds only what is still
 missing.  Unchanged chunks of an edited file keep their embedding (same text,
-same hash).  A file lock makes a second concurrent run wait, then fail with a
-clear message.  After the commit the search arrays for the new version are
-derived from the previous ones (:mod:`briefer.snapshot`).
+same hash).  A file lock makes a second concurrent run wait (saying so), then
+fail with a clear message after ``BRIEFER_LOCK_TIMEOUT``.  Inside the
+transaction, before COMMIT, the search arrays for the new version are derived
+from the previous ones and published (:mod:`briefer.snapshot`), so a reader
+never finds a committed version without its arrays and never waits for a
+writer; a run killed between the two leaves arrays for a version that never
+committed, which the next commit of that number rebuilds.
 
 What a document is cut into, and which terms a chunk holds, is decided in
 :mod:`briefer.chunking`; this module only stores the result.
@@ -45,7 +49,8 @@ from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION
 from .limits import Limits
 from .schema import Document, Skipped
-from .snapshot import ensure_snapshot
+from .crashpoint import reached
+from .snapshot import ensure_snapshot, prune_snapshots
 
 # An index with another schema is rebuilt from the corpus on open (it is a cache).  Bump
 # the leading number when the tables change; the rest follows the chunking and terms()
@@ -53,7 +58,7 @@ from .snapshot import ensure_snapshot
 SCHEMA_VERSION = f"4/{ANALYSIS_VERSION}/{EXTRACTOR_VERSION}"
 LOCK_TIMEOUT_S = 30.0
 EMBED_BATCH = 32  # texts per embedder call
-CHECKPOINT_EVERY = 256  # embeddings per committed batch
+CHECKPOINT_EVERY = EMBED_BATCH  # embeddings per committed batch: a kill loses at most one batch
 SQL_VARS = 900  # parameters per IN (...) query, under SQLite's limit
 
 Progress = Callable[[str, int, int], None]
@@ -127,9 +132,11 @@ class CorpusIndex:
     """The index of one corpus folder, stored under ``root``."""
 
     def __init__(self, root: Path, corpus_dir: Path, embedder: Any | None = None,
-                 lock_timeout: float = LOCK_TIMEOUT_S, limits: Limits | None = None) -> None:
+                 lock_timeout: float = LOCK_TIMEOUT_S, limits: Limits | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.corpus_dir = corpus_dir
         self.limits = limits
+        self.on_wait = on_wait  # told once when a run has to wait for another run's lock
         self.root = index_dir_for(root, corpus_dir)
         self.embedder = embedder
         try:
@@ -226,11 +233,23 @@ class CorpusIndex:
         return self._db.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM vocab").fetchone()[0]
 
     # -- writing -------------------------------------------------------------
+    def try_lock(self) -> bool:
+        """Take the index lock if it is free right now (readers use this never to wait)."""
+        try:
+            self.lock.acquire(timeout=0)
+            return True
+        except Timeout:
+            return False
+
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the index lock; a timeout becomes a one-line error that says what to do."""
+        """Hold the index lock, saying so if another run has it; a timeout is a one-line error."""
         try:
-            self.lock.acquire()
+            if not self.try_lock():
+                if self.on_wait is not None:
+                    self.on_wait(f"another briefer run is updating the index in {self.root}; waiting for it "
+                                 f"(up to {self.lock.timeout:g} s, BRIEFER_LOCK_TIMEOUT)")
+                self.lock.acquire()
         except Timeout:
             raise IndexError_(
                 f"Another briefer run is updating the index in {self.root}; wait for it to finish "
@@ -241,14 +260,22 @@ class CorpusIndex:
         finally:
             self.lock.release()
 
-    def refresh(self, progress: Progress | None = None) -> IndexReport:
-        """Bring the index in line with the corpus folder, re-reading only changed files."""
+    def refresh(self, progress: Progress | None = None, wait: bool = True) -> IndexReport | None:
+        """Bring the index in line with the corpus folder, re-reading only changed files.
+
+        ``wait=False`` (``search``): if another run holds the lock, return None at once
+        instead of waiting, and the caller reads the last committed version.
+        """
+        if not wait:
+            if not self.try_lock():
+                return None
+            self.lock.release()  # re-taken below; filelock counts nested holds
         with self.locked():
             report = self._refresh(progress)
             t = time.perf_counter()
-            ensure_snapshot(self)
-            report.timings["snapshot"] = time.perf_counter() - t
-            report.seconds += report.timings["snapshot"]
+            ensure_snapshot(self)  # a no-op unless the arrays are missing or damaged
+            report.timings["snapshot"] = report.timings.get("snapshot", 0.0) + time.perf_counter() - t
+            report.seconds += time.perf_counter() - t
             return report
 
     def _refresh(self, progress: Progress | None) -> IndexReport:
@@ -278,7 +305,7 @@ class CorpusIndex:
 
         t = time.perf_counter()
         if todo or report.removed or report.embedded:
-            self._commit(docs, chunks, gone)
+            report.timings["snapshot"] = self._commit(docs, chunks, gone)
         elif self.embedder is not None and self.meta("vectors_for") != model_id(self.embedder):
             self._write("INSERT OR REPLACE INTO meta VALUES ('vectors_for', ?)", [(model_id(self.embedder),)])
         report.timings["commit"] = time.perf_counter() - t
@@ -296,6 +323,7 @@ class CorpusIndex:
             if progress:
                 progress("read", i, len(todo))
             doc = extract(entry, self.limits)
+            reached("read")
             if isinstance(doc, Skipped):  # unreadable now: drop any older version from the index
                 report.skipped.append(doc)
                 for lst in (report.added, report.changed):
@@ -353,6 +381,7 @@ class CorpusIndex:
             if len(pending) >= CHECKPOINT_EVERY:
                 self._write("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", pending)
                 pending = []
+                reached("embed")
             if progress:
                 progress("embed", min(start + EMBED_BATCH, len(todo)), len(todo))
         self._write("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", pending)
@@ -369,8 +398,9 @@ class CorpusIndex:
             self._db.execute("ROLLBACK")
             raise
 
-    def _commit(self, docs: list[Document], chunks: list[_Chunk], gone: set[str]) -> None:
-        """Everything a refresh changes, in one transaction."""
+    def _commit(self, docs: list[Document], chunks: list[_Chunk], gone: set[str]) -> float:
+        """Everything a refresh changes, in one transaction, with the new version's search arrays
+        published before COMMIT (see the module docstring).  Returns the seconds the arrays took."""
         db = self._db
         model = model_id(self.embedder)
         old_model = self.meta("embed_model")
@@ -398,10 +428,16 @@ class CorpusIndex:
             db.executemany("DELETE FROM embeddings WHERE hash=? AND NOT EXISTS (SELECT 1 FROM chunks WHERE hash=?)",
                            [(h, h) for h in dropped])
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(self.version + 1),))
+            t = time.perf_counter()
+            snap = ensure_snapshot(self, rebuild=True, prune=False)  # reads this transaction's rows
+            seconds = time.perf_counter() - t
+            reached("commit")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        prune_snapshots(self, snap)  # older versions' arrays, once no new reader can pick them
+        return seconds
 
     def close(self) -> None:
         self._db.close()

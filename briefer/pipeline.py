@@ -20,6 +20,7 @@ from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
 from .evidence import Gatherer, assign_once, claim_overlaps, mmr, section_queries
 from .corpus import check_corpus_dir
+from .crashpoint import reached
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .index import CorpusIndex
@@ -79,17 +80,28 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
     return embedder
 
 
-def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[CorpusIndex, Any]:
+def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop,
+                  wait: bool = True) -> tuple[CorpusIndex, Any]:
+    """Open and refresh the index.  ``wait=False`` (readers: ``search``): if another run is
+    updating it, read the last committed version at once instead (the report is None)."""
     check_corpus_dir(Path(settings.corpus))
     index = CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout,
-                        limits=Limits.from_settings(settings))
-    report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
+                        limits=Limits.from_settings(settings), on_wait=lambda message: progress("wait", message=message))
+    counts = lambda stage, i, n: progress("index", stage=stage, current=i, total=n)  # noqa: E731
+    report = index.refresh(counts, wait=wait)
+    if report is None:
+        progress("notice", message="another briefer run is updating the index; searching the last complete version "
+                                 "(run again afterwards to include its changes)")
+        if not index.documents():
+            raise CorpusError(f"The index of {settings.corpus} is still being built by another briefer run; "
+                              "try again when it has finished.")
+        return index, None
     for skipped in report.skipped:
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
     if not index.documents():
         raise CorpusError(f"No readable documents in {settings.corpus}; see the skipped files above. Add .txt, .md, .html, .pdf or .docx files.")
     with index.locked():  # sentence vectors of new or changed documents, computed once
-        SentenceStore(index, embedder).refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
+        SentenceStore(index, embedder).refresh(counts)
     return index, report
 
 
@@ -195,6 +207,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
         entry = run.answer(section, evidence)
         entry["retrieved"] = retrieved[i - 1]
         sections_out.append(entry)
+        reached("section")
     key_points = lead_findings(sections_out, topic, embedder if retriever.dense else None)
     if key_points is not None:
         sections_out.insert(0, key_points)
