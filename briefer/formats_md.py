@@ -44,11 +44,14 @@ _PIPE_ROW = re.compile(r"^ {0,3}\|")
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 _BAD_CLOSE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]*?\S)[ \t]+\1(?=\S)")
 # Light stripping for huge files (no renderer): images, links, emphasis, headings, bullets.
+# Link titles, image alt text and HTML comments never become text (they are where instructions hide).
 _LIGHT = (
-    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), ""),
+    (re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*(?:\n[ \t]+[\"'(][^\n]*)?", re.MULTILINE), ""),  # [r]: url "title"
+    (re.compile(r"!\[[^\]\n]*\](?:\([^)\n]*\)|\[[^\]\n]*\])"), ""),
+    (re.compile(r"\[([^\]\n]*)\]\[[^\]\n]*\]"), r"\1"),
     (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
     (re.compile(r"\*\*+|__+|`+"), ""),
-    (re.compile(r"^ {0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+)", re.MULTILINE), ""),
+    (re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?|[-*+][ \t]+)+)", re.MULTILINE), ""),  # any depth: nested files
     (re.compile(r"<!--.*?-->|</?[a-zA-Z][^>\n]*>", re.DOTALL), ""),
 )
 
