@@ -422,9 +422,11 @@ def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json 
     from .record import load_record
     from .review import review_record
 
+    from .limits import Limits
+
     with _handled():
         record = load_record(record_path)
-        result = review_record(record, corpus, record_path)
+        result = review_record(record, corpus, record_path, Limits.from_settings(_settings()))  # as `index` read them
     if fmt is ReviewFormat.json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

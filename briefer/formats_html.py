@@ -20,6 +20,7 @@ text and its offsets) depends only on pinned pure-Python code.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -190,6 +191,8 @@ def extract_html(raw: bytes, max_nesting: int = DEFAULT.max_nesting) -> ExtractR
     """
     from bs4 import BeautifulSoup
 
+    # bs4 logs "Some characters could not be decoded" to stderr; the text shows U+FFFD instead.
+    logging.getLogger("bs4").setLevel(logging.ERROR)
     soup = BeautifulSoup(raw, "html.parser")
     text = html_text(soup, max_nesting=max_nesting)
     if not text.strip():
