@@ -35,7 +35,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,17 +266,20 @@ class CorpusIndex:
         ``wait=False`` (``search``): if another run holds the lock, return None at once
         instead of waiting, and the caller reads the last committed version.
         """
-        if not wait:
-            if not self.try_lock():
-                return None
-            self.lock.release()  # re-taken below; filelock counts nested holds
-        with self.locked():
-            report = self._refresh(progress)
-            t = time.perf_counter()
-            ensure_snapshot(self)  # a no-op unless the arrays are missing or damaged
-            report.timings["snapshot"] = report.timings.get("snapshot", 0.0) + time.perf_counter() - t
-            report.seconds += time.perf_counter() - t
-            return report
+        held = not wait and self.try_lock()  # taken here, never waited for
+        if not wait and not held:
+            return None
+        try:
+            with nullcontext() if held else self.locked():
+                report = self._refresh(progress)
+                t = time.perf_counter()
+                ensure_snapshot(self)  # a no-op unless the arrays are missing or damaged
+                report.timings["snapshot"] = report.timings.get("snapshot", 0.0) + time.perf_counter() - t
+                report.seconds += time.perf_counter() - t
+                return report
+        finally:
+            if held:
+                self.lock.release()
 
     def _refresh(self, progress: Progress | None) -> IndexReport:
         t0 = time.perf_counter()
@@ -304,11 +307,13 @@ class CorpusIndex:
         report.timings["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        snapshot_s = 0.0
         if todo or report.removed or report.embedded:
-            report.timings["snapshot"] = self._commit(docs, chunks, gone)
+            snapshot_s = self._commit(docs, chunks, gone)
         elif self.embedder is not None and self.meta("vectors_for") != model_id(self.embedder):
             self._write("INSERT OR REPLACE INTO meta VALUES ('vectors_for', ?)", [(model_id(self.embedder),)])
-        report.timings["commit"] = time.perf_counter() - t
+        report.timings["commit"] = time.perf_counter() - t - snapshot_s  # the arrays are built inside the commit
+        report.timings["snapshot"] = snapshot_s
         report.chunks = self.chunk_count()
         report.seconds = time.perf_counter() - t0
         return report

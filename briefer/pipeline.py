@@ -100,8 +100,14 @@ def refresh_index(settings: Settings, embedder: Any | None, progress: Progress =
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
     if not index.documents():
         raise CorpusError(f"No readable documents in {settings.corpus}; see the skipped files above. Add .txt, .md, .html, .pdf or .docx files.")
-    with index.locked():  # sentence vectors of new or changed documents, computed once
-        SentenceStore(index, embedder).refresh(counts)
+    held = not wait and index.try_lock()  # a reader does this step only if no writer has come since
+    if wait or held:
+        try:
+            with index.locked():  # sentence vectors of new or changed documents, computed once
+                SentenceStore(index, embedder).refresh(counts)
+        finally:
+            if held:
+                index.lock.release()
     return index, report
 
 
