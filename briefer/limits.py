@@ -93,32 +93,34 @@ def check_depth(root: Any, limit: int) -> None:
         stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
 
 
-_MD_PREFIX = re.compile(r"^([ \t>]*)(?:[-*+]|\d{1,9}[.)])?", re.MULTILINE)
+# A line's leading run of quote and list markers ("> > - 1. "): each one opens a nested block.
+_MD_PREFIX = re.compile(r"^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t])))*[ \t]*", re.MULTILINE)
+_MD_MARKER = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
+_MD_OPENERS = re.compile(r"[\[<(]")
 
 
-def markdown_depth(source: str, stop: int) -> int:
-    """How deeply a Markdown text nests: block quotes plus list indentation, or link brackets.
+def markdown_complexity(source: str, stop: int) -> int:
+    """How hard a Markdown text is to render: its deepest nesting, or its most link/tag openers per paragraph.
 
     Python-Markdown recurses once per nested list or quote level (a 1,000-level
-    list raises RecursionError after seconds and hundreds of MB) and its inline
-    patterns are quadratic in nested brackets.  Returns as soon as ``stop`` is
-    exceeded (the caller only needs to know that).
+    list raises RecursionError after seconds and hundreds of MB), and its inline
+    patterns rescan the rest of a paragraph from every "[", "<" or "(" that does
+    not close (20 KB of "[a](" took 12 s, of "![" 54 s).  Real paragraphs have a
+    few links; a line of hundreds is generated or hostile.  Returns as soon as
+    ``stop`` is exceeded (the caller only needs to know that).
     """
     deepest = 0
     for match in _MD_PREFIX.finditer(source):
-        prefix = match.group(1)
-        quotes = prefix.count(">")
-        indent = len(prefix.replace(">", "").expandtabs(4)) // 2 if match.end() > match.end(1) else 0
-        deepest = max(deepest, quotes + indent)
+        prefix = match.group(0)
+        markers = len(_MD_MARKER.findall(prefix))
+        indent = len(_MD_MARKER.sub("", prefix).expandtabs(4)) // 2 if markers else 0
+        deepest = max(deepest, markers + indent)
         if deepest > stop:
             return deepest
-    brackets = 0
-    for char in re.finditer(r"[\[\]]", source):
-        brackets = brackets + 1 if char.group(0) == "[" else max(0, brackets - 1)
-        if brackets > deepest:
-            deepest = brackets
-            if deepest > stop:
-                return deepest
+    for paragraph in re.split(r"\n[ \t]*\n", source):
+        openers = len(_MD_OPENERS.findall(paragraph))
+        if openers > stop:
+            return openers
     return deepest
 
 
