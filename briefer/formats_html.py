@@ -25,7 +25,7 @@ import re
 from typing import Any
 
 from .formats import ExtractResult, SkipFile, clean_title, first_line, iso_date
-from .limits import DEFAULT, check_depth
+from .limits import DEFAULT, check_depth, check_tags
 
 _DROP = {"script", "style", "noscript", "template", "head", "title", "iframe",
          "object", "embed", "svg", "canvas", "math"}
@@ -193,6 +193,7 @@ def extract_html(raw: bytes, max_nesting: int = DEFAULT.max_nesting) -> ExtractR
 
     # bs4 logs "Some characters could not be decoded" to stderr; the text shows U+FFFD instead.
     logging.getLogger("bs4").setLevel(logging.ERROR)
+    check_tags(raw)
     soup = BeautifulSoup(raw, "html.parser")
     text = html_text(soup, max_nesting=max_nesting)
     if not text.strip():

@@ -77,6 +77,12 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+# Tags that old hand-written pages leave unclosed ("<p>a<p>b", "<li>"), which html.parser then nests
+# one inside the other: a page of 2,000 such paragraphs is 2,000 deep yet harmless, so bare ones
+# (no id, class or role, which the chrome filter looks at) do not count towards the depth.
+_SOUP_TAGS = frozenset("p li dt dd td th tr option font b i u".split())
+
+
 def check_depth(root: Any, limit: int) -> None:
     """Raise if the element tree under ``root`` (a bs4 node) is deeper than ``limit``.
 
@@ -90,7 +96,24 @@ def check_depth(root: Any, limit: int) -> None:
         node, depth = stack.pop()
         if depth > limit:
             raise LimitExceeded(f"HTML nested more than {limit} elements deep (limit BRIEFER_MAX_NESTING)")
-        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+        for child in node.contents:
+            if isinstance(child, Tag):
+                bare = child.name in _SOUP_TAGS and not (child.attrs.keys() & {"id", "class", "role"})
+                stack.append((child, depth if bare else depth + 1))
+
+
+def check_tags(raw: bytes, limit: int = 1000) -> None:
+    """Raise if a tag holds more than ``limit`` "<" before its ">" (html.parser is quadratic there).
+
+    "<a <a <a ..." (24 KB: 6 s) or "<a b=\"<a b=\"..." never occur in a real page;
+    one linear pass over the "<" and ">" bytes finds them before parsing (1,000: prose
+    with many unescaped "a<b" stays well below it, and 1,000 cost html.parser 0.1 s).
+    """
+    inside = 0
+    for match in re.finditer(rb"[<>]", raw):
+        inside = inside + 1 if match.group(0) == b"<" else 0
+        if inside > limit:
+            raise LimitExceeded(f"malformed HTML: a tag holds more than {limit} '<' before its '>'")
 
 
 # A line's leading run of quote and list markers ("> > - 1. "): each one opens a nested block.

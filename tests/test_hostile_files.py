@@ -78,6 +78,8 @@ def hostile_corpus(corpus: Path) -> dict[str, str | None]:
     (corpus / "notword.docx").write_bytes(zip_bytes({"readme.txt": b"not a Word file"}))
     (corpus / "bomb.docx").write_bytes(zip_bomb(300))  # 300 KB on disk
     (corpus / "deep.html").write_bytes(b"<div>" * 50_000 + b"Export controls." + b"</div>" * 50_000)
+    (corpus / "tags.html").write_bytes(b"<a " * 30_000)  # html.parser is quadratic on this
+    (corpus / "soup.html").write_bytes(b"<html><body>" + b"<p>Export controls were tightened again." * 2000)  # unclosed <p>
     (corpus / "deep.md").write_bytes(b"".join(b"  " * i + b"- item\n" for i in range(2000)))
     (corpus / "invalid.txt").write_bytes(b"Chips \xc3\x28 and \xed\xa0\x80 controls \x80\x81\x8d.\n" * 50)
     (corpus / "nul.txt").write_bytes(b"\0" * MB)
@@ -89,7 +91,7 @@ def hostile_corpus(corpus: Path) -> dict[str, str | None]:
     os.symlink(corpus / "missing.txt", corpus / "dangling.md")
     os.symlink(corpus, corpus / "linked")  # a folder loop
     os.mkfifo(corpus / "pipe.txt")
-    return {"good.txt": None, "good.docx": None, "good.pdf": None, "deep.md": None,
+    return {"good.txt": None, "good.docx": None, "good.pdf": None, "deep.md": None, "soup.html": None, "tags.html": "malformed HTML",
             "random.pdf": "could not read PDF", "truncated.pdf": "either", "truncated.docx": "could not read DOCX",
             "notword.docx": "could not read DOCX", "bomb.docx": "DOCX unpacks to 300 MB",
             "deep.html": "HTML nested more than 1000", "invalid.txt": "either", "nul.txt": "binary content",
