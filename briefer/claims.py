@@ -194,21 +194,45 @@ def _ordinary(word: str) -> bool:
     return bool(params and params.ortho_context.get(word, 0) & getattr(punkt, "_ORTHO_LC", 56))
 
 
+PUNKT_PIECE = 20_000  # characters per punkt call (see _pieces)
+
+
+def _pieces(line: str) -> list[tuple[int, str]]:
+    """A line cut into pieces of at most PUNKT_PIECE characters, at whitespace where there is some.
+
+    punkt costs ~50 µs per potential sentence end, and nltk stops any regex
+    search after 5 s with TimeoutError: a 200 KB line of ". . ." took 4.9 s
+    here, and a 2 MB one crashed `briefer index`.  Cutting is deterministic
+    (same text, same spans); only a sentence longer than a piece is split.
+    """
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(line) - start > PUNKT_PIECE:
+        cut = line.rfind(" ", start + PUNKT_PIECE // 2, start + PUNKT_PIECE)
+        cut = cut + 1 if cut > start else start + PUNKT_PIECE
+        pieces.append((start, line[start:cut]))
+        start = cut
+    pieces.append((start, line[start:]))
+    return pieces
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence boundaries as offsets into ``text`` (``text[s:e]`` is the sentence).
 
     Lines are split first (the corpus puts each heading and paragraph on its
-    own line, and headings have no full stop), then punkt splits each line;
-    it knows abbreviations like "U.S." and "Dr.".  Spans are trimmed of
-    whitespace so citation offsets are exact.
+    own line, and headings have no full stop), then punkt splits each line
+    (in pieces, if it is very long: :func:`_pieces`); it knows abbreviations
+    like "U.S." and "Dr.".  Spans are trimmed of whitespace so citation
+    offsets are exact.
     """
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n\r\u2028\u2029]+", text):
-        for s, e in _nltk()[0].span_tokenize(line.group()):
-            seg = line.group()[s:e]
-            s, e = s + len(seg) - len(seg.lstrip()), e - (len(seg) - len(seg.rstrip()))
-            if e > s:
-                spans.append((line.start() + s, line.start() + e))
+        for offset, piece in _pieces(line.group()):
+            for s, e in _nltk()[0].span_tokenize(piece):
+                seg = piece[s:e]
+                s, e = s + len(seg) - len(seg.lstrip()), e - (len(seg) - len(seg.rstrip()))
+                if e > s:
+                    spans.append((line.start() + offset + s, line.start() + offset + e))
     return spans
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from briefer import formats
 from briefer.errors import CorpusError
 from briefer.fsutil import sha256_file
+from briefer.limits import MB, Limits, LimitExceeded, time_limit
 from briefer.schema import Document, Skipped
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
@@ -27,7 +28,7 @@ MAX_FILE_BYTES = 200 * 1024 * 1024  # beyond this a file is skipped, not parsed
 # Files at the corpus root that describe the folder rather than being sources.
 ROOT_README_NAMES = {"readme.md", "readme.txt"}
 
-_FORMATS: dict[str, tuple[str, str, Callable[[bytes], formats.ExtractResult]]] = {
+_FORMATS: dict[str, tuple[str, str, Callable[[bytes, Limits], formats.ExtractResult]]] = {
     ".txt": ("txt", "text file", formats.extract_txt),
     ".md": ("md", "Markdown", formats.extract_md),
     ".markdown": ("md", "Markdown", formats.extract_md),
@@ -66,8 +67,14 @@ def check_corpus_dir(corpus_dir: Path) -> Path:
     return corpus_dir
 
 
-def _classify(rel: str, abspath: Path) -> FileEntry | Skipped:
+def _limits(limits: Limits | None) -> Limits:
+    """The given limits, or the defaults with this module's MAX_FILE_BYTES (tests lower it)."""
+    return limits if limits is not None else Limits(max_file_bytes=MAX_FILE_BYTES)
+
+
+def _classify(rel: str, abspath: Path, limits: Limits | None = None) -> FileEntry | Skipped:
     """Turn one path into a FileEntry, or a Skipped saying why it will not be read."""
+    max_bytes = _limits(limits).max_file_bytes
     suffix = abspath.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(no extension)"
@@ -76,15 +83,15 @@ def _classify(rel: str, abspath: Path) -> FileEntry | Skipped:
         info = abspath.stat()
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block the read forever
             return Skipped(rel, "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            return Skipped(rel, f"file too large ({info.st_size / 1e6:.1f} MB; "
-                                f"limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
+        if info.st_size > max_bytes:  # before any read: a sparse 100 GB file costs nothing
+            return Skipped(rel, f"file too large ({info.st_size / MB:.1f} MB; "
+                                f"limit {max_bytes / MB:g} MB, BRIEFER_MAX_FILE_MB)")
         return FileEntry(rel, abspath, info.st_size, sha256_file(abspath))
     except OSError as exc:
         return Skipped(rel, f"could not read file: {_short(exc)}")
 
 
-def scan_corpus(corpus_dir: Path) -> tuple[list[FileEntry], list[Skipped]]:
+def scan_corpus(corpus_dir: Path, limits: Limits | None = None) -> tuple[list[FileEntry], list[Skipped]]:
     """List the corpus files, sorted by relative path so every run sees the same order.
 
     Walks recursively.  Hidden files and folders (name starting with ``.``:
@@ -93,30 +100,37 @@ def scan_corpus(corpus_dir: Path) -> tuple[list[FileEntry], list[Skipped]]:
     reported as skipped, because there it documents the folder (where the
     documents came from) and is not a source to cite; a README in a subfolder
     is an ordinary document.  Unsupported suffixes are reported as skipped.
-    Symlinked folders are not followed (no loops).
+    Symlinked folders are not followed (no loops) and are reported as skipped;
+    a symlink loop or dangling link named like a document is skipped with the
+    system's reason.
 
     Raises :class:`CorpusError` if the folder is missing or holds no files.
     """
     corpus_dir = check_corpus_dir(corpus_dir)
     found: list[tuple[str, Path]] = []
+    links: list[Skipped] = []
     for dirpath, dirnames, filenames in os.walk(corpus_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
+        for name in dirnames:
+            if not name.startswith(".") and (base / name).is_symlink():
+                rel = (base / name).relative_to(corpus_dir).as_posix()
+                links.append(Skipped(rel, "symlinked folder (not followed)"))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (base / d).is_symlink())
         for name in filenames:
             if not name.startswith("."):
                 abspath = base / name
                 found.append((abspath.relative_to(corpus_dir).as_posix(), abspath))
-    if not found:
+    if not found and not links:
         raise CorpusError(
             f"Corpus folder {corpus_dir} is empty. Add {_SUPPORTED_LIST} files to it."
         )
     entries: list[FileEntry] = []
-    skipped: list[Skipped] = []
+    skipped: list[Skipped] = sorted(links, key=lambda s: s.path)
     for rel, abspath in sorted(found):
         if "/" not in rel and rel.lower() in ROOT_README_NAMES:
             skipped.append(Skipped(rel, "corpus README (describes the folder; not a source)"))
             continue
-        result = _classify(rel, abspath)
+        result = _classify(rel, abspath, limits)
         if isinstance(result, FileEntry):
             entries.append(result)
         else:
@@ -136,23 +150,33 @@ def document_title(title: str | None, text: str) -> str | None:
     return formats.clean_title(formats.title_from_text(text))
 
 
-def extract(entry: FileEntry) -> Document | Skipped:
+def extract(entry: FileEntry, limits: Limits | None = None) -> Document | Skipped:
     """Parse one file into a Document; any failure becomes a Skipped, never an exception.
 
     The bytes are read once; ``Document.sha256`` is computed from exactly those
     bytes (not copied from the scan) so it always describes the text it
-    accompanies, even if the file changed since it was scanned.
+    accompanies, even if the file changed since it was scanned.  The file is
+    held to ``limits`` (:mod:`briefer.limits`): size again (it may have grown
+    since the scan), each format's own bounds, and a time limit.
     """
+    limits = _limits(limits)
     suffix = entry.abspath.suffix.lower()
     if suffix not in _FORMATS:
         return Skipped(entry.path, f"unsupported format {suffix or '(no extension)'}")
     fmt, label, extractor = _FORMATS[suffix]
     try:
-        raw = entry.abspath.read_bytes()
+        with open(entry.abspath, "rb") as handle:
+            raw = handle.read(limits.max_file_bytes + 1)
     except OSError as exc:
         return Skipped(entry.path, f"could not read file: {_short(exc)}")
+    if len(raw) > limits.max_file_bytes:
+        return Skipped(entry.path, f"file too large (grew past the limit of {limits.max_file_bytes / MB:g} MB, "
+                                   "BRIEFER_MAX_FILE_MB)")
     try:
-        text, title, date = extractor(raw)
+        with time_limit(limits.extract_timeout):
+            text, title, date = extractor(raw, limits)
+    except LimitExceeded as exc:
+        return Skipped(entry.path, str(exc))
     except formats.SkipFile as exc:
         return Skipped(entry.path, str(exc))
     except ImportError as exc:
@@ -165,7 +189,7 @@ def extract(entry: FileEntry) -> Document | Skipped:
 
 
 def load_corpus(
-    corpus_dir: Path, on_skip: Callable[[Skipped], None] | None = None
+    corpus_dir: Path, on_skip: Callable[[Skipped], None] | None = None, limits: Limits | None = None
 ) -> tuple[list[Document], list[Skipped]]:
     """Scan and extract every file; ``on_skip`` is told about each skip as it happens.
 
@@ -174,13 +198,13 @@ def load_corpus(
     reasons, because an empty index would only produce an empty memo.
     """
     corpus_dir = check_corpus_dir(corpus_dir)
-    entries, skipped = scan_corpus(corpus_dir)
+    entries, skipped = scan_corpus(corpus_dir, limits)
     if on_skip is not None:
         for skip in skipped:
             on_skip(skip)
     documents: list[Document] = []
     for entry in entries:
-        result = extract(entry)
+        result = extract(entry, limits)
         if isinstance(result, Document):
             documents.append(result)
         else:
@@ -198,7 +222,7 @@ def load_corpus(
     return documents, skipped
 
 
-def read_document(corpus_dir: Path, rel_path: str) -> Document:
+def read_document(corpus_dir: Path, rel_path: str, limits: Limits | None = None) -> Document:
     """Re-extract one corpus file (``review`` re-checks quotes against the current file).
 
     Raises :class:`CorpusError` if the file is gone, lies outside the corpus
@@ -214,8 +238,8 @@ def read_document(corpus_dir: Path, rel_path: str) -> Document:
             f"{rel_path} is no longer in the corpus folder {corpus_dir}; "
             "restore it or re-run `briefer generate` to rebuild the memo from the current corpus."
         )
-    found = _classify(rel, abspath)
-    result = extract(found) if isinstance(found, FileEntry) else found
+    found = _classify(rel, abspath, limits)
+    result = extract(found, limits) if isinstance(found, FileEntry) else found
     if isinstance(result, Skipped):
         raise CorpusError(f"{rel_path} in {corpus_dir} can no longer be read: {result.reason}.")
     return result

@@ -25,10 +25,12 @@ from datetime import date as _date
 from datetime import datetime
 from typing import Any
 
+from .limits import DEFAULT, Limits, check_zip
+
 TITLE_MAX = 120
 # Part of the index's SCHEMA_VERSION (briefer.index): bump it whenever any extractor's
 # output changes (text, title or date), so indexes built from the old text are rebuilt.
-EXTRACTOR_VERSION = "x2"
+EXTRACTOR_VERSION = "x3"  # x3: deeply nested Markdown is not rendered (formats_md.RENDER_DEPTH)
 _HEAD = 65536  # metadata (front matter, headings, dates) is looked for near the top only
 
 ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date
@@ -239,13 +241,13 @@ def _front_matter(text: str) -> dict[str, str]:
     return fields
 
 
-def extract_txt(raw: bytes) -> ExtractResult:
+def extract_txt(raw: bytes, limits: Limits = DEFAULT) -> ExtractResult:
     """Plain text: the decoded file verbatim; title = first non-blank line."""
     text = decode_text(raw)
     return text, first_line(text), _head_date(text)
 
 
-def extract_md(raw: bytes) -> ExtractResult:
+def extract_md(raw: bytes, limits: Limits = DEFAULT) -> ExtractResult:
     """Markdown rendered to plain text (see :mod:`briefer.formats_md` for why and how).
 
     Metadata comes from the source: front matter ``title:``, else the first
@@ -258,7 +260,7 @@ def extract_md(raw: bytes) -> ExtractResult:
     match = _FRONT_MATTER.match(source[:_HEAD])
     meta = _front_matter(source)
     start = match.end() if match else 0  # searched with pos=, never sliced off a huge text
-    text = markdown_to_text(source, start)
+    text = markdown_to_text(source, start, limits.max_nesting)
     if not text.strip():
         raise SkipFile("empty file")
     heading = _ATX_HEADING.search(source, start, start + _HEAD)
@@ -266,32 +268,34 @@ def extract_md(raw: bytes) -> ExtractResult:
     return text, title, iso_date(meta.get("date")) or _head_date(source[start:start + _HEAD])
 
 
-def extract_html(raw: bytes) -> ExtractResult:
+def extract_html(raw: bytes, limits: Limits = DEFAULT) -> ExtractResult:
     """HTML: main content as text (lazy import: see :mod:`briefer.formats_html`)."""
     from .formats_html import extract_html as extract
 
-    return extract(raw)
+    return extract(raw, limits.max_nesting)
 
 
-def extract_pdf(raw: bytes) -> ExtractResult:
+def extract_pdf(raw: bytes, limits: Limits = DEFAULT) -> ExtractResult:
     """PDF: cleaned page text (lazy import: see :mod:`briefer.formats_pdf`)."""
     from .formats_pdf import extract_pdf as extract
 
-    return extract(raw)
+    return extract(raw, limits.max_pdf_pages)
 
 
 # --------------------------------------------------------------------- DOCX
 _DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
 
 
-def extract_docx(raw: bytes) -> ExtractResult:
+def extract_docx(raw: bytes, limits: Limits = DEFAULT) -> ExtractResult:
     """DOCX via python-docx: body paragraphs (and table rows) in order, joined by ``\\n``.
 
     Table rows become one line with cells separated by a tab; merged cells,
-    which python-docx repeats, are emitted once.
+    which python-docx repeats, are emitted once.  The zip's unpacked size is
+    checked first (python-docx reads every part whole: a zip bomb would not fit).
     """
     import docx
 
+    check_zip(raw, limits.max_file_bytes)
     document = docx.Document(io.BytesIO(raw))
     blocks = (document.iter_inner_content() if hasattr(document, "iter_inner_content")
               else document.paragraphs)

@@ -20,10 +20,12 @@ text and its offsets) depends only on pinned pure-Python code.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from .formats import ExtractResult, SkipFile, clean_title, first_line, iso_date
+from .limits import DEFAULT, check_depth, check_tags
 
 _DROP = {"script", "style", "noscript", "template", "head", "title", "iframe",
          "object", "embed", "svg", "canvas", "math"}
@@ -167,15 +169,21 @@ def _content_root(soup: Any) -> Any:
     return articles[0] if len(articles) == 1 else soup
 
 
-def html_text(soup: Any, strip_marks: bool = False) -> str:
-    """Main-content text of a parsed page, falling back to all visible text if that is empty."""
+def html_text(soup: Any, strip_marks: bool = False, max_nesting: int = 0) -> str:
+    """Main-content text of a parsed page, falling back to all visible text if that is empty.
+
+    With ``max_nesting``, a tree deeper than that is refused first: the chrome
+    filter looks into nested chrome-named elements, quadratic in the depth.
+    """
+    if max_nesting:
+        check_depth(soup, max_nesting)
     text = "\n".join(visible_lines(_content_root(soup), True, strip_marks))
     if not text.strip():
         text = "\n".join(visible_lines(soup, False, strip_marks))
     return text
 
 
-def extract_html(raw: bytes) -> ExtractResult:
+def extract_html(raw: bytes, max_nesting: int = DEFAULT.max_nesting) -> ExtractResult:
     """HTML via BeautifulSoup with the stdlib ``html.parser`` backend.
 
     Bytes are passed in so bs4 honours ``<meta charset>`` / BOMs.  Title: the
@@ -183,8 +191,11 @@ def extract_html(raw: bytes) -> ExtractResult:
     """
     from bs4 import BeautifulSoup
 
+    # bs4 logs "Some characters could not be decoded" to stderr; the text shows U+FFFD instead.
+    logging.getLogger("bs4").setLevel(logging.ERROR)
+    check_tags(raw)
     soup = BeautifulSoup(raw, "html.parser")
-    text = html_text(soup)
+    text = html_text(soup, max_nesting=max_nesting)
     if not text.strip():
         raise SkipFile("no visible text in HTML")
     title = None

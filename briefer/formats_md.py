@@ -22,7 +22,14 @@ converted from the web) breaks the renderer's assumptions:
   is rewritten to ``**Label:** text``; any ``**``/``__`` still left is removed.
 
 Files over :data:`RENDER_LIMIT` characters skip the renderer (it is roughly
-1-2 MB/s) and get the same table handling plus light regex stripping.
+1-2 MB/s) and get the same table handling plus light regex stripping; so do
+files nested deeper than :data:`RENDER_DEPTH` (lists, quotes), on which the
+renderer recurses once per level (a 1,000-level list: RecursionError after 9 s
+and 300 MB), or with more than that many "[", "<" or "(" in one paragraph, on
+which its inline patterns turn quadratic (20 KB of "![": 54 s); see
+:func:`briefer.limits.markdown_complexity`.
+The threshold is a constant, not a setting, so the same bytes always give the
+same text (citation offsets depend on it).
 """
 
 from __future__ import annotations
@@ -30,19 +37,26 @@ from __future__ import annotations
 import re
 
 from .formats_html import CELL_SEP
+from .limits import DEFAULT, markdown_complexity
 
 RENDER_LIMIT = 8_000_000
+RENDER_DEPTH = 100  # real documents nest a handful of levels, with a few links per paragraph
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PIPE_ROW = re.compile(r"^ {0,3}\|")
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 _BAD_CLOSE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]*?\S)[ \t]+\1(?=\S)")
 # Light stripping for huge files (no renderer): images, links, emphasis, headings, bullets.
+# Link titles, image alt text and HTML comments never become text (they are where instructions hide).
 _LIGHT = (
-    (re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)"), ""),
-    (re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
+    (re.compile(r"^ {0,3}\[[^\]\n]+\]:[^\n]*(?:\n[ \t]+[\"'(][^\n]*)?", re.MULTILINE), ""),  # [r]: url "title"
+    # No "[" inside the brackets: each search then stops at the next "[", so a line of 15,000 "["
+    # costs one pass, not 10^8 steps (an unclosed "[" used to scan to the end of the line).
+    (re.compile(r"!\[[^\[\]\n]*\](?:\([^()\n]*\)|\[[^\[\]\n]*\])"), ""),
+    (re.compile(r"\[([^\[\]\n]*)\]\[[^\[\]\n]*\]"), r"\1"),
+    (re.compile(r"\[([^\[\]\n]*)\]\([^()\n]*\)"), r"\1"),
     (re.compile(r"\*\*+|__+|`+"), ""),
-    (re.compile(r"^ {0,3}(?:#{1,6}[ \t]+|>[ \t]?|[-*+][ \t]+)", re.MULTILINE), ""),
-    (re.compile(r"<!--.*?-->|</?[a-zA-Z][^>\n]*>", re.DOTALL), ""),
+    (re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?|[-*+][ \t]+)+)", re.MULTILINE), ""),  # any depth: nested files
+    (re.compile(r"<!--(?:[^<]|<(?!!--))*?-->|</?[a-zA-Z][^<>\n]*>"), ""),  # linear: stops at the next "<"
 )
 
 
@@ -77,10 +91,13 @@ def prepare(source: str) -> str:
     return "\n".join(out)
 
 
-def markdown_to_text(source: str, start: int = 0) -> str:
-    """Plain text of a Markdown document; ``source[:start]`` (front matter) is left out."""
+def markdown_to_text(source: str, start: int = 0, max_nesting: int = DEFAULT.max_nesting) -> str:
+    """Plain text of a Markdown document; ``source[:start]`` (front matter) is left out.
+
+    ``max_nesting`` bounds the depth of raw HTML inside it, as for ``.html`` files.
+    """
     body = prepare(source[start:] if start else source)
-    if len(body) > RENDER_LIMIT:
+    if len(body) > RENDER_LIMIT or markdown_complexity(body, RENDER_DEPTH) > RENDER_DEPTH:
         for pattern, replacement in _LIGHT:
             body = pattern.sub(replacement, body)
         lines = (" ".join(line.split()) for line in body.split("\n"))
@@ -91,4 +108,4 @@ def markdown_to_text(source: str, start: int = 0) -> str:
     from .formats_html import html_text
 
     html = markdown.markdown(body, extensions=["tables"], output_format="html")
-    return html_text(BeautifulSoup(html, "html.parser"), strip_marks=True)
+    return html_text(BeautifulSoup(html, "html.parser"), strip_marks=True, max_nesting=max_nesting)

@@ -31,9 +31,11 @@ Everything is a pure function of the page strings, so same bytes, same text.
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 from .formats import ExtractResult, SkipFile, iso_date
+from .limits import DEFAULT, LimitExceeded
 
 ZONE = 3  # lines at the top and at the bottom of a page where running lines live
 FULL_LINE = 0.75  # a line this share of the page's long-line length was wrapped, not ended
@@ -259,13 +261,22 @@ def clean_pages(page_texts: list[str]) -> str:
     return text
 
 
-def extract_pdf(raw: bytes) -> ExtractResult:
-    """PDF via pypdf: :func:`clean_pages` of the pages' ``extract_text()``; /Title, /CreationDate."""
+def extract_pdf(raw: bytes, max_pages: int = DEFAULT.max_pdf_pages) -> ExtractResult:
+    """PDF via pypdf: :func:`clean_pages` of the pages' ``extract_text()``; /Title, /CreationDate.
+
+    The page count is checked before any text is extracted (``max_pages``,
+    BRIEFER_MAX_PDF_PAGES): pages cost seconds each on a hostile file.
+    pypdf itself bounds what one stream may inflate to (decompression bombs).
+    """
     from pypdf import PdfReader
 
+    # pypdf logs each recovery ("EOF marker not found") to stderr; the skip reason says enough.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(io.BytesIO(raw))
     if reader.is_encrypted and not reader.decrypt(""):
         raise SkipFile("could not read PDF: encrypted")
+    if len(reader.pages) > max_pages:
+        raise LimitExceeded(f"PDF has {len(reader.pages)} pages (limit {max_pages}, BRIEFER_MAX_PDF_PAGES)")
     text = clean_pages([page.extract_text() or "" for page in reader.pages])
     if not text.strip():
         raise SkipFile("no extractable text in PDF (scanned image?)")

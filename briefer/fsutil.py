@@ -10,12 +10,14 @@ to an old memo.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from .crashpoint import reached
 from .errors import OutputError
 
 HASH_BLOCK = 1024 * 1024
@@ -55,7 +57,8 @@ def _write_temp(path: Path, data: bytes) -> str:
     """Write ``data`` to a synced temp file next to ``path``; return its name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        _remove_stale_temps(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"Cannot write to {path.parent}: {exc.strerror}. Choose another folder with --out DIR.") from None
     try:
@@ -73,6 +76,28 @@ def _write_temp(path: Path, data: bytes) -> str:
             raise OutputError(f"Could not write {path}: {exc.strerror}. The previous file, if any, is unchanged.") from None
         raise
     return tmp
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, someone else's
+        return True
+    return True
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files for ``path`` left by a killed run (kill -9 skips every cleanup).
+
+    A temp file's name carries its writer's pid, so one that belongs to a run
+    still writing (a concurrent ``generate`` of the same topic) is left alone.
+    """
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
 
 
 def _discard(temps: list[str]) -> None:
@@ -94,7 +119,9 @@ def atomic_write_files(files: Mapping[Path, bytes | str]) -> None:
         for path, data in files.items():
             path = Path(path)
             temps.append((_write_temp(path, data.encode("utf-8") if isinstance(data, str) else data), path))
-        for tmp, path in temps:
+        for number, (tmp, path) in enumerate(temps):
+            if number == 1:
+                reached("write")  # a kill here leaves one new file beside the old ones; the next run replaces all
             try:
                 os.replace(tmp, path)
             except OSError as exc:

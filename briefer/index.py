@@ -11,13 +11,17 @@ loading reads only what a search needs (see ``bench/index_bench.py
 
 A refresh re-reads only files whose sha256 changed, then writes documents,
 chunks and vocabulary in *one* transaction: an interrupted run (Ctrl-C, crash,
-full disk) leaves the previous index exactly as it was.  Embeddings are the
-slow part, so they are committed in small batches as they are computed: an
-interrupted run keeps them, and the next run embeds only what is still
+kill -9, full disk) leaves the previous index exactly as it was.  Embeddings
+are the slow part, so they are committed batch by batch as they are computed:
+an interrupted run keeps them, and the next run embeds only what is still
 missing.  Unchanged chunks of an edited file keep their embedding (same text,
-same hash).  A file lock makes a second concurrent run wait, then fail with a
-clear message.  After the commit the search arrays for the new version are
-derived from the previous ones (:mod:`briefer.snapshot`).
+same hash).  A file lock makes a second concurrent run wait (saying so), then
+fail with a clear message after ``BRIEFER_LOCK_TIMEOUT``.  Inside the
+transaction, before COMMIT, the search arrays for the new version are derived
+from the previous ones and published (:mod:`briefer.snapshot`), so a reader
+never finds a committed version without its arrays and never waits for a
+writer; a run killed between the two leaves arrays for a version that never
+committed, which the next commit of that number rebuilds.
 
 What a document is cut into, and which terms a chunk holds, is decided in
 :mod:`briefer.chunking`; this module only stores the result.
@@ -29,9 +33,9 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +46,11 @@ from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
 from .corpus import extract
 from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION
+from .limits import Limits
 from .schema import Document, Skipped
 from .sentstore import SentenceStore
-from .snapshot import ensure_snapshot
+from .crashpoint import reached
+from .snapshot import ensure_snapshot, prune_snapshots
 from .snapshot_search import SnapshotSearcher
 from .store import IndexReport, Progress, corpus_key, model_id, plan_refresh, text_hash
 
@@ -56,7 +62,7 @@ __all__ = ["CorpusIndex", "IndexReport", "index_dir_for", "model_id", "open_sqli
 SCHEMA_VERSION = f"4/{ANALYSIS_VERSION}/{EXTRACTOR_VERSION}"
 LOCK_TIMEOUT_S = 30.0
 EMBED_BATCH = 32  # texts per embedder call
-CHECKPOINT_EVERY = 256  # embeddings per committed batch
+CHECKPOINT_EVERY = EMBED_BATCH  # embeddings per committed batch: a kill loses at most one batch
 SQL_VARS = 900  # parameters per IN (...) query, under SQLite's limit
 
 _SCHEMA = """
@@ -80,9 +86,10 @@ def batched(items: list, size: int = SQL_VARS) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def open_sqlite(settings: Any, embedder: Any | None = None) -> CorpusIndex:
+def open_sqlite(settings: Any, embedder: Any | None = None, on_wait: Callable[[str], None] | None = None) -> CorpusIndex:
     """The default store (see :func:`briefer.store.open_store`)."""
-    return CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
+    return CorpusIndex(settings.index_root, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout,
+                       limits=Limits.from_settings(settings), on_wait=on_wait)
 
 
 # ----------------------------------------------------------------------------- refresh
@@ -103,8 +110,11 @@ class CorpusIndex:
     """The index of one corpus folder, stored under ``root``."""
 
     def __init__(self, root: Path, corpus_dir: Path, embedder: Any | None = None,
-                 lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+                 lock_timeout: float = LOCK_TIMEOUT_S, limits: Limits | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.corpus_dir = corpus_dir
+        self.limits = limits
+        self.on_wait = on_wait  # told once when a run has to wait for another run's lock
         self.root = index_dir_for(root, corpus_dir)
         self.embedder = embedder
         try:
@@ -201,11 +211,23 @@ class CorpusIndex:
         return self._db.execute("SELECT COALESCE(MAX(id) + 1, 0) FROM vocab").fetchone()[0]
 
     # -- writing -------------------------------------------------------------
+    def try_lock(self) -> bool:
+        """Take the index lock if it is free right now (readers use this never to wait)."""
+        try:
+            self.lock.acquire(timeout=0)
+            return True
+        except Timeout:
+            return False
+
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the index lock; a timeout becomes a one-line error that says what to do."""
+        """Hold the index lock, saying so if another run has it; a timeout is a one-line error."""
         try:
-            self.lock.acquire()
+            if not self.try_lock():
+                if self.on_wait is not None:
+                    self.on_wait(f"another briefer run is updating the index in {self.root}; waiting for it "
+                                 f"(up to {self.lock.timeout:g} s, BRIEFER_LOCK_TIMEOUT)")
+                self.lock.acquire()
         except Timeout:
             raise IndexError_(
                 f"Another briefer run is updating the index in {self.root}; wait for it to finish "
@@ -216,20 +238,31 @@ class CorpusIndex:
         finally:
             self.lock.release()
 
-    def refresh(self, progress: Progress | None = None) -> IndexReport:
-        """Bring the index in line with the corpus folder, re-reading only changed files."""
-        with self.locked():
-            report = self._refresh(progress)
-            t = time.perf_counter()
-            ensure_snapshot(self)
-            report.timings["snapshot"] = time.perf_counter() - t
-            report.seconds += report.timings["snapshot"]
-            return report
+    def refresh(self, progress: Progress | None = None, wait: bool = True) -> IndexReport | None:
+        """Bring the index in line with the corpus folder, re-reading only changed files.
+
+        ``wait=False`` (``search``): if another run holds the lock, return None at once
+        instead of waiting, and the caller reads the last committed version.
+        """
+        held = not wait and self.try_lock()  # taken here, never waited for
+        if not wait and not held:
+            return None
+        try:
+            with nullcontext() if held else self.locked():
+                report = self._refresh(progress)
+                t = time.perf_counter()
+                ensure_snapshot(self)  # a no-op unless the arrays are missing or damaged
+                report.timings["snapshot"] = report.timings.get("snapshot", 0.0) + time.perf_counter() - t
+                report.seconds += time.perf_counter() - t
+                return report
+        finally:
+            if held:
+                self.lock.release()
 
     def _refresh(self, progress: Progress | None) -> IndexReport:
         t0 = time.perf_counter()
         known = {p: sha for p, (sha, _) in self.documents().items()}
-        report, todo = plan_refresh(self.corpus_dir, known)
+        report, todo = plan_refresh(self.corpus_dir, known, self.limits)
         report.timings["scan"] = time.perf_counter() - t0
 
         t = time.perf_counter()
@@ -241,11 +274,13 @@ class CorpusIndex:
         report.timings["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        snapshot_s = 0.0
         if todo or report.removed or report.embedded:
-            self._commit(docs, chunks, gone)
+            snapshot_s = self._commit(docs, chunks, gone)
         elif self.embedder is not None and self.meta("vectors_for") != model_id(self.embedder):
             self._write("INSERT OR REPLACE INTO meta VALUES ('vectors_for', ?)", [(model_id(self.embedder),)])
-        report.timings["commit"] = time.perf_counter() - t
+        report.timings["commit"] = time.perf_counter() - t - snapshot_s  # the arrays are built inside the commit
+        report.timings["snapshot"] = snapshot_s
         report.chunks = self.chunk_count()
         report.seconds = time.perf_counter() - t0
         return report
@@ -259,7 +294,8 @@ class CorpusIndex:
         for i, entry in enumerate(todo, 1):
             if progress:
                 progress("read", i, len(todo))
-            doc = extract(entry)
+            doc = extract(entry, self.limits)
+            reached("read")
             if isinstance(doc, Skipped):  # unreadable now: drop any older version from the index
                 report.unreadable(doc, entry.path in known)
                 continue
@@ -312,6 +348,7 @@ class CorpusIndex:
             if len(pending) >= CHECKPOINT_EVERY:
                 self._write("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", pending)
                 pending = []
+                reached("embed")
             if progress:
                 progress("embed", min(start + EMBED_BATCH, len(todo)), len(todo))
         self._write("INSERT OR IGNORE INTO embeddings VALUES (?,?,?)", pending)
@@ -328,8 +365,9 @@ class CorpusIndex:
             self._db.execute("ROLLBACK")
             raise
 
-    def _commit(self, docs: list[Document], chunks: list[_Chunk], gone: set[str]) -> None:
-        """Everything a refresh changes, in one transaction."""
+    def _commit(self, docs: list[Document], chunks: list[_Chunk], gone: set[str]) -> float:
+        """Everything a refresh changes, in one transaction, with the new version's search arrays
+        published before COMMIT (see the module docstring).  Returns the seconds the arrays took."""
         db = self._db
         model = model_id(self.embedder)
         old_model = self.meta("embed_model")
@@ -357,16 +395,30 @@ class CorpusIndex:
             db.executemany("DELETE FROM embeddings WHERE hash=? AND NOT EXISTS (SELECT 1 FROM chunks WHERE hash=?)",
                            [(h, h) for h in dropped])
             db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(self.version + 1),))
+            t = time.perf_counter()
+            snap = ensure_snapshot(self, rebuild=True, prune=False)  # reads this transaction's rows
+            seconds = time.perf_counter() - t
+            reached("commit")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        prune_snapshots(self, snap)  # older versions' arrays, once no new reader can pick them
+        return seconds
 
     # -- the rest of the Store protocol (briefer.store) ------------------------
-    def refresh_sentences(self, progress: Progress | None = None) -> int:
-        """Sentence vectors of new or changed documents, computed once (files beside the index)."""
-        with self.locked():
-            return self.sentences().refresh(progress)
+    def refresh_sentences(self, progress: Progress | None = None, wait: bool = True) -> int:
+        """Sentence vectors of new or changed documents, computed once (files beside the index).
+        ``wait=False`` (a reader): only if no writer holds the lock now, else nothing."""
+        held = not wait and self.try_lock()
+        if not wait and not held:
+            return 0
+        try:
+            with nullcontext() if held else self.locked():
+                return self.sentences().refresh(progress)
+        finally:
+            if held:
+                self.lock.release()
 
     def sentences(self) -> SentenceStore:
         return SentenceStore(self, self.embedder)

@@ -20,6 +20,7 @@ from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
 from .evidence import Gatherer, allocate, section_queries
 from .corpus import check_corpus_dir
+from .crashpoint import reached
 from .errors import CorpusError, EmbedderUnavailable
 from .fsutil import atomic_write_files, check_writable
 from .backends import LOCAL, chat_backend, make_chat_model
@@ -75,16 +76,26 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
     return embedder
 
 
-def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop) -> tuple[Store, IndexReport]:
+def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop,
+                  wait: bool = True) -> tuple[Store, IndexReport | None]:
+    """Open and refresh the index.  ``wait=False`` (readers: ``search``): if another run is
+    updating it, read the last committed version at once instead (the report is None)."""
     check_corpus_dir(Path(settings.corpus))
-    index = open_store(settings, embedder)
-    report = index.refresh(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
+    index = open_store(settings, embedder, on_wait=lambda message: progress("wait", message=message))
+    counts = lambda stage, i, n: progress("index", stage=stage, current=i, total=n)  # noqa: E731
+    report = index.refresh(counts, wait=wait)
+    if report is None:
+        progress("notice", message="another briefer run is updating the index; searching the last complete version "
+                                 "(run again afterwards to include its changes)")
+        if not index.documents():
+            raise CorpusError(f"The index of {settings.corpus} is still being built by another briefer run; "
+                              "try again when it has finished.")
+        return index, None
     for skipped in report.skipped:
         progress("warning", message=f"skipped {skipped.path}: {skipped.reason}")
     if not index.documents():
         raise CorpusError(f"No readable documents in {settings.corpus}; see the skipped files above. Add .txt, .md, .html, .pdf or .docx files.")
-    # sentence vectors of new or changed documents, computed once
-    index.refresh_sentences(lambda stage, i, n: progress("index", stage=stage, current=i, total=n))
+    index.refresh_sentences(counts, wait=wait)  # sentence vectors of new or changed documents, computed once
     return index, report
 
 
@@ -184,6 +195,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     sections_out = run.answer_all(topic.sections, section_evidence, progress)
     for entry, hits in zip(sections_out, retrieved):
         entry["retrieved"] = hits
+    reached("section")
     key_points = lead_findings(sections_out, topic, embedder if retriever.dense else None)
     if key_points is not None:
         sections_out.insert(0, key_points)

@@ -32,6 +32,7 @@ from pathlib import Path
 from .claims import check_sentence, sentence_spans
 from .corpus import read_document
 from .errors import CorpusError
+from .limits import Limits
 from .record import source_index
 from .render import sentence_label
 
@@ -184,7 +185,8 @@ def resolve_corpus_dir(record: dict, corpus_dir: Path | None, record_path: Path 
     return stored
 
 
-def review_record(record: dict, corpus_dir: Path | None = None, record_path: Path | None = None) -> Review:
+def review_record(record: dict, corpus_dir: Path | None = None, record_path: Path | None = None,
+                  limits: Limits | None = None) -> Review:
     corpus = resolve_corpus_dir(record, corpus_dir, record_path)
     sources = source_index(record)
     review = Review(corpus_dir=str(corpus))
@@ -196,7 +198,7 @@ def review_record(record: dict, corpus_dir: Path | None = None, record_path: Pat
         path = src["document"]
         if path not in docs:
             try:
-                docs[path] = read_document(corpus, path).text
+                docs[path] = read_document(corpus, path, limits).text
             except CorpusError as exc:
                 docs[path] = exc
         text = docs[path]

@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from .claims import sentence_spans
+from .crashpoint import reached
 from .store import DocSentences, model_id
 
-SPLIT_VERSION = "2"  # bump when sentence_spans changes (2: legislative abbreviations)
+SPLIT_VERSION = "3"  # bump when sentence_spans changes (2: legislative abbreviations; 3: long lines in pieces)
 EMBED_BATCH = 64
 Progress = Callable[[str, int, int], None]
 
@@ -51,7 +52,7 @@ class SentenceStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         docs = self.index.documents()
         wanted = {self._file(sha).name for sha, _ in docs.values()}
-        for stale in self.folder.glob("*.npz"):
+        for stale in self.folder.glob("*.npz"):  # includes .tmp-* files of a killed run (the lock is held)
             if stale.name not in wanted:
                 stale.unlink(missing_ok=True)
         todo = [p for p, (sha, _) in sorted(docs.items()) if not self._file(sha).exists()]
@@ -73,6 +74,7 @@ class SentenceStore:
                         progress("sentences", done, total)
                 vecs = np.concatenate(parts).astype(np.float32)
             self._save(self._file(doc.sha256), np.asarray(spans[path], dtype=np.int64).reshape(-1, 2), vecs)
+            reached("sentences")
         return done
 
     def _save(self, target: Path, spans: np.ndarray, vecs: np.ndarray | None) -> None:

@@ -136,7 +136,12 @@ class Settings(BaseSettings):
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
     batch_sections: bool = True  # decode a memo's sections side by side (in-process model); false: one after another
     # Seconds a run waits for another run's lock on the same index before giving up.
-    lock_timeout: float = Field(30.0, ge=0.0)
+    lock_timeout: float = Field(600.0, ge=0.0)
+    # Per-file bounds (briefer.limits): a file over one is skipped with the reason, never parsed.
+    max_file_mb: float = Field(200.0, gt=0.0)  # on disk, and a DOCX unpacked
+    max_pdf_pages: int = Field(2000, ge=1)
+    max_nesting: int = Field(1000, ge=1)  # HTML element depth
+    extract_timeout: float = Field(120.0, gt=0.0)  # seconds to extract one file
     # An OpenAI-compatible server instead of in-process llama.cpp (briefer/backends.py); never a default host.
     llm_url: str | None = None  # chat, e.g. http://127.0.0.1:8000/v1
     llm_model: str | None = None  # the server's model name; None: the one model it lists

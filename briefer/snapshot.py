@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .crashpoint import reached
 from .errors import IndexError_
 from .store import B, K1
 
@@ -175,18 +176,31 @@ def try_load(path: Path) -> Snapshot | None:
 
 
 def load_snapshot(index: CorpusIndex) -> Snapshot:
-    """The current version's snapshot; built (under the index lock) if missing or damaged."""
-    snap = try_load(snapshot_path(index))
-    if snap is not None:
-        return snap
+    """The current version's snapshot; built (under the index lock) if missing or damaged.
+
+    A writer publishes a version's arrays before it commits the version, so the
+    committed version's arrays exist; the retries cover a reader that read the
+    version number just before a newer commit pruned that version's arrays.
+    Only an index whose arrays were lost (an older briefer, a deleted folder)
+    takes the lock to rebuild them.
+    """
+    for _ in range(5):
+        snap = try_load(snapshot_path(index))
+        if snap is not None:
+            return snap
     with index.locked():
         return ensure_snapshot(index)
 
 
-def ensure_snapshot(index: CorpusIndex) -> Snapshot:
-    """The current version's snapshot, derived from the newest older one when possible (lock held)."""
+def ensure_snapshot(index: CorpusIndex, rebuild: bool = False, prune: bool = True) -> Snapshot:
+    """The current version's snapshot, derived from the newest older one when possible (lock held).
+
+    ``rebuild``: never reuse a folder already named for this version (a run killed
+    after publishing it but before its COMMIT left arrays for other rows).
+    ``prune``: delete the other versions' folders (not before COMMIT: readers use them).
+    """
     target = snapshot_path(index)
-    snap = try_load(target)
+    snap = None if rebuild else try_load(target)
     if snap is not None:
         return snap
     older = sorted((p for p in index.root.glob(f"{SNAP_PREFIX}*") if p.name[len(SNAP_PREFIX):].isdigit()),
@@ -203,10 +217,21 @@ def ensure_snapshot(index: CorpusIndex) -> Snapshot:
         raise IndexError_(f"Cannot write the search snapshot in {index.root}: {exc.strerror or exc}. "
                           "Free some disk space or set BRIEFER_HOME to a writable folder.") from None
     snap = Snapshot(target)
-    for path in index.root.iterdir():
-        if path.name.startswith((SNAP_PREFIX, MAIN_PREFIX)) and path not in (target, snap.main.path):
-            shutil.rmtree(path, ignore_errors=True)
+    if prune:
+        prune_snapshots(index, snap)
     return snap
+
+
+def prune_snapshots(index: CorpusIndex, keep: Snapshot) -> None:
+    """Remove every snapshot and segment folder but ``keep``'s (and leftovers of killed runs).
+
+    A reader that opened an older version keeps its memory-mapped arrays (the
+    files stay readable until unmapped); a reader that is just opening one
+    finds it gone and retries with the new version (:func:`load_snapshot`).
+    """
+    for path in index.root.iterdir():
+        if path.name.startswith((SNAP_PREFIX, MAIN_PREFIX)) and path not in (keep.path, keep.main.path):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _publish(tmp: Path, target: Path) -> None:
@@ -233,6 +258,7 @@ def _write_snapshot(target: Path, slots: dict, delta: tuple, delta_vecs: np.ndar
         np.save(tmp / f"{name}.npy", arr)
     Segment.write(tmp, "d_", delta, delta_vecs)
     (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    reached("snapshot")
     _publish(tmp, target)
 
 

@@ -91,12 +91,13 @@ class IndexReport:
         return text + (f" ({self.embedded} embedded)" if self.embedded else "")
 
 
-def plan_refresh(corpus_dir: Path, known: dict[str, str]) -> tuple[IndexReport, list]:
-    """Compare the folder with the manifest (path -> sha256): the report so far and the files to read."""
+def plan_refresh(corpus_dir: Path, known: dict[str, str], limits: Any = None) -> tuple[IndexReport, list]:
+    """Compare the folder with the manifest (path -> sha256): the report so far and the files to read.
+    ``limits`` (:class:`briefer.limits.Limits`) bounds what is read; a file over one is skipped."""
     from .corpus import scan_corpus
 
     report = IndexReport()
-    entries, skipped = scan_corpus(corpus_dir)
+    entries, skipped = scan_corpus(corpus_dir, limits)
     report.skipped.extend(skipped)
     todo = []
     for entry in entries:
@@ -170,11 +171,11 @@ class Store(Protocol):
 
     def document(self, path: str) -> Document: ...
 
-    def refresh(self, progress: Progress | None = None) -> IndexReport:
+    def refresh(self, progress: Progress | None = None, wait: bool = True) -> IndexReport | None:
         """Re-read the files whose hash changed and apply them atomically (a crash keeps the old version)."""
         ...
 
-    def refresh_sentences(self, progress: Progress | None = None) -> int:
+    def refresh_sentences(self, progress: Progress | None = None, wait: bool = True) -> int:
         """Split (and embed) the sentences of new or changed documents; returns sentences embedded."""
         ...
 
@@ -201,7 +202,7 @@ def store_kind(url: str | None) -> str:
     return scheme
 
 
-def open_store(settings: Any, embedder: Any | None = None) -> Store:
+def open_store(settings: Any, embedder: Any | None = None, on_wait: Any = None) -> Store:
     """The store ``settings.store_url`` selects, for ``settings.corpus`` (imported lazily:
     the SQLite path never imports a database driver)."""
     kind = store_kind(getattr(settings, "store_url", None))
@@ -213,7 +214,7 @@ def open_store(settings: Any, embedder: Any | None = None) -> Store:
         raise ConfigError(f"The {kind} store needs the Python package {package!r}, which is not installed; "
                           f'install briefer with its "{_EXTRAS.get(kind, kind)}" extra, or unset BRIEFER_STORE_URL.'
                           ) from None
-    return factory(settings, embedder)
+    return factory(settings, embedder, on_wait=on_wait)
 
 
 def fuse(rankings: list[list[tuple[Any, float]]]) -> dict[Any, float]:

@@ -47,16 +47,21 @@ BATCH_CHUNKS = 2000  # chunks per transaction (and per COPY) during a big load
 LOCK_POLL_S = 0.2
 
 
-def open_pg(settings: Any, embedder: Any | None = None) -> PgStore:
+def open_pg(settings: Any, embedder: Any | None = None, on_wait: Any = None) -> PgStore:
     """The PostgreSQL store (see :func:`briefer.store.open_store`)."""
-    return PgStore(settings.store_url, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout)
+    from .limits import Limits
+
+    return PgStore(settings.store_url, Path(settings.corpus), embedder, lock_timeout=settings.lock_timeout,
+                   limits=Limits.from_settings(settings))
 
 
 class PgStore:
     """The index of one corpus folder inside a shared PostgreSQL database."""
 
-    def __init__(self, url: str, corpus_dir: Path, embedder: Any | None = None, lock_timeout: float = 30.0) -> None:
+    def __init__(self, url: str, corpus_dir: Path, embedder: Any | None = None, lock_timeout: float = 30.0,
+                 limits: Any = None) -> None:
         self.url = url
+        self.limits = limits  # briefer.limits.Limits: per-file bounds on what is read
         self.corpus_dir = corpus_dir
         self.corpus = corpus_key(corpus_dir)  # the same key as the SQLite index folder
         self.embedder = embedder
@@ -115,8 +120,9 @@ class PgStore:
             raise EmbedderMismatch(f"The PostgreSQL index holds vectors from {stored!r}, not {mine!r}; pass the "
                                    "--embed-model it was built with, or use another database in BRIEFER_STORE_URL.")
 
-    def refresh(self, progress: Progress | None = None) -> IndexReport:
-        """Bring the index in line with the corpus folder, re-reading only changed files."""
+    def refresh(self, progress: Progress | None = None, wait: bool = True) -> IndexReport:
+        """Bring the index in line with the corpus folder, re-reading only changed files.
+        (``wait`` is accepted for the protocol: readers never block on PostgreSQL's writers.)"""
         import psycopg
 
         try:
@@ -130,7 +136,8 @@ class PgStore:
         with self.locked():
             t0 = time.perf_counter()
             self.check_embedder()
-            report, todo = plan_refresh(self.corpus_dir, {p: sha for p, (sha, _) in self.documents().items()})
+            report, todo = plan_refresh(self.corpus_dir, {p: sha for p, (sha, _) in self.documents().items()},
+                                        self.limits)
             report.timings["scan"] = time.perf_counter() - t0
             self._load(todo, set(report.changed), report, progress)
             t = time.perf_counter()
@@ -152,7 +159,7 @@ class PgStore:
             if progress:
                 progress("read", i, len(todo))
             t = time.perf_counter()
-            doc = extract(entry)
+            doc = extract(entry, self.limits)
             prepared = doc if isinstance(doc, Skipped) else prepare(doc)
             report.timings["read"] = report.timings.get("read", 0.0) + time.perf_counter() - t
             if isinstance(prepared, Skipped):  # unreadable now: drop any older version from the index
@@ -174,7 +181,7 @@ class PgStore:
         self.check_embedder()
 
     # -- the rest of the Store protocol --------------------------------------
-    def refresh_sentences(self, progress: Progress | None = None) -> int:
+    def refresh_sentences(self, progress: Progress | None = None, wait: bool = True) -> int:
         """Nothing left to do: sentences are written, with their vectors, together with their document."""
         return 0
 

@@ -37,7 +37,6 @@ from filelock import FileLock, Timeout
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from briefer import corpus as corpus_mod
 from briefer import fsutil
 from briefer import llm as llm_mod
 from briefer import modelfile
@@ -182,7 +181,7 @@ def test_mixed_corpus_continues_and_decodes_legacy_encodings(tmp_path, monkeypat
     rng = random.Random(6)
     (corpus / "noise.txt").write_bytes(b"\x00\x01\x02" + bytes(rng.randrange(256) for _ in range(4096)))
     (corpus / "huge.txt").write_text("A very long line about chips. " * 5000)
-    monkeypatch.setattr(corpus_mod, "MAX_FILE_BYTES", 64 * 1024)  # so "very large" needs no 200 MB file
+    monkeypatch.setenv("BRIEFER_MAX_FILE_MB", "0.0625")  # so "very large" needs no 200 MB file
     result = cli("index", "--corpus", corpus, "--no-embeddings")
     assert result.exit_code == 0, result.output
     assert "3 added" in result.output and "Traceback" not in result.output
