@@ -72,8 +72,10 @@ class SectionWriter:
         asked = [i for i, e in enumerate(entries) if e["status"] == "pending"]
         s = self.settings
         conversations = [build_messages(self.system, sections[i].question, evidence[i]) for i in asked]
-        if progress and len(asked) > 1:
-            progress("model", message=f"writing {len(asked)} sections")
+        if progress and asked:
+            together = len(asked) > 1 and s.batch_sections and getattr(self.model, "chat_many", None) is not None
+            progress("model", message=f"writing {len(asked)} section{'s' * (len(asked) > 1)}"
+                                      f"{' side by side' if together else ''}")
         results = chat_all(self.model, conversations, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed,
                            together=s.batch_sections)
         answers = dict(zip(asked, zip(conversations, results)))

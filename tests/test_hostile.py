@@ -675,7 +675,10 @@ def test_ctrl_c_during_generation_keeps_memo_and_index(offline_run, tmp_path):
     assert offline_run.result.exit_code == 0, offline_run.result.output
     before = snapshot(offline_run.out)
     log = tmp_path / "stderr.txt"
-    code, stopped = interrupt(offline_run.args, offline_run.env, log, lambda: "[1/2]" in log.read_text())
+    # The model announces its sections before it writes them ("model: writing 2 sections side by side").
+    # A longer answer cap than the shared run's keeps the model busy for seconds, not a fraction of one.
+    env = {**offline_run.env, "BRIEFER_MAX_TOKENS": "400"}
+    code, stopped = interrupt(offline_run.args, env, log, lambda: "model: writing" in log.read_text())
     err = log.read_text()
     assert code == 130, err
     assert "Interrupted: previous memo and index are unchanged." in err and "Traceback" not in err
