@@ -133,6 +133,8 @@ def _handled(interrupted: str = "nothing was changed.") -> Iterator[None]:
     except KeyboardInterrupt:
         if STATE["debug"]:
             raise
+        if STATE.get("process"):  # the `briefer` process itself, not a caller's (tests' CliRunner)
+            interrupt.settle()
         err.print(f"Interrupted: {interrupted}", highlight=False)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - see _fail
@@ -476,15 +478,19 @@ def _print_review(result: Any) -> None:
 
 
 def main() -> None:
+    """The `briefer` process: once it has chosen exit 130, a Ctrl-C still pending cannot turn
+    that into a death by SIGINT (exit -2), see :func:`briefer.interrupt.settle`."""
+    STATE["process"] = True
     try:
         app()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
     except KeyboardInterrupt:
-        # A Ctrl-C that lands ~50 ms into indexing can surface a second time after the command
-        # has said "Interrupted" and chosen exit 130; uncaught, Python then ends the process by
-        # SIGINT (exit -2): about 1 in 20 tries with a probe script, on the code before issue 12
-        # too.  This catches it when it reaches main(); under heavy load it was still seen once
-        # (tests/test_hostile.py::test_ctrl_c_during_indexing_keeps_previous_index is flaky).
-        sys.exit(130)
+        code = 130
+    if code == 130:
+        interrupt.settle()
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # `python -m briefer.cli`, used by the tests' subprocess runs
