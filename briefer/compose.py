@@ -58,10 +58,6 @@ class SectionWriter:
             return None
         return lambda claim, texts: entails(self.model, texts, claim, seed=self.settings.seed)
 
-    def answer(self, section: Section, evidence: list[Evidence]) -> dict:
-        """One section: ask the model, then verify."""
-        return self.answer_all([section], [evidence])[0]
-
     def answer_all(self, sections: list[Section], evidence: list[list[Evidence]],
                    progress: Callable[..., None] | None = None) -> list[dict]:
         """Every section: the model answers all of them in one call (decoded side by side where the

@@ -63,7 +63,7 @@ def tiny_docx(paragraphs: int = 3) -> bytes:
     return buffer.getvalue()
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
+def zip_bytes(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
@@ -104,7 +104,7 @@ CASES = st.one_of(
     st.tuples(st.just(".docx"), damaged(tiny_docx())),
     st.tuples(st.just(".docx"), st.dictionaries(st.sampled_from(["word/document.xml", "[Content_Types].xml", "a.txt",
                                                                  "_rels/.rels", "../evil"]),
-                                                st.binary(max_size=256), max_size=4).map(_zip)),
+                                                st.binary(max_size=256), max_size=4).map(zip_bytes)),
     st.tuples(st.sampled_from([".html", ".htm"]), nested_html()),
     st.tuples(st.just(".md"), st.text(MD_ALPHABET, max_size=3000).map(str.encode)),
     # Runs of one token: each opens a block, a link, a tag or an emphasis that never closes.

@@ -17,7 +17,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from fuzzcases import REAL_PDF, tiny_docx, tiny_pdf
+from fuzzcases import REAL_PDF, tiny_docx, tiny_pdf, zip_bytes
 from typer.testing import CliRunner
 
 from briefer import formats_md, fsutil
@@ -37,14 +37,6 @@ def sparse(path: Path, size: int) -> None:
     """A file of ``size`` bytes that takes no disk space (and no time to write)."""
     with open(path, "wb") as handle:
         handle.truncate(size)
-
-
-def zip_bytes(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def zip_bomb(unpacked_mb: int) -> bytes:
