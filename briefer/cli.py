@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -490,6 +491,15 @@ def main() -> None:
         code = 130
     if code == 130:
         interrupt.settle()
+        # Why os._exit: under `python -m briefer.cli`, CPython 3.11 ends the process by SIGINT
+        # (exit -2) when a KeyboardInterrupt was ever raised inside a string exec/eval (dataclass
+        # and namedtuple creation, lazy imports), even though it was caught: the flag
+        # _Py_UnhandledKeyboardInterrupt that run_eval_code_obj sets is never cleared.  Every
+        # cleanup has run by now (locks released, temp files gone), so skipping finalisation
+        # loses nothing.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     sys.exit(code)
 
 

@@ -38,13 +38,8 @@ def check() -> None:
 
 
 def settle() -> None:
-    """The command has decided to exit 130: from here on SIGINT is ignored and the flag cleared.
-
-    A Ctrl-C still pending when the exit began (tripped in C code, run by Python
-    only at the next bytecode) would otherwise raise while ``SystemExit(130)``
-    unwinds through the interpreter's own frames, where nothing catches it, and
-    Python ends the process by SIGINT (exit -2) instead of 130.
-    """
+    """The command has decided to exit 130: from here on SIGINT is ignored and the flag cleared,
+    so a second Ctrl-C while the process winds down cannot raise where nothing catches it."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _flag.clear()
