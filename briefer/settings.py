@@ -86,21 +86,54 @@ def free_cores(interval: float = 0.1) -> float | None:
     return max(0.0, min(float(n_cpu), n_cpu - busy_cpus))
 
 
+SPIN_BOUND = "10000"  # GOMP_SPINCOUNT briefer sets when the user set neither it nor OMP_WAIT_POLICY
+
+
+def bound_openmp_spin() -> None:
+    """Cap how long llama.cpp's OpenMP threads spin at a barrier before they sleep.
+
+    libgomp spins 300,000 rounds by default (milliseconds): a thread whose partner
+    lost its core to another process burns its own core waiting, so two threads on
+    a busy 2-core machine were 4x slower than one.  With 10,000 rounds a waiting
+    thread sleeps within a fraction of a millisecond and gives the core back.
+    Measured here (2 cores, two CPU-bound processes): the memo took 171 s at
+    2 threads against 260 s at 1 thread with the default spin, and idle runs were
+    no slower (bench/busy_bench.py, README "Threads on a busy machine").
+    libgomp reads the variable once, when llama.cpp's library is loaded, so this
+    runs on ``import briefer``; a user's own GOMP_SPINCOUNT or OMP_WAIT_POLICY wins.
+    """
+    if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = SPIN_BOUND
+
+
+def openmp_waits_bounded() -> bool:
+    """Whether OpenMP threads stop spinning soon (PASSIVE, or GOMP_SPINCOUNT <= 100k)."""
+    policy = os.environ.get("OMP_WAIT_POLICY", "").strip().lower()
+    if policy == "passive":
+        return True
+    raw = os.environ.get("GOMP_SPINCOUNT", "").strip().lower()
+    scale = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}.get(raw[-1:], 1) if raw else 1
+    digits = raw[:-1] if scale > 1 else raw
+    return digits.isdigit() and int(digits) * scale <= 100_000
+
+
 _AUTO: dict[str, tuple[float, int]] = {}
 AUTO_THREADS_TTL = 10.0  # seconds a measured thread count is reused within one process
 
 
 def auto_threads() -> int:
-    """Default thread count: the cores free right now, at most the physical cores, at least 1.
+    """Default thread count: the physical cores when OpenMP's spinning is bounded (the usual
+    case, see :func:`bound_openmp_spin`), else the cores free right now, at least 1.
 
-    llama.cpp's OpenMP threads spin while they wait for each other, so a thread
-    that has to share its core with another busy process makes *every* thread
-    wait: on 2 cores with two CPU-bound processes running, 2 threads made the
-    memo 4x slower than 1 (see README, "Threads on a busy machine").  A core
-    counts as free when at least ~80% of it is idle.  Measured once per
-    ``AUTO_THREADS_TTL`` seconds (100 ms of sampling); ``--threads`` /
-    ``BRIEFER_THREADS`` skip it.
+    With unbounded spinning a thread that has to share its core with another
+    busy process makes *every* thread wait: on 2 cores with two CPU-bound
+    processes running, 2 threads made the memo 4x slower than 1 (see README,
+    "Threads on a busy machine").  Then a core counts as free when at least ~80%
+    of it is idle, measured once per ``AUTO_THREADS_TTL`` seconds (100 ms of
+    sampling).  ``--threads`` / ``BRIEFER_THREADS`` skip all this.
     """
+    if openmp_waits_bounded():
+        return physical_cores()
     now = time.monotonic()
     cached = _AUTO.get("threads")
     if cached and now - cached[0] < AUTO_THREADS_TTL:

@@ -11,10 +11,48 @@ from briefer.settings import auto_threads, free_cores, load_settings, physical_c
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
+def fresh_cache(request, monkeypatch):
+    """Each test starts without a cached count; the free-core heuristic's tests run as if
+    OpenMP spun without bound (the user set OMP_WAIT_POLICY=ACTIVE, say)."""
+    if "spin" not in request.node.name:
+        monkeypatch.setattr(settings_mod, "openmp_waits_bounded", lambda: False)
     settings_mod._AUTO.clear()
     yield
     settings_mod._AUTO.clear()
+
+
+@pytest.mark.parametrize("env, bounded", [
+    ({"GOMP_SPINCOUNT": "10000"}, True), ({"GOMP_SPINCOUNT": "100k"}, True), ({"GOMP_SPINCOUNT": "1M"}, False),
+    ({"GOMP_SPINCOUNT": "infinite"}, False), ({"OMP_WAIT_POLICY": "PASSIVE"}, True),
+    ({"OMP_WAIT_POLICY": "active"}, False), ({}, False),
+])
+def test_which_spin_settings_count_as_bounded(monkeypatch, env, bounded):
+    for key in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert settings_mod.openmp_waits_bounded() is bounded
+
+
+def test_bounded_spin_uses_every_physical_core_even_when_busy(monkeypatch):
+    monkeypatch.setattr(settings_mod, "openmp_waits_bounded", lambda: True)
+    monkeypatch.setattr(settings_mod, "physical_cores", lambda: 2)
+    monkeypatch.setattr(settings_mod, "free_cores", lambda interval=0.1: 0.0)
+    assert auto_threads() == 2
+
+
+@pytest.mark.parametrize("env, expected", [({}, "10000"), ({"GOMP_SPINCOUNT": "500"}, "500"),
+                                           ({"OMP_WAIT_POLICY": "ACTIVE"}, None)])
+def test_import_bounds_the_spin_unless_the_user_chose(env, expected):
+    """``import briefer`` sets GOMP_SPINCOUNT before llama.cpp's OpenMP runtime can read it;
+    a user's own GOMP_SPINCOUNT or OMP_WAIT_POLICY is left alone."""
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    code = "import os, briefer; print(os.environ.get('GOMP_SPINCOUNT'))"
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(expected)
 
 
 def test_free_cores_is_within_the_machine():
