@@ -27,6 +27,16 @@ KEY_POINTS_TITLE = "Key points"
 KEY_POINTS_MAX = 4
 OWN_WORDS_BONUS = 0.1
 QUOTE_FIGURES = 2
+# The answer cap grows with the sources: one "KEY: fact" line per source, and the model
+# often keeps a long report sentence nearly whole (40-50 tokens).  A fixed 160 tokens cut
+# the answer after four or five of twelve sources, and the rest were never stated.
+LINE_TOKENS = 40
+MIN_ANSWER_TOKENS = 160
+
+
+def answer_cap(max_tokens: int | None, sources: list[int]) -> int:
+    """Tokens one section's answer may take: the analyst's ``max_tokens``, else by its sources."""
+    return max_tokens or max([MIN_ANSWER_TOKENS] + [LINE_TOKENS * n for n in sources])
 # A broad question may be answered by quoting when its evidence is this close (cosine); on our
 # eval sets plainly unrelated questions scored <= 0.27 and near-topic ones 0.46-0.68 (verify.py).
 QUOTE_MIN_COSINE = 0.45  # evidence sentences with a figure the model left out, quoted per section
@@ -72,7 +82,8 @@ class SectionWriter:
             together = len(asked) > 1 and s.batch_sections and getattr(self.model, "chat_many", None) is not None
             progress("model", message=f"writing {len(asked)} section{'s' * (len(asked) > 1)}"
                                       f"{' side by side' if together else ''}")
-        results = chat_all(self.model, conversations, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed,
+        cap = answer_cap(s.max_tokens, [len(evidence[i]) for i in asked])
+        results = chat_all(self.model, conversations, max_tokens=cap, temperature=s.temperature, seed=s.seed,
                            together=s.batch_sections)
         answers = dict(zip(asked, zip(conversations, results)))
         for i, (sec, ev, entry) in enumerate(zip(sections, evidence, entries)):

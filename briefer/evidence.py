@@ -18,7 +18,9 @@ sentences that repeat the question's words.  So, for every section:
    addressed to an AI model and sentences of a near-duplicate document are
    dropped (``textclean``); a sentence that opens with "These chips…" is given
    its antecedent sentence, one that opens with a bare connective
-   ("However, …") is trimmed, and the quote stays an exact slice.
+   ("However, …") is trimmed, and the quote stays an exact slice.  A sentence that
+   several documents share word for word (a publisher's footer or disclaimer) is
+   dropped (:func:`drop_boilerplate`).
 4. **Fill the memo, each sentence once.** One greedy pass over all sections
    (:func:`allocate`) makes the best remaining (section, sentence) pick at
    each step: relevance relative to the section's best candidate against
@@ -69,6 +71,7 @@ class Scored:
     vec: np.ndarray | None = field(default=None, repr=False)
     per_query: tuple[float, ...] = ()  # relevance to each of the section's queries
     meaning: float = 0.0  # plain cosine to the section's questions (not its title): does it address them?
+    at: float = 0.0  # where it starts in its document, as a fraction of the text
 
     def candidate(self) -> Candidate:
         return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance, self.meaning)
@@ -181,7 +184,7 @@ class Gatherer:
                 relevance = per_query[0]
             if key not in found or found[key].relevance < relevance:
                 found[key] = Scored(passage.document, passage.title, span[0], span[1], text, relevance, vec,
-                                    per_query, meaning)
+                                    per_query, meaning, span[0] / max(1, len(sents.text)))
 
 
 def _absorb(cands: Sequence[Scored]) -> list[Scored]:
@@ -205,6 +208,34 @@ def _absorb(cands: Sequence[Scored]) -> list[Scored]:
             else:
                 out.append(c)
     return out
+
+
+BOILERPLATE_DOCUMENTS = 3  # a sentence in this many documents is the publisher's, not the report's
+BOILERPLATE_TAIL = 0.8  # ... or in two, each time in the last fifth of the text (a footer)
+
+
+def drop_boilerplate(per_section: list[list[Scored]]) -> list[list[Scored]]:
+    """Without the sentences several documents share word for word: disclaimers and footers.
+
+    "CRS serves as nonpartisan shared staff to congressional committees." ends every
+    report of a series; it is true, but says nothing about the topic, and a memo that
+    cites it looks careless.  Near-duplicate *documents* are handled before (their
+    evidence is cited once); this is for distinct documents.  Two documents quoting
+    one statement keep it unless both have it in their closing part.
+    """
+    where: dict[str, dict[str, float]] = {}
+    for cands in per_section:
+        for c in cands:
+            norm = " ".join(terms(c.text))
+            docs = where.setdefault(norm, {})
+            docs[c.document] = min(docs.get(c.document, 1.0), c.at)
+
+    def shared(c: Scored) -> bool:
+        docs = where[" ".join(terms(c.text))]
+        return len(docs) >= BOILERPLATE_DOCUMENTS or (
+            len(docs) >= 2 and min(docs.values()) >= BOILERPLATE_TAIL)
+
+    return [[c for c in cands if not shared(c)] for cands in per_section]
 
 
 def _similarity(a: Scored, b: Scored) -> float:
@@ -264,3 +295,17 @@ def allocate(per_section: list[list[Scored]], quotas: Sequence[int], lam: float 
 
 def _same(a: Scored, b: Scored) -> bool:
     return a.document == b.document and a.start == b.start and a.end == b.end
+
+
+def reading_order(chosen: Sequence[Scored]) -> list[Scored]:
+    """A section's evidence as the model reads it: the document with the best sentence first,
+    each document's sentences in their own order.
+
+    The model writes one line per source in the order given, and its answer is capped:
+    what comes last is what a long answer loses, so that should be the least relevant
+    document, while sentences of one document stay in the order that makes them read.
+    """
+    best: dict[str, float] = {}
+    for c in chosen:
+        best[c.document] = max(best.get(c.document, c.relevance), c.relevance)
+    return sorted(chosen, key=lambda c: (-best[c.document], c.document, c.start))

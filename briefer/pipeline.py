@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
-from .evidence import Gatherer, allocate, section_queries
+from .evidence import Gatherer, allocate, drop_boilerplate, reading_order, section_queries
 from .corpus import check_corpus_dir
 from .crashpoint import reached
 from .errors import CorpusError, EmbedderUnavailable
@@ -144,9 +144,9 @@ def choose_evidence(settings: Settings, topic: Topic, index: Store, retriever: R
     for c in gatherer.injected.values():
         progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
                                     f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
-    chosen = allocate(gathered, [settings.evidence_per_section + 2 * (len(sec.questions) - 1) for sec in topic.sections])
-    # Reading order within a section: by document, then position in it.
-    return [[s.candidate() for s in sorted(ch, key=lambda s: (s.document, s.start))] for ch in chosen], retrieved
+    chosen = allocate(drop_boilerplate(gathered),
+                      [settings.evidence_per_section + 2 * (len(sec.questions) - 1) for sec in topic.sections])
+    return [[s.candidate() for s in reading_order(ch)] for ch in chosen], retrieved
 
 
 def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = None, embedder: Any | None = "auto",

@@ -157,14 +157,14 @@ class Settings(BaseSettings):
     embed_model: Path | None = None  # None: all-MiniLM-L6-v2, converted on first use
     no_embeddings: bool = False  # BM25 only
     template_dir: Path | None = None  # analyst templates, searched before the shipped ones
-    threads: int | None = Field(None, ge=1)  # None: the cores free right now (auto_threads)
+    threads: int | None = Field(None, ge=1)  # None: briefer.settings.auto_threads
     gpu_layers: int | None = Field(None, ge=-1)  # None: all layers when a GPU is usable, else 0; -1: all
     n_ctx: int = Field(4096, ge=0)  # 0: the model's training context; checked against it and RAM in modelfile.py
-    max_tokens: int = Field(160, ge=1)  # one "KEY: fact" line per evidence sentence, ~25 tokens each
+    max_tokens: int | None = Field(None, ge=1)  # None: 40 per evidence sentence, at least 160 (compose.answer_cap)
     temperature: float = Field(0.0, ge=0.0)
     seed: int = 42
     top_k: int = Field(20, ge=1)  # passages retrieved per query (each question, and the section title)
-    evidence_per_section: int = Field(6, ge=1)  # evidence sentences chosen per section (+2 per extra question)
+    evidence_per_section: int = Field(8, ge=1)  # evidence sentences chosen per section (+2 per extra question)
     keep_unsupported: bool = False
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
     batch_sections: bool = True  # decode a memo's sections side by side (in-process model); false: one after another

@@ -44,3 +44,12 @@ def test_the_models_own_words_are_preferred_to_a_quote_of_the_same_weight():
     assert key["sentences"][0]["origin"] == "model"
     assert mixed["sentences"][0]["origin"] == "extracted"  # the quote stayed in its section
 
+
+
+def test_the_answer_cap_grows_with_the_sources_unless_the_analyst_set_one():
+    """A fixed 160 tokens cut a twelve-source answer after four or five lines."""
+    from briefer.compose import LINE_TOKENS, MIN_ANSWER_TOKENS, answer_cap
+
+    assert answer_cap(None, [2, 3]) == MIN_ANSWER_TOKENS
+    assert answer_cap(None, [8, 10, 4]) == 10 * LINE_TOKENS
+    assert answer_cap(32, [10]) == 32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _absorb, _span, allocate, quotable, section_queries
+from briefer.evidence import Scored, _absorb, _span, allocate, drop_boilerplate, quotable, reading_order, section_queries
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
 
@@ -132,3 +132,28 @@ def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
 
     assert not dangling_start("Both Trump's and Biden's administrations have blacklisted over 80 entities.")
     assert dangling_start("Both companies lost sales in China.")
+
+
+def _at(doc: str, text: str, at: float, rel: float = 0.5, start: int = 0) -> Scored:
+    return Scored(doc, doc, start, start + len(text), text, rel, at=at)
+
+
+def test_boilerplate_shared_by_three_documents_is_dropped_everywhere():
+    footer = "CRS serves as nonpartisan shared staff to congressional committees and Members of Congress."
+    fact = "The court vacated the rule in February 2026, holding that it exceeds the agency's authority."
+    sections = [[_at("a.md", footer, 0.3), _at("a.md", fact, 0.1, start=50)],
+                [_at("b.md", footer, 0.95), _at("c.md", " ".join(footer.split()), 0.5)]]
+    kept = drop_boilerplate(sections)
+    assert [[c.text for c in sec] for sec in kept] == [[fact], []]
+
+
+def test_a_statement_two_documents_quote_is_kept_unless_both_close_with_it():
+    quote = "The minister said the charge would start in March 2026 for every vehicle entering the zone."
+    assert len(drop_boilerplate([[_at("a.md", quote, 0.2), _at("b.md", quote, 0.9)]])[0]) == 2
+    assert drop_boilerplate([[_at("a.md", quote, 0.85), _at("b.md", quote, 0.9)]]) == [[]]
+
+
+def test_reading_order_puts_the_best_document_first_in_its_own_order():
+    a1, a2 = _at("a.md", "A one.", 0.1, rel=0.6, start=10), _at("a.md", "A two.", 0.2, rel=0.7, start=90)
+    b1 = _at("b.md", "B one.", 0.1, rel=0.9, start=40)
+    assert reading_order([a2, b1, a1]) == [b1, a1, a2]
