@@ -31,12 +31,21 @@ _BOILERPLATE = re.compile(
     r"copyright|©|all rights reserved|click|subscribe|sign up|cookies?|skip to|share|download|"
     r"prepared for members|disclaimer|author information|contents|read more|related|"
     r"this (?:document|report) was prepared by)\b", re.IGNORECASE)
+# A sentence about the document, not the world: "Table 2-2 compiles budgetary data ...",
+# "This report discusses ...".  Quoted in a memo it briefs on nothing.
+_ABOUT_ITSELF = re.compile(
+    r"^(?:(?:specifically|in addition|also|finally),\s+)?(?:"
+    r"(?:table|figure|appendix|exhibit|chart|box)\s+[\w.-]+\s+(?:\w+\s+)?(?:compiles|shows|lists|presents|provides|"
+    r"summarizes|summarises|illustrates|displays|depicts|includes|contains|reports|details)\b|"
+    r"this\s+(?:report|insight|in focus|product|section|chapter|paper|brief|memo|document|sidebar)\s+(?:\w+\s+)?"
+    r"(?:provides|discusses|describes|examines|summarizes|summarises|reviews|presents|outlines|focuses|analyzes|"
+    r"analyses|addresses|explores|considers|is)\b)", re.IGNORECASE)
 _TOC = re.compile(r"(?:\.\s?){6,}")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
                      r"(?:(?:and|&|,)\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4})*[.,]?$")
 # A sentence split at an abbreviation: "119-4) for three accounts ..." / "... provided by P.L."
 _CUT = re.compile(r"^\d[\d-]*[),]|(?:\bP\.L|\bH\.R|\sS|\bvol|\bno|\bpp?|Rept|\bal|\bU\.S\.C)\.$")
-_CITATION = re.compile(r"^\d{1,3}\s+\S")  # a footnote: "12 OMB, Technical Supplement ..."
+_CITATION = re.compile(r"^\d{1,3}[.;,)]*\s+\S")  # a footnote: "12 OMB, Technical Supplement ...", "7.; See ..."
 _CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*\d|\baccessed\b|\bibid\b|\bop\. cit\b|"
                             r"\bvol\.\s*\d|\bno\.\s*\d|\bS\.Rept\.|\bH\.Rept\.|^\d{1,3}\s+See\b",
                             re.IGNORECASE)
@@ -82,6 +91,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "citation list"
     if _BOILERPLATE.match(text):
         return "boilerplate"
+    if _ABOUT_ITSELF.match(text):
+        return "about the document"
     words = _WORDS.findall(text)
     if _BYLINE.match(text) and len(words) <= 12:
         return "byline"
@@ -107,6 +118,8 @@ _CONNECTIVES = (
     "therefore", "thus", "consequently", "in contrast", "by contrast", "likewise", "otherwise",
     "hence", "accordingly", "in turn", "even so", "that said", "for example", "for instance",
     "as such", "in other words", "to that end", "in response", "at the same time", "in particular",
+    "specifically", "notably", "importantly", "finally", "first", "second", "third", "fourth", "fifth",
+    "lastly", "in sum", "in short", "overall",
 )
 _CONJUNCTIONS = ("but", "and", "yet", "so", "or")
 _CONNECTIVE_RE = re.compile(r"^(?:%s),\s+" % "|".join(re.escape(c) for c in _CONNECTIVES), re.IGNORECASE)

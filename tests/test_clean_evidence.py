@@ -335,3 +335,20 @@ def test_crs_pdf_and_markdown_of_one_report_are_duplicates() -> None:  # crs
         "IF13199v1-section-122-of-the-trade-act-of-1974.pdf":
             "IF13199v1-section-122-of-the-trade-act-of-1974.md",
     }
+
+
+def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
+    assert evidence_problem("Specifically, Table 2-2 compiles budgetary data reported by agencies to OMB "
+                            "regarding federal investments.") == "about the document"
+    assert evidence_problem("This report discusses the funding levels for five federal agencies in FY2026.") \
+        == "about the document"
+    assert evidence_problem('7.; See, for example, OMB, "Research and Development," in Analytical Perspectives, '
+                            "https://www.govinfo.gov/app/collection/budget, for FY2017 through FY2025.") == "citation list"
+    assert evidence_problem("The table shows that funding rose by 12% in FY2026 compared with FY2025.") is None
+    assert evidence_problem("7. The committee approved the bill in 2024 after a long debate over its costs.") is None
+
+
+def test_ordinal_and_summing_up_openers_are_trimmed_like_other_connectives():
+    text = "Fourth, Congress may continue oversight of federal agencies that support R&D."
+    cut = connective_prefix_len(text)
+    assert text[cut:].startswith("Congress may") and not dangling_start(text[cut:])

@@ -28,6 +28,7 @@ from briefer.verify import (
     ORIGIN_MODEL,
     best_support,
     is_relevant,
+    quote_instead,
     verify_section,
 )
 
@@ -316,3 +317,12 @@ def test_a_summary_that_keeps_the_headline_figure_stays_the_models_own():
               "using Section 122 of the Trade Act of 1974 (19 U.S.C. §2132).")
     assert not quote_instead("President Trump imposed a temporary 10% import surcharge under Section 122.", source)
     assert quote_instead("President Trump imposed a temporary import surcharge.", source)  # every figure gone
+
+
+def test_a_sentence_that_keeps_only_some_of_the_source_years_is_quoted_instead():
+    """The years may have moved to other events: "$16.2 billion in April 2026" was imported in 2025."""
+    src = ("In 2025, the United States imported $16.2 billion worth of copper products included in the "
+           "April 2026 proclamation (Figure 1).")
+    assert quote_instead("The US imported $16.2 billion worth of copper products in April 2026.", src)
+    assert not quote_instead("In 2025 the US imported $16.2 billion of the copper products that the April 2026 "
+                             "proclamation covers.", src)
