@@ -66,8 +66,13 @@ def _cells(sentence: str) -> bool:
     if "\t" in sentence:
         return True
     parts = sentence.split("; ")
-    return len(parts) >= 2 and sum(len(p.split()) for p in parts) / len(parts) <= 4 \
-        and not _TERMINAL.search(sentence)
+    short = len(parts) >= 2 and sum(len(p.split()) for p in parts) / len(parts) <= 4
+    # "Artificial Intelligence (AI): Robotics; intelligent vehicles; drones; and machinery." is a
+    # labelled list row even with its full stop.
+    return short and (not _TERMINAL.search(sentence) or (len(parts) >= 3 and bool(_LABEL.match(sentence))))
+
+
+_LABEL = re.compile(r"^[^:;]{1,60}:\s")
 
 
 def evidence_problem(sentence: str) -> str | None:

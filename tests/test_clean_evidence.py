@@ -352,3 +352,10 @@ def test_ordinal_and_summing_up_openers_are_trimmed_like_other_connectives():
     text = "Fourth, Congress may continue oversight of federal agencies that support R&D."
     cut = connective_prefix_len(text)
     assert text[cut:].startswith("Congress may") and not dangling_start(text[cut:])
+
+
+def test_a_labelled_list_row_is_not_evidence_even_with_a_full_stop():
+    assert evidence_problem("Artificial Intelligence (AI): Robotics; intelligent vehicles; drones; machinery; "
+                            "and brain computer interfaces.") == "table row"
+    assert evidence_problem("Officials said the rule covers three areas: advanced chips, the tools that make them, "
+                            "and model weights.") is None
