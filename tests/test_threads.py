@@ -10,17 +10,22 @@ from briefer import settings as settings_mod
 from briefer.settings import auto_threads, free_cores, load_settings, physical_cores
 
 
+spin_settings = pytest.mark.spin_settings  # the test reads or sets the OpenMP spin settings itself
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache(request, monkeypatch):
     """Each test starts without a cached count; the free-core heuristic's tests run as if
-    OpenMP spun without bound (the user set OMP_WAIT_POLICY=ACTIVE, say)."""
-    if "spin" not in request.node.name:
+    OpenMP spun without bound (the user set OMP_WAIT_POLICY=ACTIVE, say), unless marked
+    ``spin_settings``."""
+    if request.node.get_closest_marker("spin_settings") is None:
         monkeypatch.setattr(settings_mod, "openmp_waits_bounded", lambda: False)
     settings_mod._AUTO.clear()
     yield
     settings_mod._AUTO.clear()
 
 
+@spin_settings
 @pytest.mark.parametrize("env, bounded", [
     ({"GOMP_SPINCOUNT": "10000"}, True), ({"GOMP_SPINCOUNT": "100k"}, True), ({"GOMP_SPINCOUNT": "1M"}, False),
     ({"GOMP_SPINCOUNT": "infinite"}, False), ({"OMP_WAIT_POLICY": "PASSIVE"}, True),
@@ -34,6 +39,7 @@ def test_which_spin_settings_count_as_bounded(monkeypatch, env, bounded):
     assert settings_mod.openmp_waits_bounded() is bounded
 
 
+@spin_settings
 def test_bounded_spin_uses_every_physical_core_even_when_busy(monkeypatch):
     monkeypatch.setattr(settings_mod, "openmp_waits_bounded", lambda: True)
     monkeypatch.setattr(settings_mod, "physical_cores", lambda: 2)
@@ -41,6 +47,7 @@ def test_bounded_spin_uses_every_physical_core_even_when_busy(monkeypatch):
     assert auto_threads() == 2
 
 
+@spin_settings
 @pytest.mark.parametrize("env, expected", [({}, "10000"), ({"GOMP_SPINCOUNT": "500"}, "500"),
                                            ({"OMP_WAIT_POLICY": "ACTIVE"}, None)])
 def test_import_bounds_the_spin_unless_the_user_chose(env, expected):
