@@ -15,6 +15,15 @@ repeat penalty: llama.cpp's penalty over the last 64 *generated* tokens
 Batched matrix products may round differently from one-at-a-time decoding, so
 a memo can differ in a word from the sequential one; both are verified alike.
 llama-cpp-python has no high-level API for this, hence the low-level calls.
+
+**Copied lines are fast-forwarded** (:class:`CopyTracker`).  The model often
+restates a long report sentence word for word, and a copy is shown as the
+quote it copies (``verify.quote_instead``), so decoding its tail one token at
+a time buys nothing.  Once ``COPY_RUN`` answer tokens in a row repeat the
+section's own prompt, the rest of that prompt line is fed in the next batch,
+where it costs what prompt tokens cost (about a quarter of a generated token
+here).  This is prompt-lookup decoding without the check: the check is not
+needed because a copied line becomes the verbatim quote either way.
 """
 
 from __future__ import annotations
@@ -27,6 +36,10 @@ import numpy as np
 
 LAST_N = 64  # llama-cpp-python's default last_n_tokens_size, the window of the repeat penalty
 N_BATCH = 512
+# Answer tokens repeating the section's prompt in a row before the rest of the copied line is
+# fed at once.  16 tokens is about 12 words: a summary shares shorter runs with its source
+# ("The U.S. Space Force is the sixth branch of the Armed Forces." is 13), a copy longer ones.
+COPY_RUN = 16
 
 
 @dataclass
@@ -43,6 +56,7 @@ class Output:
     evaluated: int  # prompt tokens this request caused to be evaluated
     prompt_seconds: float
     generation_seconds: float
+    copied: int = 0  # of the generated tokens, those fed from the prompt by the copy fast-forward
 
 
 def penalise(logits: np.ndarray, history: list[int], penalty: float) -> np.ndarray:
@@ -54,6 +68,43 @@ def penalise(logits: np.ndarray, history: list[int], penalty: float) -> np.ndarr
     logits = logits.copy()
     logits[ids] = np.where(vals > 0, vals / penalty, vals * penalty)
     return logits
+
+
+class CopyTracker:
+    """Follows the answer's verbatim run through its section's own prompt tokens (see the module doc)."""
+
+    def __init__(self, prompt: list[int], start: int, is_newline: Callable[[int], bool],
+                 end_line: Callable[[int], list[int]] = lambda t: [t]) -> None:
+        self.prompt, self.is_newline, self.end_line = prompt, is_newline, end_line
+        self.where: dict[int, list[int]] = {}
+        for i in range(start, len(prompt)):
+            self.where.setdefault(prompt[i], []).append(i)
+        self.runs: dict[int, int] = {}  # prompt position of the last matched token -> run length
+
+    def push(self, tok: int) -> None:
+        """The answer's next token: extend the runs it continues, start new ones where it occurs."""
+        p = self.prompt
+        runs = {q + 1: n + 1 for q, n in self.runs.items() if q + 1 < len(p) and p[q + 1] == tok}
+        for q in self.where.get(tok, ()):
+            runs.setdefault(q, 1)
+        self.runs = {} if self.is_newline(tok) else runs
+
+    def rest_of_line(self) -> list[int]:
+        """The prompt tokens that finish the line being copied (through its newline), once the run is long."""
+        if not self.runs:
+            return []
+        q, n = max(self.runs.items(), key=lambda kv: (kv[1], -kv[0]))
+        if n < COPY_RUN:
+            return []
+        rest = []
+        for t in self.prompt[q + 1:]:
+            if self.is_newline(t):
+                self.runs = {}
+                # End the line as the answer's lines end: the source list's last line ends in a
+                # blank line, and after one the model went on with the prompt ("NOT COVERED").
+                return rest + self.end_line(t)
+            rest.append(t)
+        return []  # the prompt's last line is the chat template's, not a source
 
 
 def first_stop(text: str, stops: list[str]) -> int:
@@ -78,6 +129,7 @@ class BatchDecoder:
         self._prefix: list[int] = []  # tokens held by sequence 0 from the last call
         self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
         self._n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+        self._newline: dict[int, bool] = {}
 
     def close(self) -> None:
         if self._ctx is not None:
@@ -122,11 +174,11 @@ class BatchDecoder:
         t0 = time.perf_counter()
         evaluated = self._prefill(requests, prefix)
         t1 = time.perf_counter()
-        outputs = self._generate(requests, max_tokens, penalty)
+        outputs = self._generate(requests, max_tokens, penalty, len(prefix))
         t2 = time.perf_counter()
         total = sum(evaluated) or 1
-        return [Output(text, reason, gen, ev, (t1 - t0) * ev / total, (t2 - t1) / n)
-                for (text, reason, gen), ev in zip(outputs, evaluated)]
+        return [Output(text, reason, gen, ev, (t1 - t0) * ev / total, (t2 - t1) / n, copied)
+                for (text, reason, gen, copied), ev in zip(outputs, evaluated)]
 
     def _prefill(self, requests: list[Request], prefix: list[int]) -> list[int]:
         """Evaluate the shared prefix once (reusing the last call's), then every request's own tail."""
@@ -179,14 +231,18 @@ class BatchDecoder:
         finally:
             lc.llama_batch_free(batch)
 
-    def _generate(self, requests: list[Request], max_tokens: int, penalty: float) -> list[tuple[str, str, int]]:
+    def _generate(self, requests: list[Request], max_tokens: int, penalty: float,
+                  prefix_len: int = 0) -> list[tuple[str, str, int, int]]:
         lc = self._lc
         gen: list[list[int]] = [[] for _ in requests]
+        copied = [0] * len(requests)
         done: dict[int, tuple[str, str]] = {}
         logits = self._last_logits
         pos = [len(r.tokens) for r in requests]
+        trackers = [CopyTracker(r.tokens, prefix_len, self._is_newline, self._one_newline) if COPY_RUN else None
+                    for r in requests]
         while len(done) < len(requests):
-            step = []
+            step: list[tuple[int, int, int]] = []
             for s, r in enumerate(requests):
                 if s in done:
                     continue
@@ -194,7 +250,12 @@ class BatchDecoder:
                 if lc.llama_vocab_is_eog(self._vocab, tok):
                     done[s] = (self._text(gen[s]), "stop")
                     continue
-                gen[s].append(tok)
+                new = [tok]
+                if trackers[s] is not None:
+                    trackers[s].push(tok)
+                    new += trackers[s].rest_of_line()[:max(0, max_tokens - len(gen[s]) - 1)]
+                    copied[s] += len(new) - 1
+                gen[s] += new
                 text = self._text(gen[s])
                 cut = first_stop(text, r.stops)
                 if cut >= 0:
@@ -202,12 +263,33 @@ class BatchDecoder:
                 elif len(gen[s]) >= max_tokens:
                     done[s] = (text, "length")
                 else:
-                    step.append((s, pos[s], tok))
-                    pos[s] += 1
+                    step += [(s, pos[s] + j, t) for j, t in enumerate(new)]
+                    pos[s] += len(new)
             if step:
-                rows = self._decode(step, [True] * len(step))
-                logits = {s: row for (s, _, _), row in zip(step, rows)}
-        return [(*done[s], len(gen[s])) for s in range(len(requests))]
+                last = {s: k for k, (s, _, _) in enumerate(step)}
+                flags = [last[s] == k for k, (s, _, _) in enumerate(step)]
+                rows = self._decode_many(step, flags)
+                logits = dict(zip([s for (s, _, _), f in zip(step, flags) if f], rows))
+        return [(*done[s], len(gen[s]), copied[s]) for s in range(len(requests))]
+
+    def _decode_many(self, items: list[tuple[int, int, int]], flags: list[bool]) -> list[np.ndarray]:
+        """``_decode`` in batches of at most N_BATCH tokens (a fast-forwarded line makes a step long)."""
+        rows: list[np.ndarray] = []
+        for start in range(0, len(items), N_BATCH):
+            rows += self._decode(items[start:start + N_BATCH], flags[start:start + N_BATCH])
+        return rows
+
+    def _one_newline(self, tok: int) -> list[int]:
+        """``tok`` (it holds a newline) with what follows its first newline dropped: ".\\n\\n" becomes ".\\n"."""
+        text = self._llm.detokenize([tok])
+        if text.count(b"\n") == 1 and text.endswith(b"\n"):
+            return [tok]
+        return self._llm.tokenize(text[:text.index(b"\n") + 1], add_bos=False, special=False)
+
+    def _is_newline(self, tok: int) -> bool:
+        if tok not in self._newline:
+            self._newline[tok] = b"\n" in self._llm.detokenize([tok])
+        return self._newline[tok]
 
     def _text(self, tokens: list[int]) -> str:
         return self._llm.detokenize(tokens).decode("utf-8", errors="ignore")

@@ -26,7 +26,12 @@ from .verify import broadly_relevant, is_relevant, verify_section
 KEY_POINTS_TITLE = "Key points"
 KEY_POINTS_MAX = 4
 OWN_WORDS_BONUS = 0.1
-QUOTE_FIGURES = 2
+QUOTE_FIGURES = 2  # evidence sentences with a figure the model left out, quoted per section
+# A broad question may be answered by quoting when its evidence is this close (cosine); on our
+# eval sets plainly unrelated questions scored <= 0.27 and near-topic ones 0.46-0.68 (verify.py).
+QUOTE_MIN_COSINE = 0.45
+
+
 # The answer cap grows with the sources: one "KEY: fact" line per source, and the model
 # often keeps a long report sentence nearly whole (40-50 tokens).  A fixed 160 tokens cut
 # the answer after four or five of twelve sources, and the rest were never stated.
@@ -37,9 +42,6 @@ MIN_ANSWER_TOKENS = 160
 def answer_cap(max_tokens: int | None, sources: list[int]) -> int:
     """Tokens one section's answer may take: the analyst's ``max_tokens``, else by its sources."""
     return max_tokens or max([MIN_ANSWER_TOKENS] + [LINE_TOKENS * n for n in sources])
-# A broad question may be answered by quoting when its evidence is this close (cosine); on our
-# eval sets plainly unrelated questions scored <= 0.27 and near-topic ones 0.46-0.68 (verify.py).
-QUOTE_MIN_COSINE = 0.45  # evidence sentences with a figure the model left out, quoted per section
 
 
 def _close(evidence: list[Evidence]) -> bool:
@@ -52,7 +54,7 @@ class SectionWriter:
     def __init__(self, settings: Settings, model: ChatModel, system: str, pool: list[Evidence], broad_min: float) -> None:
         self.settings, self.model, self.system, self.pool, self.broad_min = settings, model, system, pool, broad_min
         self.valid = {e.key for e in pool}
-        self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0}
+        self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0, "copied": 0}
         self.timings = {"llm_prompt": 0.0, "llm_generation": 0.0, "verification": 0.0}
         self.said: list[dict] = []  # every kept sentence so far, memo-wide
 
@@ -60,6 +62,7 @@ class SectionWriter:
         self.tokens["prompt_sent"] += result.prompt_tokens
         self.tokens["prompt_evaluated"] += result.prompt_evaluated
         self.tokens["generated"] += result.completion_tokens
+        self.tokens["copied"] += getattr(result, "copied", 0)
         self.timings["llm_prompt"] += result.prompt_seconds
         self.timings["llm_generation"] += result.generation_seconds
 

@@ -40,6 +40,7 @@ class ChatResult:
     prompt_seconds: float = 0.0
     generation_seconds: float = 0.0
     finish_reason: str = ""
+    copied: int = 0  # of completion_tokens, those the batch decoder fed from the prompt (a copied line's tail)
 
 
 class ChatModel(Protocol):
@@ -297,7 +298,7 @@ class LlamaChatModel:
             outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY)
         return [ChatResult(text=o.text, prompt_tokens=len(r.tokens), prompt_evaluated=o.evaluated,
                            completion_tokens=o.generated, prompt_seconds=o.prompt_seconds,
-                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason)
+                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason, copied=o.copied)
                 for r, o in zip(requests, outputs)]
 
     def _formatter(self):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from briefer.batchgen import _common_prefix, first_stop, penalise
+from briefer import batchgen
+from briefer.batchgen import COPY_RUN, CopyTracker, _common_prefix, first_stop, penalise
 from briefer.llm import ChatResult, chat_all
 
 
@@ -32,6 +33,60 @@ def test_common_prefix_leaves_every_prompt_a_token_of_its_own():
     assert _common_prefix([[1, 2, 3], [1, 2, 3, 4]]) == [1, 2]  # the first prompt still decodes its last token
     assert _common_prefix([[1, 2, 3]]) == [1, 2]
     assert _common_prefix([[9, 2], [1, 2]]) == []
+
+
+NL = 0  # the newline token in the tracker tests
+
+
+def _tracker(prompt: list[int], start: int = 0) -> CopyTracker:
+    return CopyTracker(prompt, start, lambda t: t == NL)
+
+
+def test_a_long_verbatim_run_fast_forwards_the_rest_of_the_copied_line():
+    line = list(range(100, 100 + COPY_RUN + 5))
+    prompt = [1, 2] + line + [NL] + [50, 51, NL]
+    tr = _tracker(prompt)
+    for t in line[:COPY_RUN - 1]:
+        tr.push(t)
+        assert tr.rest_of_line() == []  # a shorter shared run is a summary's, not a copy
+    tr.push(line[COPY_RUN - 1])
+    assert tr.rest_of_line() == line[COPY_RUN:] + [NL]  # the line's tail through its newline, then a fresh start
+    assert tr.rest_of_line() == []
+
+
+def test_a_copied_line_ending_in_a_blank_line_ends_in_one_newline():
+    """The source list's last line ends in a blank line; fed that, the model went on with the prompt."""
+    line = list(range(100, 100 + COPY_RUN + 2))
+    tr = CopyTracker(line + [7, 60, 61], 0, lambda t: t in (NL, 7), lambda t: [NL] if t == 7 else [t])
+    for t in line[:COPY_RUN]:
+        tr.push(t)
+    assert tr.rest_of_line() == line[COPY_RUN:] + [NL]
+
+
+def test_a_run_broken_by_a_new_word_or_a_newline_starts_over():
+    line = list(range(100, 100 + 2 * COPY_RUN))
+    prompt = line + [NL]
+    tr = _tracker(prompt)
+    for t in line[:COPY_RUN - 2]:
+        tr.push(t)
+    tr.push(999)  # the model rewords: the run is gone
+    for t in line[COPY_RUN - 1:2 * COPY_RUN - 3]:
+        tr.push(t)
+    assert tr.rest_of_line() == []  # COPY_RUN - 2 tokens since the break
+    tr.push(NL)
+    assert tr.runs == {}
+
+
+def test_only_the_sections_own_prompt_is_followed_and_its_last_line_is_never_forced():
+    shared = list(range(200, 200 + COPY_RUN + 3)) + [NL]
+    own = list(range(300, 300 + COPY_RUN + 3))  # the prompt's last line: the chat template's, no newline after
+    tr = _tracker(shared + own, start=len(shared))
+    for t in shared[:COPY_RUN + 1]:
+        tr.push(t)
+    assert tr.rest_of_line() == []  # the worked example in the shared prefix is not a source
+    for t in own[:COPY_RUN + 1]:
+        tr.push(t)
+    assert tr.rest_of_line() == []
 
 
 class _OneByOne:
@@ -96,3 +151,21 @@ def test_together_false_asks_one_chat_after_another_even_when_the_backend_can_ba
     model.chat_many = lambda *a, **k: pytest.fail("chat_many used")  # type: ignore[attr-defined]
     out = chat_all(model, [[{"role": "user", "content": "a"}]], max_tokens=5, temperature=0.0, seed=1, together=False)
     assert [r.text for r in out] == ["answer to a"]
+
+
+def test_a_copied_line_is_fast_forwarded_and_reads_as_the_copy(fast_model, monkeypatch):
+    """The model asked to repeat a sentence starts copying it; with the fast-forward the rest of
+    the line is fed from the prompt, so the line is the source exactly (decoded token by token,
+    SmolLM2 drops the last words), and the chat decoded alongside is unchanged."""
+    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
+                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
+    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
+            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    other = _conv("Who runs the council?")
+    fast = fast_model.chat_many([conv, other], max_tokens=80, temperature=0.0, seed=1)
+    monkeypatch.setattr(batchgen, "COPY_RUN", 0)
+    slow = fast_model.chat_many([conv, other], max_tokens=80, temperature=0.0, seed=1)
+    assert slow[0].copied == 0 and fast[0].copied > 10
+    assert slow[0].text.strip()[:80] == sentence[:80]  # the model does copy it
+    assert fast[0].text.strip().startswith(sentence)
+    assert fast[1].text == slow[1].text  # the other chat, decoded alongside, is unchanged
