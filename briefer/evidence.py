@@ -9,8 +9,10 @@ sentences that repeat the question's words.  So, for every section:
    overlaps a hit is a candidate (``sentstore``), not just the chunk's slice.
 2. **Score by meaning.** A candidate's relevance is the best cosine between
    its sentence embedding (computed at index time) and any of the section's
-   questions, plus small terms for shared words, passage rank and specifics
-   (figures, names).  The title query counts less: set in the topic's title it
+   questions, plus small terms for shared words, passage rank, specifics
+   (figures, names) and novelty (the share of its words the questions lack: a
+   sentence that restates the question's theme informs less than one that
+   answers it).  The title query counts less: set in the topic's title it
    matches every document, and would fill "Space Force" with nuclear sentences.
    A sentence found both alone and with its antecedent is one candidate, the
    pair.  Without an embedder the lexical term alone ranks.
@@ -56,6 +58,12 @@ SPECIFIC_WEIGHT = 0.04  # per number or name in the sentence, up to SPECIFIC_MAX
 SPECIFIC_MAX = 0.16
 TITLE_DISCOUNT = 0.2  # the title query ("Overview — <topic>") matches the whole corpus; it finds, questions rank
 SAME_DOCUMENT = 0.1  # redundancy added between two sentences of one document
+# Per share of a sentence's words that its section's queries do not use.  Cosine to a broad
+# question favours sentences that restate its theme ("The U.S. government supports a broad
+# range of R&D") over those that answer it ("The requested $181.4 billion ..."); a sentence
+# briefs by what it adds.  bench/evidence_coverage.py: 41/58 facts in the evidence at 0,
+# 43 at 0.2 and 0.25, 45 at 0.3, 44 at 0.4 and 0.7 (no set lost a fact at 0.3).
+NOVELTY_WEIGHT = 0.3
 
 
 @dataclass
@@ -105,6 +113,12 @@ def _specificity(text: str) -> float:
     """A little credit for numbers and names: "over 800 companies" briefs, "a fascinating case study" does not."""
     a = analyse(text)
     return min(SPECIFIC_MAX, SPECIFIC_WEIGHT * (len(a.numbers) + len(a.entities)))
+
+
+def _novelty(q_terms: set[str], text: str) -> float:
+    """The share of the sentence's words (stems) that the queries do not use: what it adds to the question."""
+    words = set(terms(text))
+    return len(words - q_terms) / max(1, len(words))
 
 
 def _span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
@@ -167,7 +181,7 @@ class Gatherer:
                                          Candidate(passage.document, passage.title, span[0], span[1], text, 0.0))
                 continue
             vec = sents.vecs[int(i)] if sents.vecs is not None else None
-            bonus = RANK_WEIGHT / (rank + 1) + _specificity(text)
+            bonus = RANK_WEIGHT / (rank + 1) + _specificity(text) + NOVELTY_WEIGHT * _novelty(q_terms, text)
             meaning = 0.0
             if qvecs is not None and vec is not None:
                 lexical = _lexical(q_terms, text)
@@ -223,15 +237,15 @@ def drop_boilerplate(per_section: list[list[Scored]]) -> list[list[Scored]]:
     evidence is cited once); this is for distinct documents.  Two documents quoting
     one statement keep it unless both have it in their closing part.
     """
+    norms = {id(c): " ".join(terms(c.text)) for cands in per_section for c in cands}
     where: dict[str, dict[str, float]] = {}
     for cands in per_section:
         for c in cands:
-            norm = " ".join(terms(c.text))
-            docs = where.setdefault(norm, {})
+            docs = where.setdefault(norms[id(c)], {})
             docs[c.document] = min(docs.get(c.document, 1.0), c.at)
 
     def shared(c: Scored) -> bool:
-        docs = where[" ".join(terms(c.text))]
+        docs = where[norms[id(c)]]
         return len(docs) >= BOILERPLATE_DOCUMENTS or (
             len(docs) >= 2 and min(docs.values()) >= BOILERPLATE_TAIL)
 

@@ -157,3 +157,38 @@ def test_reading_order_puts_the_best_document_first_in_its_own_order():
     a1, a2 = _at("a.md", "A one.", 0.1, rel=0.6, start=10), _at("a.md", "A two.", 0.2, rel=0.7, start=90)
     b1 = _at("b.md", "B one.", 0.1, rel=0.9, start=40)
     assert reading_order([a2, b1, a1]) == [b1, a1, a2]
+
+
+class _OnePassage:
+    """A retriever that finds the whole of one document for any query (dense: the gatherer embeds)."""
+
+    dense = True
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def search(self, query, k=5, mode="hybrid", query_vector=None):
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(document="r.txt", title="R", start=0, end=len(self.text), score=1.0)]
+
+
+def test_a_sentence_that_answers_outranks_one_restating_the_question_at_equal_cosine(monkeypatch):
+    """Cosine to a broad question favours a sentence on its theme; the novelty term (the share of
+    words the question lacks) lets the one that answers it win when their cosines tie."""
+    from briefer.evidence import Gatherer
+    from briefer.store import DocSentences
+
+    theme = "The federal government supports research and development."
+    answer = "Most of that money pays for laboratories, grants and new equipment."
+    text = f"{theme} {answer}"
+    vec = np.asarray([[1.0, 0.0]] * 2, dtype=np.float32)  # both sentences equally close to the question
+    sents = DocSentences("r.txt", text, _spans(text), vec)
+    store = type("Store", (), {"get": lambda self, path: sents})()
+    embedder = type("Emb", (), {"embed": lambda self, texts: np.asarray([[1.0, 0.0]] * len(texts), dtype=np.float32)})()
+    question = ["How does the federal government support research and development?"]
+    cands, _ = Gatherer(_OnePassage(text), store, embedder).gather(question)
+    assert [c.text for c in cands] == [answer, theme]
+    monkeypatch.setattr("briefer.evidence.NOVELTY_WEIGHT", 0.0)
+    cands, _ = Gatherer(_OnePassage(text), store, embedder).gather(question)
+    assert [c.text for c in cands] == [theme, answer]  # shared words alone favour the restatement
