@@ -125,9 +125,15 @@ def _looks_like_marker(inner: str, valid: set[str]) -> bool:
     )
 
 
+# "U. S." for "U.S.": Qwen, under the repeat penalty, spaces the initials of a name it has just
+# written; the sentence splitter then cut "According to official U. S. assessments, Iran halted
+# ..." after "U. S." and the attribution was lost from the claim.
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\. (?=[A-Z]\.)")
+
+
 def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
     """Split the model's answer into sentences, each with the valid keys it cites."""
-    text = result.text.strip()
+    text = _SPACED_INITIALS.sub(r"\1.", result.text.strip())
     if result.finish_reason == "length" and "\n" in text and _KEY_LINE.search(text):
         text = text[:text.rindex("\n")]  # the last "KEY: …" line was cut off by max_tokens
     text = key_lines_to_citations(text)

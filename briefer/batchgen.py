@@ -40,6 +40,10 @@ N_BATCH = 512
 # fed at once.  16 tokens is about 12 words: a summary shares shorter runs with its source
 # ("The U.S. Space Force is the sixth branch of the Armed Forces." is 13), a copy longer ones.
 COPY_RUN = 16
+# A fed line's tail does not count against the answer's ``max_tokens`` (the cap bounds the time
+# decoding takes, and fed tokens cost a fraction); the answer's whole text, fed or decoded, stays
+# within this many times ``max_tokens``, which is what the context is sized for.
+FED_ALLOWANCE = 2
 
 
 @dataclass
@@ -169,7 +173,8 @@ class BatchDecoder:
         """Generate every request's answer together (greedy, repeat penalty)."""
         n = len(requests)
         prefix = _common_prefix([r.tokens for r in requests])
-        need = len(prefix) + sum(len(r.tokens) - len(prefix) + max_tokens for r in requests) + 8
+        room = max_tokens * (FED_ALLOWANCE if COPY_RUN else 1)
+        need = len(prefix) + sum(len(r.tokens) - len(prefix) + room for r in requests) + 8
         self._ensure(need, n)
         t0 = time.perf_counter()
         evaluated = self._prefill(requests, prefix)
@@ -253,14 +258,14 @@ class BatchDecoder:
                 new = [tok]
                 if trackers[s] is not None:
                     trackers[s].push(tok)
-                    new += trackers[s].rest_of_line()[:max(0, max_tokens - len(gen[s]) - 1)]
+                    new += trackers[s].rest_of_line()[:max(0, FED_ALLOWANCE * max_tokens - len(gen[s]) - 1)]
                     copied[s] += len(new) - 1
                 gen[s] += new
                 text = self._text(gen[s])
                 cut = first_stop(text, r.stops)
                 if cut >= 0:
                     done[s] = (text[:cut], "stop")
-                elif len(gen[s]) >= max_tokens:
+                elif len(gen[s]) - copied[s] >= max_tokens or len(gen[s]) >= FED_ALLOWANCE * max_tokens:
                     done[s] = (text, "length")
                 else:
                     step += [(s, pos[s] + j, t) for j, t in enumerate(new)]

@@ -103,9 +103,15 @@ def _lexical(q_terms: set[str], text: str) -> float:
 _STARTS_LIKE_A_SENTENCE = re.compile(r"^[\"“‘'(]?[A-Z0-9]")
 
 
+# "14347 dated September 5, 2025) has used ...": a parenthesis closed before any opens is the
+# tail of a sentence split inside it (after "E.O."), not a sentence.
+_UNOPENED_PAREN = re.compile(r"^[^(]*\)")
+
+
 def quotable(text: str) -> bool:
     """Can this sentence be evidence? Not junk (``textclean``), not a fragment, not a question."""
     return (evidence_problem(text) is None and bool(_STARTS_LIKE_A_SENTENCE.match(text))
+            and not _UNOPENED_PAREN.match(text)
             and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
 
 

@@ -27,6 +27,9 @@ VALID = {"K7QA", "K3FB", "KZZ2"}
         ("Chips were banned [K7QA][K404].", [("Chips were banned.", ["K7QA"])]),
         # no citations at all
         ("Chips were banned. Tariffs rose.", [("Chips were banned.", []), ("Tariffs rose.", [])]),
+        # initials spaced out by the model ("U. S.") are one name again, not a sentence end
+        ("K7QA: According to official U. S. assessments, Iran halted its program in 2003.",
+         [("According to official U.S. assessments, Iran halted its program in 2003.", ["K7QA"])]),
         # a parenthetical remark is kept
         ("Huawei (a Chinese firm) makes chips [K3FB].", [("Huawei (a Chinese firm) makes chips.", ["K3FB"])]),
         ("", []),

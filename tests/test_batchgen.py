@@ -169,3 +169,19 @@ def test_a_copied_line_is_fast_forwarded_and_reads_as_the_copy(fast_model, monke
     assert slow[0].text.strip()[:80] == sentence[:80]  # the model does copy it
     assert fast[0].text.strip().startswith(sentence)
     assert fast[1].text == slow[1].text  # the other chat, decoded alongside, is unchanged
+
+
+def test_fed_tokens_do_not_count_against_the_answer_cap(fast_model, monkeypatch):
+    """A cap of 30 tokens cuts the 40-token copy when every token is decoded; fed, the line is whole,
+    and the answer's whole text stays within FED_ALLOWANCE times the cap."""
+    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
+                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
+    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
+            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    fast = fast_model.chat_many([conv, _conv("Who runs the council?")], max_tokens=30, temperature=0.0, seed=1)
+    assert fast[0].text.strip().startswith(sentence)
+    assert fast[0].completion_tokens - fast[0].copied <= 30 < fast[0].completion_tokens
+    assert fast[0].completion_tokens <= batchgen.FED_ALLOWANCE * 30
+    monkeypatch.setattr(batchgen, "COPY_RUN", 0)
+    slow = fast_model.chat_many([conv, _conv("Who runs the council?")], max_tokens=30, temperature=0.0, seed=1)
+    assert slow[0].finish_reason == "length" and not slow[0].text.strip().startswith(sentence)

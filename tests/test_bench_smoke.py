@@ -345,3 +345,23 @@ def test_run_proc_measures_the_child_not_the_parent(monkeypatch):
     slow = run_proc([sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ), 0.3)
     assert slow.timed_out and slow.rc != 0 and slow.wall_s < 10
     del ballast
+
+
+def test_judge_sheet_pairs_each_cited_sentence_with_its_quotes_and_scores_the_verdicts(monkeypatch):
+    """bench/judge.py: the independent judge's sheet and score (no code shared with the verifier)."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from judge import score, sheet_rows
+
+    record = {"sources": [{"id": 1, "quote": "Tariffs rose to 25% in May.", "document": "a.txt"},
+                          {"id": 2, "quote": "Exports fell.", "document": "b.txt"}],
+              "sections": [{"title": "S", "sentences": [
+                  {"text": "Tariffs reached 25% in May.", "citations": [1], "origin": "model"},
+                  {"text": "Exports fell.", "citations": [2], "origin": "extracted"},
+                  {"text": "Nothing cited here.", "citations": [], "origin": "model"}]}]}
+    rows = sheet_rows(record, "m")
+    assert [(r["sentence"], r["quotes"], r["origin"]) for r in rows] == [
+        ("Tariffs reached 25% in May.", ["Tariffs rose to 25% in May."], "model"),
+        ("Exports fell.", ["Exports fell."], "extracted")]
+    assert score(rows)["all"]["judged"] == 0  # nothing judged yet
+    rows[0]["verdict"], rows[1]["verdict"] = "unsupported", "supported"
+    assert score(rows)["m"] == {"sentences": 2, "judged": 2, "supported": 1, "model_judged": 1, "model_supported": 0}

@@ -123,6 +123,8 @@ def test_broad_questions_pass_on_meaning_but_named_off_corpus_things_do_not():
 def test_only_whole_informative_sentences_are_quotable():
     assert quotable("The Commerce Department tightened export controls on AI chips in October 2023.")
     assert not quotable("§1862) authorizes the President to act if imports threaten national security.")
+    assert not quotable('14347 dated September 5, 2025) has used biometric technologies "to identify" enemies.')
+    assert quotable("The Space Force (established in 2019) requested $26.1 billion for FY2026.")
     assert not quotable("What limits, if any, should be placed on biometric data collection by agencies?")
     assert not quotable("**Key takeaways** from the [report](https://example.com) on chip export rules.")
 

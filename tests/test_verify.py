@@ -192,7 +192,7 @@ def test_extraction_does_not_repeat_what_is_said():
 
 def test_enough_supported_sentences_means_no_extraction():
     answer = [("Baidu has opted for Huawei's chips instead of American firms like Nvidia.", ["A2"]),
-              ("ByteDance is leveraging Ascend for large-scale AI model training.", ["A5"])]
+              ("ByteDance is reportedly leveraging Ascend for large-scale AI model training.", ["A5"])]
     out = verify_section(answer, EVIDENCE, QUESTION)
     assert [vs.origin for vs in out] == [ORIGIN_MODEL, ORIGIN_MODEL]
     assert verify_section(answer, [], QUESTION) == []
@@ -317,6 +317,18 @@ def test_a_summary_that_keeps_the_headline_figure_stays_the_models_own():
               "using Section 122 of the Trade Act of 1974 (19 U.S.C. §2132).")
     assert not quote_instead("President Trump imposed a temporary 10% import surcharge under Section 122.", source)
     assert quote_instead("President Trump imposed a temporary import surcharge.", source)  # every figure gone
+
+
+def test_a_summary_that_drops_who_says_so_or_how_sure_is_quoted_instead():
+    """An independent judge's commonest objection: an assessment, a report or a hedge stated as fact."""
+    src = ("According to official U.S. assessments, Iran halted its nuclear weapons program in late 2003.")
+    assert quote_instead("Iran halted its nuclear weapons program in late 2003.", src)
+    assert not quote_instead("U.S. assessments say Iran halted its nuclear weapons program in late 2003.", src)
+    src = "DeepSeek's R1 chatbot was noted as outperforming its counterparts from the US in 2025."
+    assert quote_instead("DeepSeek's R1 chatbot outperforms its US counterparts since 2025.", src)
+    src = "The council may raise the charge to 12.00 in 2027."
+    assert quote_instead("The council will raise the charge to 12.00 in 2027.", src)
+    assert not quote_instead("A rise in the charge to 12.00 is possible in 2027.", src)
 
 
 def test_a_sentence_that_keeps_only_some_of_the_source_years_is_quoted_instead():
