@@ -270,19 +270,9 @@ class BatchDecoder:
                 else:
                     step += [(s, pos[s] + j, t) for j, t in enumerate(new)]
                     pos[s] += len(new)
-            if step:
-                last = {s: k for k, (s, _, _) in enumerate(step)}
-                flags = [last[s] == k for k, (s, _, _) in enumerate(step)]
-                rows = self._decode_many(step, flags)
-                logits = dict(zip([s for (s, _, _), f in zip(step, flags) if f], rows))
+            if step:  # a fast-forwarded line makes a step long: decoded in N_BATCH chunks like a prompt
+                logits = self._decode_chunks(step, want_last=True)
         return [(*done[s], len(gen[s]), copied[s]) for s in range(len(requests))]
-
-    def _decode_many(self, items: list[tuple[int, int, int]], flags: list[bool]) -> list[np.ndarray]:
-        """``_decode`` in batches of at most N_BATCH tokens (a fast-forwarded line makes a step long)."""
-        rows: list[np.ndarray] = []
-        for start in range(0, len(items), N_BATCH):
-            rows += self._decode(items[start:start + N_BATCH], flags[start:start + N_BATCH])
-        return rows
 
     def _one_newline(self, tok: int) -> list[int]:
         """``tok`` (it holds a newline) with what follows its first newline dropped: ".\\n\\n" becomes ".\\n"."""
