@@ -83,7 +83,9 @@ def key_lines_to_citations(text: str) -> str:
         body = m.group(2).rstrip()
         if not re.search(r"[.!?][\"”’')\]]*$", body):
             body += "."
-        return f"{body} [{m.group(1)}]"
+        # Every sentence of the line cites the key: "KAM: S1. S2." copies a two-sentence source,
+        # and S1 without a key was re-cited by word overlap alone.
+        return " ".join(f"{body[s:e]} [{m.group(1)}]" for s, e in sentence_spans(body)) or body
     return _KEY_LINE.sub(one, text)
 
 

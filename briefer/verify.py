@@ -31,6 +31,7 @@ from briefer.claims import (
     demonyms,
     has_number,
     has_token,
+    split_sentences,
     stem,
     strip_markers,
 )
@@ -182,6 +183,20 @@ _ATTRIBUTION = re.compile(
 COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
 
 
+def is_copy(sentence: str, source: str) -> bool:
+    """Is the sentence the source again, or one sentence of a two-sentence source unit?
+
+    An evidence unit may be a sentence with its antecedent ("… rule. This new rule targets …");
+    the model that copies one of them has written nothing of its own either.
+    """
+    a = " ".join(re.findall(r"\w+", sentence.lower()))
+    for part in [source, *(split_sentences(source) if len(source) > len(sentence) * 1.3 else [])]:
+        b = " ".join(re.findall(r"\w+", part.lower()))
+        if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
+            return True
+    return False
+
+
 def quote_instead(sentence: str, source: str) -> bool:
     """Show the source itself, as a quote, rather than this model sentence?
 
@@ -195,8 +210,7 @@ def quote_instead(sentence: str, source: str) -> bool:
     rightly drop a minor name, and requiring them turned faithful summaries in
     tests/test_verify.py back into quotes.)
     """
-    a, b = (" ".join(re.findall(r"\w+", t.lower())) for t in (sentence, source))
-    if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
+    if is_copy(sentence, source):
         return True
     said, cited = analyse(sentence), analyse(source)
     if cited.numbers and not any(has_number(n, said) for n in cited.numbers):

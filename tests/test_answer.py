@@ -82,6 +82,9 @@ def test_key_lines_become_cited_sentences():
 
     text = "K7QA: Chips were banned in 2023\n- [K8QB]: Tariffs rose to 145%.\nNot a key line"
     assert key_lines_to_citations(text) == "Chips were banned in 2023. [K7QA]\nTariffs rose to 145%. [K8QB]\nNot a key line"
+    # each sentence of a two-sentence line cites the line's key
+    two = "K7QA: Chips were banned in 2023. This ban covers model weights."
+    assert key_lines_to_citations(two) == "Chips were banned in 2023. [K7QA] This ban covers model weights. [K7QA]"
 
 
 def test_a_key_line_cut_off_by_the_token_limit_is_dropped():

@@ -41,7 +41,8 @@ def test_generate_with_faithful_model_writes_three_files(sample_corpus, tmp_path
     assert len(record["sections"]) >= 5
     answered = [s for s in record["sections"] if s["status"] == "answered" and s.get("kind") != "key_points"]
     assert len(answered) >= 5 and all(s["sentences"] for s in answered)
-    assert any(s["origin"] == "model" for sec in answered for s in sec["sentences"])
+    # The model copies its sources: every sentence is shown as the quote it is, none as prose.
+    assert all(s["origin"] == "extracted" for sec in answered for s in sec["sentences"])
     _check_contract(record, sample_corpus)
     # provenance
     assert record["corpus"]["files"] and all(len(v) == 64 for v in record["corpus"]["files"].values())
@@ -78,12 +79,15 @@ def test_bad_model_output_never_reaches_the_memo(sample_corpus, tmp_path, bad_an
 def test_invented_key_is_stripped_but_true_sentence_kept(sample_corpus, tmp_path):
     def answer(messages):
         key, text = next(iter(source_keys(messages).items()))
+        said.append(text)
         return f"{text} [K9ZZ]"  # true sentence, wrong key: citation must be re-attached
 
+    said: list[str] = []
     result = generate(_settings(sample_corpus, tmp_path), "export-controls", model=FakeLLM(default=answer), embedder=None)
     first = next(s for s in result.record["sections"] if s.get("kind") != "key_points")
     assert "K9ZZ" in first["invalid_keys"]
-    assert any(s["origin"] == "model" and s["citations"] for s in first["sentences"])
+    # the copy is kept, cited by the source it copies (and shown as that quote)
+    assert any(s["text"] in said and s["citations"] for s in first["sentences"])
     _check_contract(result.record, sample_corpus)
 
 

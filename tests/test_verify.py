@@ -21,7 +21,7 @@ from sample_text import (
     corpus_sentences,
 )
 
-from briefer.claims import SUPPORTED, UNSUPPORTED
+from briefer.claims import SUPPORTED, UNSUPPORTED, split_sentences
 from briefer.schema import Evidence
 from briefer.verify import (
     ORIGIN_EXTRACTED,
@@ -338,3 +338,23 @@ def test_a_sentence_that_keeps_only_some_of_the_source_years_is_quoted_instead()
     assert quote_instead("The US imported $16.2 billion worth of copper products in April 2026.", src)
     assert not quote_instead("In 2025 the US imported $16.2 billion of the copper products that the April 2026 "
                              "proclamation covers.", src)
+
+
+def test_a_copy_of_one_sentence_of_a_two_sentence_unit_is_the_quote():
+    """An evidence unit may be a sentence with its antecedent; copying either half writes nothing new.
+
+    The bench memo showed "The Biden administration's recent export restrictions ... superpowers."
+    as the model's prose, and then dropped the copied second half ("This new rule primarily
+    targets ... model weights") as a repeat of that quote, losing the finding.
+    """
+    unit = ("The Biden administration's recent export restrictions on AI technology mark the latest escalation "
+            "in a technological tug-of-war between Washington and Beijing. This new rule primarily targets "
+            "high-performance computing clusters and proprietary model weights for frontier AI models.")
+    first, second = split_sentences(unit)
+    assert quote_instead(first, unit) and quote_instead(second, unit)
+    ev = [Evidence("KA", "d.txt", "D", 0, len(unit), unit, 0.9)]
+    out = verify_section([(first, ["KA"]), (second, ["KA"])], ev, "What has happened recently?", min_sentences=0)
+    assert [(v.text, v.origin) for v in out] == [(unit, ORIGIN_EXTRACTED)]
+    # a real summary of the unit is still the model's own sentence
+    summary = "The new rule targets computing clusters and model weights for frontier AI models."
+    assert not quote_instead(summary, unit)
