@@ -85,9 +85,35 @@ class Scored:
         return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance, self.meaning)
 
 
+# "How is the government supporting R&D and overseeing mergers, and what is changing?" asks two
+# things; searched whole, the closer match (R&D) took every slot and the merger report none.
+_FOLLOW_UP = re.compile(r",?\s+and\s+((?:what|how|why|which|who|where|when)\b[^?]*)\??\s*$", re.IGNORECASE)
+_GERUND = re.compile(r"\b[a-z]{3,}ing\b")
+_NOT_GERUND = frozenset("during including according regarding concerning following notwithstanding nothing "
+                        "something anything everything thing king ring spring string bring morning evening "
+                        "ceiling".split())
+
+
+def sub_questions(question: str) -> list[str]:
+    """A question that coordinates two actions ("supporting X and overseeing Y") as one query per action.
+
+    Each part keeps the shared opening ("How is the federal government") and the
+    follow-up ("and what is changing?"), so each still reads as the analyst's question.
+    """
+    q = question.strip()
+    follow = _FOLLOW_UP.search(q)
+    core, tail = (q[:follow.start()], f", and {follow.group(1)}?") if follow else (q.rstrip("?"), "?")
+    verbs = [m for m in _GERUND.finditer(core) if m.group(0).lower() not in _NOT_GERUND]
+    for first, second in zip(verbs, verbs[1:]):
+        joint = re.search(r",?\s+and\s+$", core[:second.start()])
+        if joint and first.start() > 0:
+            return [core[:joint.start()] + tail, core[:first.start()] + core[second.start():] + tail]
+    return [question]
+
+
 def section_queries(topic_title: str, section_title: str, questions: Sequence[str]) -> list[str]:
-    """What a section is searched for: its questions and its title in the memo's context."""
-    queries = list(dict.fromkeys(q for q in questions if q.strip()))
+    """What a section is searched for: its questions (compound ones in parts) and its title in the memo's context."""
+    queries = list(dict.fromkeys(part for q in questions if q.strip() for part in sub_questions(q)))
     queries.append(f"{section_title} — {topic_title}")
     return queries
 

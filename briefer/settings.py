@@ -164,7 +164,7 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0.0)
     seed: int = 42
     top_k: int = Field(20, ge=1)  # passages retrieved per query (each question, and the section title)
-    evidence_per_section: int = Field(8, ge=1)  # evidence sentences chosen per section (+2 per extra question)
+    evidence_per_section: int = Field(8, ge=1)  # evidence sentences per section (+2 per extra question or question part)
     keep_unsupported: bool = False
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
     batch_sections: bool = True  # decode a memo's sections side by side (in-process model); false: one after another

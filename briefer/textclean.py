@@ -40,6 +40,10 @@ _ABOUT_ITSELF = re.compile(
     r"this\s+(?:report|insight|in focus|product|section|chapter|paper|brief|memo|document|sidebar)\s+(?:\w+\s+)?"
     r"(?:provides|discusses|describes|examines|summarizes|summarises|reviews|presents|outlines|focuses|analyzes|"
     r"analyses|addresses|explores|considers|is)\b)", re.IGNORECASE)
+# A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
+# "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
+_POINTER = re.compile(r"^\(?\s*(?:see|for (?:more|further|additional|a)\b[^.]{0,80}?,\s*see)\b|"
+                      r"\b(?:may|can) be found (?:at|in|on)\b|\bis available (?:at|from|on)\b", re.IGNORECASE)
 _TOC = re.compile(r"(?:\.\s?){6,}")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
                      r"(?:(?:and|&|,)\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4})*[.,]?$")
@@ -98,6 +102,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "boilerplate"
     if _ABOUT_ITSELF.match(text):
         return "about the document"
+    if _POINTER.search(text):
+        return "cross-reference"
     words = _WORDS.findall(text)
     if _BYLINE.match(text) and len(words) <= 12:
         return "byline"

@@ -348,6 +348,17 @@ def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
     assert evidence_problem("7. The committee approved the bill in 2024 after a long debate over its costs.") is None
 
 
+def test_pointers_to_other_reading_are_not_evidence():
+    """An independent judge rejected "See Table 2 for ..." quoted in a memo: it states nothing."""
+    for pointer in ("See Table 2 for treatment of selected products under Section 232 copper tariffs.",
+                    "For more information on export controls on AI chips, see CRS In Focus IF12497, "
+                    "Semiconductors and Artificial Intelligence.",
+                    "(Additional CRS products that reference AI are not included but may be found on crs.gov.)"):
+        assert evidence_problem(pointer) == "cross-reference", pointer
+    assert evidence_problem("Seeing the tariffs rise, importers stockpiled copper in early 2025.") is None
+    assert evidence_problem("The report is available to members, who saw tariffs rise by 50% in 2025.") is None
+
+
 def test_ordinal_and_summing_up_openers_are_trimmed_like_other_connectives():
     text = "Fourth, Congress may continue oversight of federal agencies that support R&D."
     cut = connective_prefix_len(text)

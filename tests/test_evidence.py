@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _absorb, _span, allocate, drop_boilerplate, quotable, reading_order, section_queries
+from briefer.evidence import Scored, _absorb, _span, allocate, drop_boilerplate, quotable, reading_order, section_queries, sub_questions
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
 
@@ -79,6 +79,22 @@ def test_a_sentence_found_alone_and_with_its_antecedent_is_one_candidate_the_pai
 def test_sections_are_searched_by_their_questions_and_title_in_context():
     qs = section_queries("Chip controls", "China's response", ["How is China responding?", "How is China responding?"])
     assert qs == ["How is China responding?", "China's response — Chip controls"]
+
+
+def test_a_question_asking_about_two_actions_is_searched_in_parts():
+    """Searched whole, the closer half (R&D) took every slot of the section and the merger report none."""
+    q = ("How is the federal government supporting research and development and overseeing corporate mergers, "
+         "and what is changing?")
+    assert sub_questions(q) == [
+        "How is the federal government supporting research and development, and what is changing?",
+        "How is the federal government overseeing corporate mergers, and what is changing?"]
+    assert sub_questions("How are regulators tracking emissions and enforcing limits?") == [
+        "How are regulators tracking emissions?", "How are regulators enforcing limits?"]
+    for whole in ("What are the likely effects on US industries, prices, supply chains and trading partners?",
+                  "What is happening, and why does it matter?",
+                  "What changed during 2025 and following the ruling?"):
+        assert sub_questions(whole) == [whole]
+    assert len(section_queries("T", "S", [q])) == 3  # two parts and the title
 
 
 def _spans(text: str) -> np.ndarray:
