@@ -111,6 +111,22 @@ class CopyTracker:
         return []  # the prompt's last line is the chat template's, not a source
 
 
+def repeated_line(text: str) -> int:
+    """Where a looping answer starts writing a line it already wrote, or -1.
+
+    Qwen sometimes cycles through two source lines until the token cap ("KY6: Drivers will
+    pay ... KZM: Fines ... KY6: Drivers will pay ..."); the parser dropped the repeats, but
+    decoding them took the section's whole answer budget.  Checked when a line ends.
+    """
+    if not text.endswith("\n"):
+        return -1
+    lines = text[:-1].split("\n")
+    last = lines[-1].strip()
+    if last and any(line.strip() == last for line in lines[:-1]):
+        return len(text) - len(lines[-1]) - 1
+    return -1
+
+
 def first_stop(text: str, stops: list[str]) -> int:
     """Index where the earliest stop string starts in ``text``, or -1."""
     found = [i for i in (text.find(s) for s in stops if s) if i >= 0]
@@ -263,8 +279,11 @@ class BatchDecoder:
                 gen[s] += new
                 text = self._text(gen[s])
                 cut = first_stop(text, r.stops)
+                loop = repeated_line(text)
                 if cut >= 0:
                     done[s] = (text[:cut], "stop")
+                elif loop >= 0:  # the model writes its lines again: the rest would be the same loop
+                    done[s] = (text[:loop], "stop")
                 elif len(gen[s]) - copied[s] >= max_tokens or len(gen[s]) >= FED_ALLOWANCE * max_tokens:
                     done[s] = (text, "length")
                 else:

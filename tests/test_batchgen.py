@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from briefer import batchgen
-from briefer.batchgen import COPY_RUN, CopyTracker, _common_prefix, first_stop, penalise
+from briefer.batchgen import COPY_RUN, CopyTracker, _common_prefix, first_stop, penalise, repeated_line
 from briefer.llm import ChatResult, chat_all
 
 
@@ -26,6 +26,15 @@ def test_repeat_penalty_looks_back_64_tokens_only():
 def test_the_earliest_stop_string_ends_the_text():
     assert first_stop("KA7: fact<|im_end|>more</s>", ["</s>", "<|im_end|>"]) == 9
     assert first_stop("no stop here", ["<|im_end|>", ""]) == -1
+
+
+def test_an_answer_that_writes_a_line_again_is_cut_before_the_repeat():
+    """Qwen cycled "KY6: ... KZM: ... KY6: ..." to the token cap; the first repeat ends the answer."""
+    text = "KY6: Drivers pay 9.50.\nKZM: Fines are 80.\nKY6: Drivers pay 9.50.\n"
+    assert text[:repeated_line(text)] == "KY6: Drivers pay 9.50.\nKZM: Fines are 80.\n"
+    assert repeated_line("KY6: Drivers pay 9.50.\nKZM: Fines are 80.\n") == -1
+    assert repeated_line("KY6: Drivers pay 9.50.\nKY6: Drivers pay") == -1  # checked when the line ends
+    assert repeated_line("KA: One.\n\nKB: Two.\n\n") == -1  # blank lines are no repeat
 
 
 def test_common_prefix_leaves_every_prompt_a_token_of_its_own():

@@ -358,3 +358,20 @@ def test_a_copy_of_one_sentence_of_a_two_sentence_unit_is_the_quote():
     # a real summary of the unit is still the model's own sentence
     summary = "The new rule targets computing clusters and model weights for frontier AI models."
     assert not quote_instead(summary, unit)
+
+
+def test_a_change_without_what_was_measured_is_quoted_instead():
+    """The judge rejected "Traffic fell by 18 percent": the source measured the charged streets in the pilot."""
+    src = "During the pilot, traffic on the charged streets fell by 18 percent compared with a year earlier."
+    assert quote_instead("Traffic fell by 18 percent compared with a year earlier.", src)
+    assert not quote_instead("Charged streets saw 18 percent less traffic than a year earlier.", src)
+    src = "Nitrogen dioxide levels measured at roadside monitors dropped by 14% over the six months."
+    assert quote_instead("Nitrogen dioxide levels dropped by 14% over the six months.", src)
+
+
+def test_who_reports_it_and_how_sure_are_each_kept():
+    """Keeping the belief ("expect") but dropping the survey that reports it states the survey's finding as fact."""
+    src = ("In a survey commissioned by the chamber, 58% of city-centre retailers said they expected fewer "
+           "customers once the charge begins.")
+    assert quote_instead("58% of city-centre retailers expect fewer customers once the charge begins.", src)
+    assert not quote_instead("In a chamber survey, 58% of city-centre retailers said they expect fewer customers.", src)
