@@ -160,14 +160,39 @@ def _span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
     if dangling_start(text):
         cut = connective_prefix_len(text)
         if cut and not dangling_start(text[cut:]):
-            return s + cut, e
+            return _close_quote(doc_text, spans, i, s + cut, e)
         if i > 0:
             ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
             prev = doc_text[ps:pe]
             if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
-                return ps, e
+                return _close_quote(doc_text, spans, i, ps, e)
         return None
-    return s, e
+    return _close_quote(doc_text, spans, i, s, e)
+
+
+QUOTE_JOIN_MAX = 8  # pieces a quotation cut by the splitter may be rejoined from (". . ." makes three)
+QUOTE_JOIN_CHARS = 800  # ... within this many characters
+
+
+def _open_quote(text: str) -> bool:
+    return text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
+
+
+def _close_quote(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:
+    """A span that opens a quotation runs to its close, or is no evidence.
+
+    The splitter cuts inside quotations at abbreviations and ellipses ("could employ against the
+    U.S." | "Homeland.\"", "may \"substantially ." | ". ."): quoted alone, the first piece reads
+    as cut off, and a judge rejected both.  Pieces of one paragraph are rejoined.
+    """
+    for j in range(i + 1, min(len(spans), i + 1 + QUOTE_JOIN_MAX)):
+        if not _open_quote(doc_text[s:e]):
+            return s, e
+        ns, ne = int(spans[j, 0]), int(spans[j, 1])
+        if "\n" in doc_text[e:ns] or ne - s > QUOTE_JOIN_CHARS:
+            break
+        e = ne
+    return None if _open_quote(doc_text[s:e]) else (s, e)
 
 
 class Gatherer:

@@ -45,6 +45,7 @@ _ABOUT_ITSELF = re.compile(
 _POINTER = re.compile(r"^\(?\s*(?:see|for (?:more|further|additional|a)\b[^.]{0,80}?,\s*see)\b|"
                       r"\b(?:may|can) be found (?:at|in|on)\b|\bis available (?:at|from|on)\b", re.IGNORECASE)
 _TOC = re.compile(r"(?:\.\s?){6,}")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
                      r"(?:(?:and|&|,)\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4})*[.,]?$")
 # A sentence split at an abbreviation: "119-4) for three accounts ..." / "... provided by P.L."
@@ -119,6 +120,10 @@ def evidence_problem(sentence: str) -> str | None:
     if not _TERMINAL.search(text):
         return "heading" if not _verbish(words) else "fragment"
     if text[0].islower() or not _verbish(words) or _CUT.search(text):
+        return "fragment"
+    # "Global Change Research Program ($25.2 million requested, down $746.7 million, -97%)." is a
+    # list item: its only verb-like word is inside the parenthesis.
+    if "(" in text and not _verbish(_WORDS.findall(_PARENTHESES.sub(" ", text))):
         return "fragment"
     return None
 

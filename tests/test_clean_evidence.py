@@ -348,6 +348,12 @@ def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
     assert evidence_problem("7. The committee approved the bill in 2024 after a long debate over its costs.") is None
 
 
+def test_a_list_item_whose_only_verb_is_in_parentheses_is_not_evidence():
+    assert evidence_problem("Global Change Research Program ($25.2 million requested, down $746.7 million, -97%).") \
+        == "fragment"
+    assert evidence_problem("The program (created in 2020) received $25.2 million in FY2026.") is None
+
+
 def test_pointers_to_other_reading_are_not_evidence():
     """An independent judge rejected "See Table 2 for ..." quoted in a memo: it states nothing."""
     for pointer in ("See Table 2 for treatment of selected products under Section 232 copper tariffs.",

@@ -110,6 +110,22 @@ def test_a_sentence_opening_with_a_reference_gets_its_antecedent():
     assert text[s:e] == text  # both sentences: "These chips" needs the first
 
 
+def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
+    """A judge rejected 'against the U.S.' and 'may "substantially .' as cut-off quotes."""
+    text = ('According to the 2026 strategy, Russia "possesses capabilities that it could employ against the U.S. '
+            'Homeland." The treaty expired in February 2026.')
+    spans = _spans(text)
+    s, e = _span(text, spans, 0)
+    assert text[s:e].endswith('U.S. Homeland."') and text[s:e].startswith("According")
+    text = ('Section 7 of the Clayton Act prohibits mergers that may "substantially . . . lessen competition, or '
+            '. . . tend to create a monopoly." The agencies share jurisdiction.')
+    spans = _spans(text)
+    s, e = _span(text, spans, 0)
+    assert text[s:e].endswith('monopoly."')
+    text = 'The minister said "we will act. And we will act soon. Very soon. Now. Today. Tomorrow.'
+    assert _span(text, _spans(text), 0) is None  # never closed: no evidence
+
+
 def test_a_bare_connective_is_trimmed_and_the_quote_stays_a_slice():
     text = "Prices rose sharply in the first quarter of the year. However, the ministry expects demand to recover by June."
     spans = _spans(text)

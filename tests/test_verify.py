@@ -375,3 +375,12 @@ def test_who_reports_it_and_how_sure_are_each_kept():
            "customers once the charge begins.")
     assert quote_instead("58% of city-centre retailers expect fewer customers once the charge begins.", src)
     assert not quote_instead("In a chamber survey, 58% of city-centre retailers said they expect fewer customers.", src)
+
+
+def test_speech_verbs_and_scope_hedges_are_kept_or_the_quote_is_shown():
+    """The judge's findings at c216f01: Xi's view stated as fact; 'certain copper imports' made all of them."""
+    src = "Xi pointed out that achieving self-reliance in AI requires critical political guidance."
+    assert quote_instead("Critical political guidance is required to achieve self-reliance in AI.", src)
+    assert not quote_instead("Xi stressed that self-reliance in AI needs critical political guidance.", src)
+    src = "In 2025, President Trump imposed 50% tariffs on certain copper imports under Section 232."
+    assert quote_instead("President Trump imposed 50% tariffs on copper imports under Section 232 in 2025.", src)
