@@ -18,7 +18,7 @@ llama-cpp-python has no high-level API for this, hence the low-level calls.
 
 **Copied lines are fast-forwarded** (:class:`CopyTracker`).  The model often
 restates a long report sentence word for word, and a copy is shown as the
-quote it copies (``verify.quote_instead``), so decoding its tail one token at
+quote it copies (``quoting.quote_instead``), so decoding its tail one token at
 a time buys nothing.  Once ``COPY_RUN`` answer tokens in a row repeat the
 section's own prompt, the rest of that prompt line is fed in the next batch,
 where it costs what prompt tokens cost (about a quarter of a generated token

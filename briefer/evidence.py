@@ -47,7 +47,7 @@ from .claims import analyse
 from .prompts import looks_like_instructions
 from .retrieval import Candidate, Retriever
 from .store import SentenceSource
-from .textclean import connective_prefix_len, dangling_start, evidence_problem
+from .evidence_spans import quotable, quotable_span
 
 PASSAGES_PER_QUERY = 20  # default of Gatherer.gather; the pipeline passes settings.top_k
 MMR_LAMBDA = 0.7  # weight of relevance against redundancy
@@ -124,23 +124,6 @@ def _lexical(q_terms: set[str], text: str) -> float:
     return sum(math.log(2 + len(w)) for w in hits) / (1 + sum(math.log(2 + len(w)) for w in q_terms))
 
 
-# A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
-# (the tail of a sentence split after an abbreviation).
-_STARTS_LIKE_A_SENTENCE = re.compile(r"^[\"“‘'(]?[A-Z0-9]")
-
-
-# "14347 dated September 5, 2025) has used ...": a parenthesis closed before any opens is the
-# tail of a sentence split inside it (after "E.O."), not a sentence.
-_UNOPENED_PAREN = re.compile(r"^[^(]*\)")
-
-
-def quotable(text: str) -> bool:
-    """Can this sentence be evidence? Not junk (``textclean``), not a fragment, not a question."""
-    return (evidence_problem(text) is None and bool(_STARTS_LIKE_A_SENTENCE.match(text))
-            and not _UNOPENED_PAREN.match(text)
-            and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
-
-
 def _specificity(text: str) -> float:
     """A little credit for numbers and names: "over 800 companies" briefs, "a fascinating case study" does not."""
     a = analyse(text)
@@ -151,48 +134,6 @@ def _novelty(q_terms: set[str], text: str) -> float:
     """The share of the sentence's words (stems) that the queries do not use: what it adds to the question."""
     words = set(terms(text))
     return len(words - q_terms) / max(1, len(words))
-
-
-def _span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
-    """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
-    s, e = int(spans[i, 0]), int(spans[i, 1])
-    text = doc_text[s:e]
-    if dangling_start(text):
-        cut = connective_prefix_len(text)
-        if cut and not dangling_start(text[cut:]):
-            return _close_quote(doc_text, spans, i, s + cut, e)
-        if i > 0:
-            ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
-            prev = doc_text[ps:pe]
-            if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
-                return _close_quote(doc_text, spans, i, ps, e)
-        return None
-    return _close_quote(doc_text, spans, i, s, e)
-
-
-QUOTE_JOIN_MAX = 8  # pieces a quotation cut by the splitter may be rejoined from (". . ." makes three)
-QUOTE_JOIN_CHARS = 800  # ... within this many characters
-
-
-def _open_quote(text: str) -> bool:
-    return text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
-
-
-def _close_quote(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:
-    """A span that opens a quotation runs to its close, or is no evidence.
-
-    The splitter cuts inside quotations at abbreviations and ellipses ("could employ against the
-    U.S." | "Homeland.\"", "may \"substantially ." | ". ."): quoted alone, the first piece reads
-    as cut off, and a judge rejected both.  Pieces of one paragraph are rejoined.
-    """
-    for j in range(i + 1, min(len(spans), i + 1 + QUOTE_JOIN_MAX)):
-        if not _open_quote(doc_text[s:e]):
-            return s, e
-        ns, ne = int(spans[j, 0]), int(spans[j, 1])
-        if "\n" in doc_text[e:ns] or ne - s > QUOTE_JOIN_CHARS:
-            break
-        e = ne
-    return None if _open_quote(doc_text[s:e]) else (s, e)
 
 
 class Gatherer:
@@ -227,7 +168,7 @@ class Gatherer:
                  found: dict[tuple[str, int, int], Scored]) -> None:
         sents = self.store.get(passage.document)
         for i in sents.overlapping(passage.start, passage.end):
-            span = _span(sents.text, sents.spans, int(i))
+            span = quotable_span(sents.text, sents.spans, int(i))
             if span is None:
                 continue
             text = sents.text[span[0]:span[1]]

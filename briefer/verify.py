@@ -11,7 +11,6 @@ addresses the question at all, or the memo must refuse (:func:`is_relevant`).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 import math
 import re
@@ -31,11 +30,10 @@ from briefer.claims import (
     demonyms,
     has_number,
     has_token,
-    split_sentences,
     stem,
     strip_markers,
 )
-from briefer.chunking import terms
+from briefer.quoting import quote_instead
 from briefer.schema import CheckResult, Evidence
 
 ORIGIN_MODEL = "model"
@@ -168,99 +166,6 @@ def restates_question(sentence: str, question: str) -> bool:
     said, asked = analyse(sentence), analyse(question)
     new = _topics(said) - _topics(asked) - _FRAME
     return len(new) < 2
-
-
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-# Who says so, and how sure: "according to official U.S. assessments, Iran halted ...",
-# "Huawei's chips have reportedly found favor", "DeepSeek was noted as outperforming".  A
-# summary that drops every such word states an assessment, a claim or a report as fact
-# (an independent judge of our memos found this the commonest unsupported sentence).
-_REPORTED = re.compile(
-    r"\b(?:according|reported(?:ly)?|alleged(?:ly)?|purported(?:ly)?|said|says|stated|noted|argue[sd]?|"
-    r"claim(?:s|ed)?|assess(?:es|ed|ments?)?|estimate[sd]?|cit(?:es|ed|ing)|suggest(?:s|ed)?|survey(?:s|ed)?|"
-    r"poll(?:s|ed)?|point(?:s|ed)? out|stress(?:es|ed)|mention(?:s|ed)|told|tells?|wrote|writes|testif(?:y|ies|ied)|"
-    r"assert(?:s|ed)|aver(?:s|red)|contend(?:s|ed)|insist(?:s|ed)|observe[sd]|emphasi[sz]e[sd]?|warn(?:s|ed)?)\b",
-    re.IGNORECASE)
-_HEDGED = re.compile(
-    r"\b(?:apparent(?:ly)?|believe[sd]?|expect(?:s|ed)?|may|might|could|likely|possibl[ey]|seem(?:s|ed)?|"
-    r"appear(?:s|ed)?|consider(?:s|ed)?|propose[sd]?|planned|plans to|whether|if|unless|potential(?:ly)?|"
-    r"certain)\b", re.IGNORECASE)
-# Who says so and how sure are two things: "In a survey commissioned by the chamber, 58% of
-# retailers said they expected fewer customers" became "58% of retailers expect fewer customers"
-# (the belief kept, the survey that reports it dropped), which a judge rejected.  "Whether",
-# "if", "potential" and "certain" hedge too: "asks whether the tariffs violate obligations" is not
-# "tariff violations", nor "certain copper imports" all of them (the judge's findings at c216f01).
-_ATTRIBUTION = (_REPORTED, _HEDGED)
-# A change is a finding only with what was measured: "During the pilot, traffic on the charged
-# streets fell by 18 percent" is not "Traffic fell by 18 percent" (a judge's commonest objection
-# after attribution: the scope of a figure dropped).
-_CHANGE = re.compile(
-    r"(?P<what>[^,;:()\u2014\u2013]{3,160}?)\s+(?:has\s+|have\s+|had\s+)?"
-    r"(?:fell|fallen|falls?|rose|risen|rises?|dropped|drops?|declined|declines?|increased|increases?|decreased|"
-    r"decreases?|improved|improves?|grew|grown|grows?|climbed|climbs?|jumped|jumps?|shrank|shrunk|surged|plunged|"
-    r"slowed|slid)\s+(?:by\s+)?(?:about\s+|nearly\s+|almost\s+|roughly\s+|more\s+than\s+|over\s+|some\s+)?"
-    r"(?=[$£€]?\d)", re.IGNORECASE)
-COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
-
-
-def is_copy(sentence: str, source: str) -> bool:
-    """Is the sentence the source again, or one sentence of a two-sentence source unit?
-
-    An evidence unit may be a sentence with its antecedent ("… rule. This new rule targets …");
-    the model that copies one of them has written nothing of its own either.
-    """
-    a = " ".join(re.findall(r"\w+", sentence.lower()))
-    for part in [source, *(split_sentences(source) if len(source) > len(sentence) * 1.3 else [])]:
-        b = " ".join(re.findall(r"\w+", part.lower()))
-        if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
-            return True
-    return False
-
-
-def drops_what_changed(sentence: str, source: str, said: Analysis) -> bool:
-    """Does the sentence keep a change's figure ("fell by 18 percent") but drop words saying what changed?"""
-    words: set[str] | None = None
-    for m in _CHANGE.finditer(source):
-        figures = analyse(source[m.end():m.end() + 40]).numbers
-        if figures and has_number(figures[0], said):
-            words = words if words is not None else set(terms(sentence))
-            if set(terms(m.group("what"))) - words:
-                return True
-    return False
-
-
-def quote_instead(sentence: str, source: str) -> bool:
-    """Show the source itself, as a quote, rather than this model sentence?
-
-    Yes when the sentence is the source copied (a copy is a quote and is marked
-    as one, never passed off as the memo's prose), or when it keeps none of the
-    numbers the source states: a number is usually the finding an analyst
-    needs.  Keeping the headline figure and dropping a statute citation
-    ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
-    section's figures the model left out are quoted beside it (``quote_figures``).
-    (Names are not required, model numbers such as "H20" excepted: a summary may
-    rightly drop a minor name, and requiring them turned faithful summaries in
-    tests/test_verify.py back into quotes.)
-    """
-    if is_copy(sentence, source):
-        return True
-    said, cited = analyse(sentence), analyse(source)
-    if cited.numbers and not any(has_number(n, said) for n in cited.numbers):
-        return True
-    # Of a source's several years, the model kept some: it may have moved one to another event
-    # ("In 2025, the US imported $16.2 billion ... included in the April 2026 proclamation" became
-    # "imported $16.2 billion in April 2026").  Every year in the sentence is in the source, so the
-    # word checks pass; the quote cannot misdate anything.
-    kept, stated = set(_YEAR.findall(sentence)), set(_YEAR.findall(source))
-    if len(stated) >= 2 and kept and kept < stated:
-        return True
-    if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION):
-        return True  # the source says who claims it, or how sure; the summary states it as fact
-    if drops_what_changed(sentence, source, said):
-        return True
-    # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
-    words = set(re.findall(r"\w+", sentence.lower()))
-    return any(t not in words for _, toks in cited.entities for t in toks if any(ch.isdigit() for ch in t))
 
 
 def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[Evidence],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _absorb, _span, allocate, drop_boilerplate, quotable, reading_order, section_queries, sub_questions
+from briefer.evidence import Scored, _absorb, allocate, drop_boilerplate, reading_order, section_queries, sub_questions
+from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
 
@@ -106,7 +107,7 @@ def _spans(text: str) -> np.ndarray:
 def test_a_sentence_opening_with_a_reference_gets_its_antecedent():
     text = "Nvidia designed the H20 chips for the Chinese market in 2024. These chips were later banned by Washington."
     spans = _spans(text)
-    s, e = _span(text, spans, 1)
+    s, e = quotable_span(text, spans, 1)
     assert text[s:e] == text  # both sentences: "These chips" needs the first
 
 
@@ -115,21 +116,21 @@ def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
     text = ('According to the 2026 strategy, Russia "possesses capabilities that it could employ against the U.S. '
             'Homeland." The treaty expired in February 2026.')
     spans = _spans(text)
-    s, e = _span(text, spans, 0)
+    s, e = quotable_span(text, spans, 0)
     assert text[s:e].endswith('U.S. Homeland."') and text[s:e].startswith("According")
     text = ('Section 7 of the Clayton Act prohibits mergers that may "substantially . . . lessen competition, or '
             '. . . tend to create a monopoly." The agencies share jurisdiction.')
     spans = _spans(text)
-    s, e = _span(text, spans, 0)
+    s, e = quotable_span(text, spans, 0)
     assert text[s:e].endswith('monopoly."')
     text = 'The minister said "we will act. And we will act soon. Very soon. Now. Today. Tomorrow.'
-    assert _span(text, _spans(text), 0) is None  # never closed: no evidence
+    assert quotable_span(text, _spans(text), 0) is None  # never closed: no evidence
 
 
 def test_a_bare_connective_is_trimmed_and_the_quote_stays_a_slice():
     text = "Prices rose sharply in the first quarter of the year. However, the ministry expects demand to recover by June."
     spans = _spans(text)
-    s, e = _span(text, spans, 1)
+    s, e = quotable_span(text, spans, 1)
     assert text[s:e] == "the ministry expects demand to recover by June."
 
 

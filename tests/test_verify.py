@@ -28,9 +28,9 @@ from briefer.verify import (
     ORIGIN_MODEL,
     best_support,
     is_relevant,
-    quote_instead,
     verify_section,
 )
+from briefer.quoting import quote_instead
 
 
 # -------------------------------------------------------------- best_support
@@ -303,16 +303,12 @@ def test_figures_the_model_left_out_are_quoted_but_only_next_to_what_it_verified
 
 
 def test_a_sentence_that_drops_a_model_number_gives_way_to_the_quote():
-    from briefer.verify import quote_instead
-
     source = "As China works to overcome its dependence on foreign chips, it has relied on stockpiling Nvidia's H20 chips."
     assert quote_instead("China relies on alternative sources, including Nvidia chips.", source)
     assert not quote_instead("China has been stockpiling Nvidia's H20 chips to make up for foreign supply.", source)
 
 
 def test_a_summary_that_keeps_the_headline_figure_stays_the_models_own():
-    from briefer.verify import quote_instead
-
     source = ("Later that day, President Trump announced that he was imposing a temporary 10% surcharge on imports "
               "using Section 122 of the Trade Act of 1974 (19 U.S.C. §2132).")
     assert not quote_instead("President Trump imposed a temporary 10% import surcharge under Section 122.", source)

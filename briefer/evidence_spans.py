@@ -1,0 +1,74 @@
+"""Which text of a document sentence can be quoted as evidence.
+
+A candidate is a slice of the document, never rewritten, so that its citation
+stays exact: the sentence itself, the sentence with the one before it (it opens
+with "These chips…"), the sentence without a bare connective ("However, …"), or
+the sentences of a quotation the splitter cut apart, rejoined.  What is never
+evidence at all (headings, table rows, bylines ...) is ``textclean``'s call.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .textclean import connective_prefix_len, dangling_start, evidence_problem
+
+# A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
+# (the tail of a sentence split after an abbreviation).
+_STARTS_LIKE_A_SENTENCE = re.compile(r"^[\"“‘'(]?[A-Z0-9]")
+
+
+# "14347 dated September 5, 2025) has used ...": a parenthesis closed before any opens is the
+# tail of a sentence split inside it (after "E.O."), not a sentence.
+_UNOPENED_PAREN = re.compile(r"^[^(]*\)")
+
+
+def quotable(text: str) -> bool:
+    """Can this sentence be evidence? Not junk (``textclean``), not a fragment, not a question."""
+    return (evidence_problem(text) is None and bool(_STARTS_LIKE_A_SENTENCE.match(text))
+            and not _UNOPENED_PAREN.match(text)
+            and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
+
+
+def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
+    """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
+    s, e = int(spans[i, 0]), int(spans[i, 1])
+    text = doc_text[s:e]
+    if dangling_start(text):
+        cut = connective_prefix_len(text)
+        if cut and not dangling_start(text[cut:]):
+            return _close_quote(doc_text, spans, i, s + cut, e)
+        if i > 0:
+            ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+            prev = doc_text[ps:pe]
+            if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
+                return _close_quote(doc_text, spans, i, ps, e)
+        return None
+    return _close_quote(doc_text, spans, i, s, e)
+
+
+QUOTE_JOIN_MAX = 8  # pieces a quotation cut by the splitter may be rejoined from (". . ." makes three)
+QUOTE_JOIN_CHARS = 800  # ... within this many characters
+
+
+def _open_quote(text: str) -> bool:
+    return text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
+
+
+def _close_quote(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:
+    """A span that opens a quotation runs to its close, or is no evidence.
+
+    The splitter cuts inside quotations at abbreviations and ellipses ("could employ against the
+    U.S." | "Homeland.\"", "may \"substantially ." | ". ."): quoted alone, the first piece reads
+    as cut off, and a judge rejected both.  Pieces of one paragraph are rejoined.
+    """
+    for j in range(i + 1, min(len(spans), i + 1 + QUOTE_JOIN_MAX)):
+        if not _open_quote(doc_text[s:e]):
+            return s, e
+        ns, ne = int(spans[j, 0]), int(spans[j, 1])
+        if "\n" in doc_text[e:ns] or ne - s > QUOTE_JOIN_CHARS:
+            break
+        e = ne
+    return None if _open_quote(doc_text[s:e]) else (s, e)
