@@ -79,9 +79,11 @@ def quote_instead(sentence: str, source: str) -> bool:
     """Show the source itself, as a quote, rather than this model sentence?
 
     Yes when the sentence is the source copied (a copy is a quote and is marked
-    as one, never passed off as the memo's prose), or when it keeps none of the
-    numbers the source states: a number is usually the finding an analyst
-    needs.  Keeping the headline figure and dropping a statute citation
+    as one, never passed off as the memo's prose, :func:`is_copy`); when it keeps
+    none of the numbers the source states (a number is usually the finding an
+    analyst needs), moves a year, drops who reports the claim or how sure it is
+    (``_ATTRIBUTION``), or keeps a change's figure but not what changed
+    (:func:`drops_what_changed`).  Keeping the headline figure and dropping a statute citation
     ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
     section's figures the model left out are quoted beside it (``quote_figures``).
     (Names are not required, model numbers such as "H20" excepted: a summary may

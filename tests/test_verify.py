@@ -356,27 +356,36 @@ def test_a_copy_of_one_sentence_of_a_two_sentence_unit_is_the_quote():
     assert not quote_instead(summary, unit)
 
 
-def test_a_change_without_what_was_measured_is_quoted_instead():
-    """The judge rejected "Traffic fell by 18 percent": the source measured the charged streets in the pilot."""
-    src = "During the pilot, traffic on the charged streets fell by 18 percent compared with a year earlier."
-    assert quote_instead("Traffic fell by 18 percent compared with a year earlier.", src)
-    assert not quote_instead("Charged streets saw 18 percent less traffic than a year earlier.", src)
-    src = "Nitrogen dioxide levels measured at roadside monitors dropped by 14% over the six months."
-    assert quote_instead("Nitrogen dioxide levels dropped by 14% over the six months.", src)
+# A summary that loses what makes its source true gives way to the quote; one that keeps it stays
+# the model's.  Each case is a rejection by the independent judge (bench/judge/): (source, a
+# summary shown as the quote instead, a summary kept as the model's or None).
+LOSES_WHAT_MAKES_IT_TRUE = {
+    # what changed: the source measured the charged streets in the pilot
+    "change-scope": ("During the pilot, traffic on the charged streets fell by 18 percent compared with a year earlier.",
+                     "Traffic fell by 18 percent compared with a year earlier.",
+                     "Charged streets saw 18 percent less traffic than a year earlier."),
+    "change-measured-where": ("Nitrogen dioxide levels measured at roadside monitors dropped by 14% over the six months.",
+                              "Nitrogen dioxide levels dropped by 14% over the six months.",
+                              None),
+    # the belief ("expect") kept, the survey that reports it dropped: the survey's finding as fact
+    "reported-by-survey": ("In a survey commissioned by the chamber, 58% of city-centre retailers said they expected "
+                           "fewer customers once the charge begins.",
+                           "58% of city-centre retailers expect fewer customers once the charge begins.",
+                           "In a chamber survey, 58% of city-centre retailers said they expect fewer customers."),
+    # Xi's view stated as fact (findings at c216f01)
+    "speech-verb": ("Xi pointed out that achieving self-reliance in AI requires critical political guidance.",
+                    "Critical political guidance is required to achieve self-reliance in AI.",
+                    "Xi stressed that self-reliance in AI needs critical political guidance."),
+    # "certain copper imports" made all of them
+    "scope-hedge": ("In 2025, President Trump imposed 50% tariffs on certain copper imports under Section 232.",
+                    "President Trump imposed 50% tariffs on copper imports under Section 232 in 2025.",
+                    None),
+}
 
 
-def test_who_reports_it_and_how_sure_are_each_kept():
-    """Keeping the belief ("expect") but dropping the survey that reports it states the survey's finding as fact."""
-    src = ("In a survey commissioned by the chamber, 58% of city-centre retailers said they expected fewer "
-           "customers once the charge begins.")
-    assert quote_instead("58% of city-centre retailers expect fewer customers once the charge begins.", src)
-    assert not quote_instead("In a chamber survey, 58% of city-centre retailers said they expect fewer customers.", src)
-
-
-def test_speech_verbs_and_scope_hedges_are_kept_or_the_quote_is_shown():
-    """The judge's findings at c216f01: Xi's view stated as fact; 'certain copper imports' made all of them."""
-    src = "Xi pointed out that achieving self-reliance in AI requires critical political guidance."
-    assert quote_instead("Critical political guidance is required to achieve self-reliance in AI.", src)
-    assert not quote_instead("Xi stressed that self-reliance in AI needs critical political guidance.", src)
-    src = "In 2025, President Trump imposed 50% tariffs on certain copper imports under Section 232."
-    assert quote_instead("President Trump imposed 50% tariffs on copper imports under Section 232 in 2025.", src)
+@pytest.mark.parametrize("case", LOSES_WHAT_MAKES_IT_TRUE)
+def test_a_summary_that_loses_what_makes_its_source_true_is_quoted_instead(case):
+    source, quoted, kept = LOSES_WHAT_MAKES_IT_TRUE[case]
+    assert quote_instead(quoted, source)
+    if kept is not None:
+        assert not quote_instead(kept, source)
