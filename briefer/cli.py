@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__, interrupt
+from .catalog import DEFAULT_MODEL
 from .errors import BrieferError
 from .settings import Settings, load_settings
 
@@ -92,7 +93,7 @@ CorpusOpt = Annotated[Optional[Path], _opt("--corpus", help="Corpus folder.", en
 TemplateOpt = Annotated[Optional[Path], _opt("--template-dir", help="Your templates, searched before the shipped ones.",
                                              env="BRIEFER_TEMPLATE_DIR", default="shipped templates only", metavar="DIR")]
 ModelOpt = Annotated[Optional[str], _opt("--model", help="GGUF chat model: a path, or the name of an installed model (see `briefer models`).",
-                                         env="BRIEFER_MODEL", default="SmolLM2-135M-Instruct", metavar="NAME|PATH")]
+                                         env="BRIEFER_MODEL", default=DEFAULT_MODEL, metavar="NAME|PATH")]
 EmbedOpt = Annotated[Optional[Path], _opt("--embed-model", help="GGUF embedding model.", env="BRIEFER_EMBED_MODEL",
                                           default="all-MiniLM-L6-v2, converted on first use", metavar="PATH")]
 NoEmbedOpt = Annotated[Optional[bool], _opt("--no-embeddings/--embeddings", help="BM25 only, without the dense embedder.",

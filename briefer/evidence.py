@@ -111,9 +111,34 @@ def sub_questions(question: str) -> list[str]:
     return [question]
 
 
+# Words that frame a briefing question without naming its subject: "What risks should a staffer
+# keep an eye on?" is about the memo's subject, which only the topic names.  Stems (chunking.terms).
+_FRAME = frozenset(terms(
+    "risk risks uncertainty uncertainties uncertain watch watching keep eye eyes staffer staffers staff analyst "
+    "analysts reader readers policymaker policymakers official officials boss know known need needs important "
+    "significant key main major biggest issue issues concern concerns implication implications matter matters "
+    "next outlook future trend trends development developments recent latest happen happening happened change "
+    "changes changing challenge challenges opportunity opportunities option options question questions consider "
+    "expect expected look looking ahead remain remaining open unresolved point points takeaway takeaways summary "
+    "overview bottom line priority priorities step steps debate debates problem problems document documents "
+    "report reports source sources say says tell tells come coming year years month months now today "
+    "worry worries focus attention emerging emerge emerges"))
+
+
+def subject_less(question: str) -> bool:
+    """Does the question name no subject of its own ("What should a staffer watch?"), so the topic's is meant?"""
+    words = set(terms(question))
+    return bool(words) and words <= _FRAME
+
+
 def section_queries(topic_title: str, section_title: str, questions: Sequence[str]) -> list[str]:
-    """What a section is searched for: its questions (compound ones in parts) and its title in the memo's context."""
-    queries = list(dict.fromkeys(part for q in questions if q.strip() for part in sub_questions(q)))
+    """What a section is searched for: its questions (compound ones in parts) and its title in the memo's context.
+
+    A question that names no subject is searched with the topic's title after it: alone,
+    "What risks should a staffer watch?" matched Russian nuclear risk in a memo about China
+    and scored too low to be answered at all."""
+    queries = list(dict.fromkeys(f"{part} — {topic_title}" if subject_less(part) else part
+                                 for q in questions if q.strip() for part in sub_questions(q)))
     queries.append(f"{section_title} — {topic_title}")
     return queries
 

@@ -3,7 +3,8 @@
 A candidate is a slice of the document, never rewritten, so that its citation
 stays exact: the sentence itself, the sentence with the one before it (it opens
 with "These chips…"), the sentence without a bare connective ("However, …"), or
-the sentences of a quotation the splitter cut apart, rejoined.  What is never
+the sentences of a quotation the splitter cut apart, rejoined, or the sentence without a
+heading that PDF extraction glued to its front.  What is never
 evidence at all (headings, table rows, bylines ...) is ``textclean``'s call.
 """
 
@@ -13,7 +14,7 @@ import re
 
 import numpy as np
 
-from .textclean import connective_prefix_len, dangling_start, evidence_problem
+from .textclean import connective_prefix_len, dangling_start, evidence_problem, glued_heading_len
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
 # (the tail of a sentence split after an abbreviation).
@@ -35,6 +36,7 @@ def quotable(text: str) -> bool:
 def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
     """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
     s, e = int(spans[i, 0]), int(spans[i, 1])
+    s += glued_heading_len(doc_text[s:e])
     text = doc_text[s:e]
     if dangling_start(text):
         cut = connective_prefix_len(text)

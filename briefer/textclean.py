@@ -24,7 +24,10 @@ import numpy as np
 
 MIN_WORDS = 6
 _TERMINAL = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
-_MARKUP = re.compile(r"\*\*|__|\]\(|!\[|\||^#{1,6}\s|</?[a-zA-Z][^>]*>|\{\{|^>\s|`")
+# A lone "_" at a word's edge is a leftover emphasis mark ("priorities writ large_. _Subsequent"
+# in a CRS Markdown file); inside a word ("snake_case") it is not.
+_MARKUP = re.compile(r"\*\*|__|\]\(|!\[|\||^#{1,6}\s|</?[a-zA-Z][^>]*>|\{\{|^>\s|`|"
+                     r"(?<=\w)_(?!\w)|(?<!\w)_(?=\w)")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BOILERPLATE = re.compile(
     r"^(?:sources?|notes?|see also|updated|figure \d|fig\. \d|table \d|photo|image|credit|"
@@ -37,9 +40,14 @@ _ABOUT_ITSELF = re.compile(
     r"^(?:(?:specifically|in addition|also|finally),\s+)?(?:"
     r"(?:table|figure|appendix|exhibit|chart|box)\s+[\w.-]+\s+(?:\w+\s+)?(?:compiles|shows|lists|presents|provides|"
     r"summarizes|summarises|illustrates|displays|depicts|includes|contains|reports|details)\b|"
-    r"this\s+(?:report|insight|in focus|product|section|chapter|paper|brief|memo|document|sidebar)\s+(?:\w+\s+)?"
+    r"this\s+(?:report|insight|in focus|product|section|chapter|paper|brief|memo|document|sidebar|analysis)\s+"
+    r"(?:\w+\s+)?"
     r"(?:provides|discusses|describes|examines|summarizes|summarises|reviews|presents|outlines|focuses|analyzes|"
-    r"analyses|addresses|explores|considers|is)\b)", re.IGNORECASE)
+    r"analyses|addresses|explores|considers|is)\b|"
+    # "The following analysis of the President's FY2026 request examines ...", "Subsequent sections of
+    # this report examine ...": the document's plan, not its findings.
+    r"(?:the\s+)?(?:following|subsequent|preceding|remaining|later|earlier)\s+(?:\w+\s+)?(?:analysis|analyses|"
+    r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?)\b)", re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
 _POINTER = re.compile(r"^\(?\s*(?:see|for (?:more|further|additional|a)\b[^.]{0,80}?,\s*see)\b|"
@@ -154,6 +162,26 @@ def dangling_start(sentence: str) -> bool:
     """
     text = sentence.lstrip(" \"'\u201c\u2018(")
     return bool(_CONNECTIVE_RE.match(text) or _CONJUNCTION_RE.match(text) or _REFERENCE_RE.match(text))
+
+
+# PDF text boxes lose the break between a heading and its first sentence: "Trade, Financial, and IP
+# Pilot ProgramsTo counter offshoring trends, ...".  The glue is a lower-case letter run straight
+# into a capitalised word that opens sentences.
+_GLUED = re.compile(r"[a-z](?=(?:To|The|In|On|For|As|At|By|This|These|That|A|An|While|Since|According|Under|"
+                    r"After|Before|During|Although|Because|If|When|With|From|Its|It|Some|Many|Several|Most|"
+                    r"Congress|President)\s)")
+
+
+def glued_heading_len(sentence: str) -> int:
+    """Characters of a heading glued onto the front of a sentence (see ``_GLUED``), else 0.
+
+    Only when the front reads as a heading by :func:`evidence_problem`'s own rule
+    and the rest as a sentence, so "DeepSeekThe" typos in prose are left alone."""
+    for m in _GLUED.finditer(sentence, 0, 160):
+        head, rest = sentence[:m.end()], sentence[m.end():]
+        if evidence_problem(head + ".") == "heading" and evidence_problem(rest) is None:
+            return m.end()
+    return 0
 
 
 def connective_prefix_len(sentence: str) -> int:

@@ -11,6 +11,7 @@ import random
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from briefer import formats
@@ -21,7 +22,9 @@ from briefer.textclean import (
     dangling_start,
     evidence_problem,
     find_duplicates,
+    glued_heading_len,
 )
+from briefer.evidence_spans import quotable_span
 
 CRS = Path("/work/shared/corpora/crs-sample")
 needs_crs = pytest.mark.skipif(not CRS.is_dir(), reason="crs-sample corpus not present")
@@ -376,3 +379,28 @@ def test_a_labelled_list_row_is_not_evidence_even_with_a_full_stop():
                             "and brain computer interfaces.") == "table row"
     assert evidence_problem("Officials said the rule covers three areas: advanced chips, the tools that make them, "
                             "and model weights.") is None
+
+
+def test_the_documents_plan_and_leftover_emphasis_are_not_evidence():
+    """Both were quoted in a memo over crs-sample: a plan of the report briefs on nothing, and
+    "writ large_." shows the Markdown's stray emphasis marks to the reader."""
+    assert evidence_problem("The following analysis of the President's FY2026 request examines proposed "
+                            "federal-government-wide R&D investments.") == "about the document"
+    assert evidence_problem("Subsequent sections of this report examine proposed federal R&D investments at the "
+                            "agency level.") == "about the document"
+    assert evidence_problem("It compares R&D funding across agencies, noting potential shifts in the "
+                            "Administration's R&D priorities writ large_.") == "markup"
+    assert evidence_problem("_Subsequent sections of this report examine R&D at the agency level.") == "markup"
+    for prose in ("The following year, Congress appropriated $26.1 billion for the Space Force.",
+                  "The variable max_tokens sets how many tokens the model may write in one answer."):
+        assert evidence_problem(prose) is None, prose
+
+
+def test_a_heading_glued_to_its_sentence_by_pdf_extraction_is_cut_off_the_quote():
+    doc = "Pilot programs (text box).\nTrade, Financial, and IP Pilot ProgramsTo counter offshoring trends, " \
+          "Hainan will pilot new trade and investment rules in 2026."
+    start = doc.index("Trade, Financial")
+    spans = np.array([[0, start - 1], [start, len(doc)]])
+    s, e = quotable_span(doc, spans, 1)
+    assert doc[s:e].startswith("To counter offshoring trends") and e == len(doc)
+    assert glued_heading_len("The company DeepSeekThe model was released in January and drew attention.") == 0

@@ -105,7 +105,8 @@ def test_version():
 
 @pytest.mark.parametrize("command, expected", [
     ("generate", ["BRIEFER_CORPUS", "BRIEFER_THREADS", "BRIEFER_MODEL", "BRIEFER_N_CTX", "BRIEFER_ENTAILMENT",
-                  "default: (corpus/)", "default: (4096)", "--entailment", "--progress"]),
+                  "default: (corpus/)", "default: (4096)", "--entailment", "--progress",
+                  "default: (qwen2.5-coder-1.5b)"]),  # the catalog's default, not the fast model it once was
     ("search", ["--json", "Print JSON", "--k", "Number of passages", "default: 5", "hybrid"]),
     ("render", ["--out", "Folder to write into", "--review", "review.md"]),
     ("review", ["--format", "text", "json", "--corpus"]),

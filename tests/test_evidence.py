@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _absorb, allocate, drop_boilerplate, reading_order, section_queries, sub_questions
+from briefer.evidence import (Scored, _absorb, allocate, drop_boilerplate, reading_order, section_queries, sub_questions,
+                              subject_less)
 from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
@@ -80,6 +81,21 @@ def test_a_sentence_found_alone_and_with_its_antecedent_is_one_candidate_the_pai
 def test_sections_are_searched_by_their_questions_and_title_in_context():
     qs = section_queries("Chip controls", "China's response", ["How is China responding?", "How is China responding?"])
     assert qs == ["How is China responding?", "China's response — Chip controls"]
+
+
+def test_a_question_that_names_no_subject_is_searched_as_the_topics():
+    """Alone, "What risks should a staffer watch?" found Russian nuclear risk in a memo on China
+    and was refused for want of evidence; the analyst meant the memo's subject."""
+    for frame in ("What risks or uncertainties should a staffer keep an eye on?", "What happens next?",
+                  "What are the key takeaways?", "What is the outlook for the coming year?"):
+        assert subject_less(frame), frame
+    for named in ("What should Congress watch?", "What causes vitamin D deficiency?", "How is China responding?",
+                  "What risks do tariffs pose for farmers?"):
+        assert not subject_less(named), named
+    qs = section_queries("China as competitor", "Risks", ["What risks should a staffer keep an eye on?",
+                                                           "How is China responding?"])
+    assert qs == ["What risks should a staffer keep an eye on? — China as competitor", "How is China responding?",
+                  "Risks — China as competitor"]
 
 
 def test_a_question_asking_about_two_actions_is_searched_in_parts():
