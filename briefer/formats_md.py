@@ -12,14 +12,17 @@ HTML it produces goes through the same walker as ``.html`` files
 becomes one line, each heading and list item its own line, images and HTML
 comments vanish, and links keep only their text.
 
-Two things are done before rendering, because real-world Markdown (e.g. pages
+Three things are done before rendering, because real-world Markdown (e.g. pages
 converted from the web) breaks the renderer's assumptions:
 
 * rows that start with ``|`` become one line of cells joined by ``"; "``
   (Python-Markdown's table extension needs a ``|---|`` separator row, which
   converters often omit); a separator row is dropped;
 * ``**Label: **text`` (closing mark after a space, invalid for the renderer)
-  is rewritten to ``**Label:** text``; any ``**``/``__`` still left is removed.
+  is rewritten to ``**Label:** text``; any ``**``/``__`` still left is removed;
+* footnote references (``[^1]``) are removed and definitions (``[^1]: text``) keep
+  their text (the renderer's footnotes extension would turn a reference into a
+  number glued to the word before it).
 
 Files over :data:`RENDER_LIMIT` characters skip the renderer (it is roughly
 1-2 MB/s) and get the same table handling plus light regex stripping; so do
@@ -45,6 +48,10 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PIPE_ROW = re.compile(r"^ {0,3}\|")
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 _BAD_CLOSE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]*?\S)[ \t]+\1(?=\S)")
+# Footnotes (a Markdown extension the renderer does not run here): "Open Government* [^1] instructed"
+# kept "[^1]" in the evidence.  References go; a definition "[^1]: OMB Memorandum ..." keeps its text.
+_FOOTNOTE_REF = re.compile(r"[ \t]?\[\^[^\]\s]{1,40}\](?!:)")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]{1,40}\]:[ \t]*")
 # Light stripping for huge files (no renderer): images, links, emphasis, headings, bullets.
 # Link titles, image alt text and HTML comments never become text (they are where instructions hide).
 _LIGHT = (
@@ -70,7 +77,7 @@ def _table_row(line: str) -> str | None:
 
 
 def prepare(source: str) -> str:
-    """Rewrite pipe-table rows and badly closed emphasis, outside fenced code."""
+    """Rewrite pipe-table rows, badly closed emphasis and footnote marks, outside fenced code."""
     out: list[str] = []
     fence: str | None = None
     for line in source.split("\n"):
@@ -87,6 +94,7 @@ def prepare(source: str) -> str:
             if row:  # each row its own paragraph: one line of text
                 out.extend(("", row, ""))
         else:
+            line = _FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", line))
             out.append(_BAD_CLOSE.sub(r"\1\2\1 ", line))
     return "\n".join(out)
 

@@ -52,9 +52,12 @@ _MARK_QUOTE = re.compile(r"(?<=[.,;:!?])([\u201d\u2019\"')\]])(\d{1,3})(?=\s|$)"
 _NUMBERISH = re.compile(r"[\s\d\-/$#§.,]")  # a marker is never glued after these ...
 _DECIMAL = re.compile(r"\d[.,]$")  # ... except after "21." when a sentence follows
 _SUPERSCRIPT = re.compile(r"(?<=[A-Za-z.,;:!?\)\]\u201d\u2019\"'])[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
-_BULLET = re.compile(r"^(?:[•●▪◦‣⁃■□➢✓]|[-–]\s|\(?[a-z0-9]{1,2}\)\s|\d{1,2}\.\s)")
+# Bullets: the usual glyphs; Symbol and Wingdings font bullets, which text extraction gives as
+# private-use characters ("\uf0b7 Responsible for ..." in an SBA procedure); Word's second-level
+# "o " before a capital; "-", "a)", "1." markers.
+_BULLET = re.compile(r"^(?:[•●▪◦‣⁃■□➢✓\uf000-\uf0ff]|o\s+(?=[A-Z])|[-–]\s|\(?[a-z0-9]{1,2}\)\s|\d{1,2}\.\s)")
 _TOC_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+$")  # "Introduction ........ 1"
-_BULLET_GLYPH = re.compile(r"^[•●▪◦‣⁃■□➢]\s*")
+_BULLET_GLYPH = re.compile(r"^(?:[•●▪◦‣⁃■□➢\uf000-\uf0ff]\s*|o\s+(?=[A-Z]))")
 _TERMINAL = re.compile(r"[.!?:][\u201d\u2019\"')\]]*$")
 _WORD = re.compile(r"[a-z]+")
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())

@@ -18,7 +18,8 @@ from typing import Any
 from . import __version__
 from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
-from .evidence import Gatherer, allocate, drop_boilerplate, reading_order, section_queries, sub_questions
+from .evidence import Gatherer, allocate, drop_boilerplate, reading_order
+from .queries import evidence_slots, section_queries
 from .corpus import check_corpus_dir
 from .crashpoint import reached
 from .errors import CorpusError, EmbedderUnavailable
@@ -145,8 +146,7 @@ def choose_evidence(settings: Settings, topic: Topic, index: Store, retriever: R
         progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
                                     f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
     chosen = allocate(drop_boilerplate(gathered),
-                      [settings.evidence_per_section + 2 * (sum(len(sub_questions(q)) for q in sec.questions) - 1)
-                       for sec in topic.sections])
+                      [evidence_slots(settings.evidence_per_section, sec.questions) for sec in topic.sections])
     return [[s.candidate() for s in reading_order(ch)] for ch in chosen], retrieved
 
 

@@ -91,6 +91,19 @@ def test_markdown_renders_to_plain_text() -> None:
         assert junk not in text, junk
 
 
+def test_markdown_footnote_marks_never_reach_the_text() -> None:
+    """OMB's M-13-13 (Project Open Data's Markdown) put "[^1]" into the sentences a memo quoted."""
+    source = ("The President's Memorandum on *Transparency* [^1] instructed agencies, including OMB Circular "
+              "A-130 [^3] and M-06-02. [^4] Agencies must act.\n\n"
+              "[^1]: President Barack Obama, Memorandum on Transparency (Jan. 21, 2009).\n")
+    text, _, _ = formats.extract_md(source.encode())
+    assert text.split("\n") == [
+        "The President's Memorandum on Transparency instructed agencies, including OMB Circular A-130 and "
+        "M-06-02. Agencies must act.",
+        "President Barack Obama, Memorandum on Transparency (Jan. 21, 2009).",
+    ]
+
+
 def test_markdown_without_heading_and_fenced_pipes() -> None:
     source = "Intro paragraph\nwrapped here.\n\n```\n| not | a table |\n```\n"
     assert md_text(source) == "Intro paragraph wrapped here.\n| not | a table |"
@@ -148,6 +161,15 @@ def test_pdf_pages_cleaned() -> None:
 def test_pdf_bullets_and_superscripts() -> None:
     text = clean_pages(["Actions include\n• a tariff on copper;\n• a ban on scrap.\nTariffs rose\u00b3 sharply."])
     assert text == "Actions include\na tariff on copper;\na ban on scrap.\nTariffs rose sharply."
+
+
+def test_pdf_symbol_font_and_second_level_bullets() -> None:
+    """An SBA procedure's bullets come out of the PDF as U+F0B7 (the Symbol font's bullet) and
+    "o "; before, each item was glued to the line before it, glyph and all."""
+    text = clean_pages(["Agency Offices must:\n\uf0b7 Assign a Data Steward to represent the office.\n"
+                        "o Agency Offices must get concurrence from OGC.\nThe policy took effect in 2014."])
+    assert text == ("Agency Offices must:\nAssign a Data Steward to represent the office.\n"
+                    "Agency Offices must get concurrence from OGC.\nThe policy took effect in 2014.")
 
 
 @needs_crs

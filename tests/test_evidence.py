@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import (Scored, _absorb, allocate, drop_boilerplate, reading_order, section_queries, sub_questions,
-                              subject_less)
+from briefer.evidence import Scored, _absorb, allocate, drop_boilerplate, reading_order
+from briefer.queries import evidence_slots, section_queries, sub_questions, subject_less
 from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
 from briefer.verify import broadly_relevant, restates_question
@@ -112,6 +112,7 @@ def test_a_question_asking_about_two_actions_is_searched_in_parts():
                   "What changed during 2025 and following the ruling?"):
         assert sub_questions(whole) == [whole]
     assert len(section_queries("T", "S", [q])) == 3  # two parts and the title
+    assert evidence_slots(8, [q]) == 10 and evidence_slots(8, ["What is happening?"]) == 8
 
 
 def _spans(text: str) -> np.ndarray:
