@@ -121,7 +121,7 @@ class SectionWriter:
                                   # Found by meaning only: quote in the model's place only when the evidence is
                                   # close in meaning; else the model must answer.
                                   min_sentences=2 if named or _close(evidence) else 0,
-                                  quote_figures=QUOTE_FIGURES)
+                                  quote_figures=QUOTE_FIGURES, title=section.title)
         self.timings["verification"] += time.perf_counter() - t
         sentences = [v.__dict__ for v in verified]
         self.said += sentences

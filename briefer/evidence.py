@@ -84,8 +84,8 @@ class Scored:
         return Candidate(self.document, self.title, self.start, self.end, self.text, self.relevance, self.meaning)
 
 
-def _lexical(q_terms: set[str], text: str) -> float:
-    words = set(terms(text))
+def _lexical(q_terms: set[str], words: set[str]) -> float:
+    """The queries' words (stems) the sentence uses, long words counting more."""
     hits = q_terms & words
     return sum(math.log(2 + len(w)) for w in hits) / (1 + sum(math.log(2 + len(w)) for w in q_terms))
 
@@ -96,9 +96,8 @@ def _specificity(text: str) -> float:
     return min(SPECIFIC_MAX, SPECIFIC_WEIGHT * (len(a.numbers) + len(a.entities)))
 
 
-def _novelty(q_terms: set[str], text: str) -> float:
+def _novelty(q_terms: set[str], words: set[str]) -> float:
     """The share of the sentence's words (stems) that the queries do not use: what it adds to the question."""
-    words = set(terms(text))
     return len(words - q_terms) / max(1, len(words))
 
 
@@ -145,15 +144,16 @@ class Gatherer:
                                          Candidate(passage.document, passage.title, span[0], span[1], text, 0.0))
                 continue
             vec = sents.vecs[int(i)] if sents.vecs is not None else None
-            bonus = RANK_WEIGHT / (rank + 1) + _specificity(text) + NOVELTY_WEIGHT * _novelty(q_terms, text)
+            words = set(terms(text))
+            bonus = RANK_WEIGHT / (rank + 1) + _specificity(text) + NOVELTY_WEIGHT * _novelty(q_terms, words)
             meaning = 0.0
             if qvecs is not None and vec is not None:
-                lexical = _lexical(q_terms, text)
+                lexical = _lexical(q_terms, words)
                 cosines = qvecs @ vec
                 per_query = tuple(float(x) + LEXICAL_WEIGHT * lexical + bonus for x in cosines)
                 meaning = float(max(cosines[:max(1, len(queries) - 1)]))  # the last query is the title
             else:  # BM25-only: the lexical share stands in for meaning
-                per_query = tuple(_lexical(qt, text) + bonus for qt in per_query_terms)
+                per_query = tuple(_lexical(qt, words) + bonus for qt in per_query_terms)
             key = (passage.document, span[0], span[1])  # a sentence alone and with its antecedent differ
             if len(per_query) > 1:  # the title query finds candidates; the questions decide what answers them
                 relevance = max(max(per_query[:-1]), per_query[-1] - TITLE_DISCOUNT)

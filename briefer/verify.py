@@ -174,7 +174,7 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
                    extract_from: Sequence[Evidence] | None = None,
                    already_said: Sequence[str] = (),
                    entail: Callable[[str, list[str]], bool] | None = None,
-                   quote_figures: int = 0) -> list[VerifiedSentence]:
+                   quote_figures: int = 0, title: str = "") -> list[VerifiedSentence]:
     """Turn the model's cited sentences into a section a reader can trust.
 
     Each sentence is checked against what it cites; failing that, citations
@@ -188,8 +188,9 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     stay short rather than be padded with sentences off the question.
     ``extract_from`` limits quoting to the section's own evidence while model
     sentences may still be checked against all of ``evidence``.  Sentences
-    that restate the question, or repeat one of ``already_said`` (earlier
-    sections), are dropped: a memo says each thing once.  ``entail`` (the
+    that restate the question (or the section ``title``: "The final scheme lists
+    exemptions and discounts." under "Exemptions and discounts"), or repeat one of
+    ``already_said`` (earlier sections), are dropped: a memo says each thing once.  ``entail`` (the
     optional model check, :mod:`briefer.entail`) gets the last word on a
     model sentence that passed the lexical checks.
     """
@@ -204,7 +205,7 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
         text = strip_markers(raw or "")
         facts = analyse(text).facts
         if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
-                or restates_question(text, question)):
+                or restates_question(text, f"{title}. {question}" if title else question)):
             continue
         cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
         result, used = check_sentence_sources(text, [e.text for e in cited])

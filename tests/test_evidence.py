@@ -8,7 +8,7 @@ from briefer.evidence import Scored, _absorb, allocate, drop_boilerplate, readin
 from briefer.queries import evidence_slots, section_queries, sub_questions, subject_less
 from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
-from briefer.verify import broadly_relevant, restates_question
+from briefer.verify import broadly_relevant, restates_question, verify_section
 
 
 def _s(doc: str, start: int, rel: float, vec=None, text: str = "x") -> Scored:
@@ -155,6 +155,18 @@ def test_a_question_restated_is_not_a_finding():
     q = "What does the new rule restrict about frontier model weights?"
     assert restates_question("The new rule restricts frontier model weights.", q)
     assert not restates_question("The new rule bars exports of weights for models trained with over 10^26 operations.", q)
+
+
+def test_a_sentence_restating_the_section_title_is_not_a_finding():
+    """Seen in a trial memo: "The final scheme lists exemptions and discounts." under the section
+    "Exemptions and discounts" passed, since the question alone did not use those words."""
+    text = "The final scheme lists exemptions and discounts."
+    ev = [Evidence("KAA", "d", "D", 0, 120, "The final scheme lists exemptions and discounts for residents, "
+                   "buses and taxis.", score=0.9, meaning=0.6)]
+    question = "What does the final scheme include?"
+    kept = verify_section([(text, ["KAA"])], ev, question, min_sentences=0)
+    assert [v.text for v in kept] == [text]  # against the question alone it adds words
+    assert verify_section([(text, ["KAA"])], ev, question, min_sentences=0, title="Exemptions and discounts") == []
 
 
 def test_broad_questions_pass_on_meaning_but_named_off_corpus_things_do_not():
