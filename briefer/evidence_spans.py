@@ -4,7 +4,7 @@ A candidate is a slice of the document, never rewritten, so that its citation
 stays exact: the sentence itself, the sentence with the one before it (it opens
 with "These chips…"), the sentence without a bare connective ("However, …"), or
 the sentences of a quotation the splitter cut apart, rejoined, or the sentence without a
-heading that PDF extraction glued to its front.  What is never
+heading that PDF extraction glued to its front or an FAQ's "A:" label.  What is never
 evidence at all (headings, table rows, bylines ...) is ``textclean``'s call.
 """
 
@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from .textclean import connective_prefix_len, dangling_start, evidence_problem, glued_heading_len
+from .textclean import answer_label_len, connective_prefix_len, dangling_start, evidence_problem, glued_heading_len
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
 # (the tail of a sentence split after an abbreviation).
@@ -36,7 +36,7 @@ def quotable(text: str) -> bool:
 def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
     """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
     s, e = int(spans[i, 0]), int(spans[i, 1])
-    s += glued_heading_len(doc_text[s:e])
+    s = _past_label(doc_text, s, e)
     text = doc_text[s:e]
     if dangling_start(text):
         cut = connective_prefix_len(text)
@@ -44,6 +44,7 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
             return _close_quote(doc_text, spans, i, s + cut, e)
         if i > 0:
             ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+            ps = _past_label(doc_text, ps, pe)
             prev = doc_text[ps:pe]
             if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
                 return _close_quote(doc_text, spans, i, ps, e)
@@ -51,26 +52,35 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
     return _close_quote(doc_text, spans, i, s, e)
 
 
-QUOTE_JOIN_MAX = 8  # pieces a quotation cut by the splitter may be rejoined from (". . ." makes three)
+def _past_label(doc_text: str, s: int, e: int) -> int:
+    """Where the sentence at ``s`` starts once a glued heading or an FAQ's "A:" label is cut off."""
+    return s + (glued_heading_len(doc_text[s:e]) or answer_label_len(doc_text[s:e]))
+
+
+QUOTE_JOIN_MAX = 8  # pieces a quotation or parenthesis cut by the splitter may be rejoined from (". . ." makes three)
 QUOTE_JOIN_CHARS = 800  # ... within this many characters
 
 
-def _open_quote(text: str) -> bool:
-    return text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
+def _unclosed(text: str) -> bool:
+    """Does ``text`` open a quotation or a parenthesis it does not close?"""
+    return (text.count("\u201c") > text.count("\u201d") or text.count('"') % 2 == 1
+            or text.count("(") > text.count(")"))
 
 
 def _close_quote(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:
-    """A span that opens a quotation runs to its close, or is no evidence.
+    """A span that opens a quotation or a parenthesis runs to its close, or is no evidence.
 
     The splitter cuts inside quotations at abbreviations and ellipses ("could employ against the
     U.S." | "Homeland.\"", "may \"substantially ." | ". ."): quoted alone, the first piece reads
-    as cut off, and a judge rejected both.  Pieces of one paragraph are rejoined.
+    as cut off, and a judge rejected both.  Parentheses likewise ("… Copyrights (48 C.F.R." |
+    "27.400 et. seq.,).", "(part III, section 3.a." | "), and …" in OMB's open-data memos).
+    Pieces of one paragraph are rejoined.
     """
     for j in range(i + 1, min(len(spans), i + 1 + QUOTE_JOIN_MAX)):
-        if not _open_quote(doc_text[s:e]):
+        if not _unclosed(doc_text[s:e]):
             return s, e
         ns, ne = int(spans[j, 0]), int(spans[j, 1])
         if "\n" in doc_text[e:ns] or ne - s > QUOTE_JOIN_CHARS:
             break
         e = ne
-    return None if _open_quote(doc_text[s:e]) else (s, e)
+    return None if _unclosed(doc_text[s:e]) else (s, e)

@@ -46,6 +46,18 @@ _CHANGE = re.compile(
     r"decreases?|improved|improves?|grew|grown|grows?|climbed|climbs?|jumped|jumps?|shrank|shrunk|surged|plunged|"
     r"slowed|slid)\s+(?:by\s+)?(?:about\s+|nearly\s+|almost\s+|roughly\s+|more\s+than\s+|over\s+|some\s+)?"
     r"(?=[$£€]?\d)", re.IGNORECASE)
+# How a sentence relates an event to a date: "Following the November 30, 2013 deadline, agencies
+# shall report progress on a quarterly basis" became "Agencies must report quarterly on progress by
+# November 30, 2013" (bench/eval-fetched) -- every word checks out, the relation to the date does not.
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_DATED = re.compile(r"\b(no later than|not later than|prior to|by|before|until|till|through|after|following|since|"
+                    r"starting|beginning|from|in|on|during|as of|at)\s+(?:the\s+|end of\s+|early\s+|late\s+|mid-?)?"
+                    rf"((?:{_MONTH}\s+(?:\d{{1,2}},?\s+)?)?(?:19|20)\d\d)\b", re.IGNORECASE)
+_RELATION = {**dict.fromkeys(("no later than", "not later than", "prior to", "by", "before", "until", "till",
+                              "through"), "by"),
+             **dict.fromkeys(("after", "following", "since", "starting", "beginning", "from"), "after"),
+             **dict.fromkeys(("in", "on", "during", "as of", "at"), "at")}
 COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
 
 
@@ -75,6 +87,20 @@ def drops_what_changed(sentence: str, source: str, said: Analysis) -> bool:
     return False
 
 
+def _dated(text: str) -> dict[str, set[str]]:
+    """Each date the text relates something to ("2013", "november 30, 2013"), with how ("by", "after", "at")."""
+    out: dict[str, set[str]] = {}
+    for m in _DATED.finditer(text):
+        out.setdefault(" ".join(m.group(2).lower().replace(",", "").split()), set()).add(_RELATION[m.group(1).lower()])
+    return out
+
+
+def moves_a_date(sentence: str, source: str) -> bool:
+    """Does the sentence tie a date of the source to its event differently ("by" for "following")?"""
+    theirs = _dated(source)
+    return any(date in theirs and not how & theirs[date] for date, how in _dated(sentence).items())
+
+
 def quote_instead(sentence: str, source: str) -> bool:
     """Show the source itself, as a quote, rather than this model sentence?
 
@@ -82,8 +108,9 @@ def quote_instead(sentence: str, source: str) -> bool:
     as one, never passed off as the memo's prose, :func:`is_copy`); when it keeps
     none of the numbers the source states (a number is usually the finding an
     analyst needs), moves a year, drops who reports the claim or how sure it is
-    (``_ATTRIBUTION``), or keeps a change's figure but not what changed
-    (:func:`drops_what_changed`).  Keeping the headline figure and dropping a statute citation
+    (``_ATTRIBUTION``), keeps a change's figure but not what changed
+    (:func:`drops_what_changed`), or ties a date to its event differently
+    (:func:`moves_a_date`: "by" a date the source says things happen "following").  Keeping the headline figure and dropping a statute citation
     ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
     section's figures the model left out are quoted beside it (``quote_figures``).
     (Names are not required, model numbers such as "H20" excepted: a summary may
@@ -104,7 +131,7 @@ def quote_instead(sentence: str, source: str) -> bool:
         return True
     if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION):
         return True  # the source says who claims it, or how sure; the summary states it as fact
-    if drops_what_changed(sentence, source, said):
+    if drops_what_changed(sentence, source, said) or moves_a_date(sentence, source):
         return True
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
     words = set(re.findall(r"\w+", sentence.lower()))

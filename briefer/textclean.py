@@ -184,6 +184,16 @@ def glued_heading_len(sentence: str) -> int:
     return 0
 
 
+# FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...".
+_ANSWER_LABEL = re.compile(r"^(?:A|Answer|Response)\s?\d{0,3}\s?:\s+(?=[A-Z\"\u201c])")
+
+
+def answer_label_len(sentence: str) -> int:
+    """Characters of an FAQ answer label ("A: ", "A3: ") that can be cut off the quote, else 0."""
+    m = _ANSWER_LABEL.match(sentence)
+    return m.end() if m and evidence_problem(sentence[m.end():]) is None else 0
+
+
 def connective_prefix_len(sentence: str) -> int:
     """Characters of a leading connective ("However, ", "But ") that can be cut off, else 0.
 

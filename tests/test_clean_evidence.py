@@ -426,3 +426,23 @@ def test_a_heading_glued_to_its_sentence_by_pdf_extraction_is_cut_off_the_quote(
     s, e = quotable_span(doc, spans, 1)
     assert doc[s:e].startswith("To counter offshoring trends") and e == len(doc)
     assert glued_heading_len("The company DeepSeekThe model was released in January and drew attention.") == 0
+
+
+def test_a_parenthesis_cut_by_the_splitter_is_rejoined_and_an_faq_label_cut_off():
+    """Both from OMB's open-data FAQ and memo (bench/eval-fetched): quoted as split, "(48 C.F.R."
+    ended a memo sentence, and answers were quoted with their "A:" label."""
+    doc = ("For civilian agencies, procedures appear within FAR subpart 27.4 (48 C.F.R. 27.400 et. seq.,). "
+           "A: The purpose of the Open Data Policy is to make open and machine readable the new default.")
+    cut = doc.index("27.400")
+    second = doc.index("A: The")
+    spans = np.array([[0, cut - 1], [cut, second - 1], [second, len(doc)]])
+    s, e = quotable_span(doc, spans, 0)
+    assert doc[s:e] == "For civilian agencies, procedures appear within FAR subpart 27.4 (48 C.F.R. 27.400 et. seq.,)."
+    s, e = quotable_span(doc, spans, 2)
+    assert doc[s:e].startswith("The purpose of the Open Data Policy") and e == len(doc)
+    pair = "A: The purpose of the policy is to make open data the default. This includes all federal information."
+    this = pair.index("This")
+    s, e = quotable_span(pair, np.array([[0, this - 1], [this, len(pair)]]), 1)  # with its antecedent, unlabelled
+    assert pair[s:e] == "The purpose of the policy is to make open data the default. This includes all federal information."
+    never_closed = "The rule appears in the regulations (48 C.F.R."
+    assert quotable_span(never_closed, np.array([[0, len(never_closed)]]), 0) is None

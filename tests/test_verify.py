@@ -380,6 +380,13 @@ LOSES_WHAT_MAKES_IT_TRUE = {
     "scope-hedge": ("In 2025, President Trump imposed 50% tariffs on certain copper imports under Section 232.",
                     "President Trump imposed 50% tariffs on copper imports under Section 232 in 2025.",
                     None),
+    # "following" a deadline made "by" it (the judge's finding on bench/eval-fetched at 445e8ea)
+    "date-relation": ("Following the November 30, 2013 deadline, agencies shall report progress on a quarterly basis.",
+                      "Agencies must report progress quarterly by November 30, 2013.",
+                      "After November 30, 2013, agencies shall report their progress every quarter."),
+    "year-relation": ("In 2025, the United States imported $16.2 billion worth of copper products.",
+                      "Since 2025, the United States has imported $16.2 billion worth of copper products.",
+                      "The United States imported copper products worth $16.2 billion in 2025."),
 }
 
 
