@@ -3,10 +3,11 @@
 A memo that briefs must state what matters in the documents, not only the
 sentences that repeat the question's words.  So, for every section:
 
-1. **Gather broadly.** Every question of the section (in parts, or in the memo's
-   context: :mod:`briefer.queries`), plus the section title set in the topic's title, is searched (hybrid BM25 + dense) for
-   ``settings.top_k`` passages (20); every *whole* document sentence that
-   overlaps a hit is a candidate (``sentstore``), not just the chunk's slice.
+1. **Gather broadly.** Every question of the section (in parts, or in the
+   memo's context: :mod:`briefer.queries`), plus the section title set in the
+   topic's title, is searched (hybrid BM25 + dense) for ``settings.top_k``
+   passages (20); every *whole* document sentence that overlaps a hit is a
+   candidate (``sentstore``), not just the chunk's slice.
 2. **Score by meaning.** A candidate's relevance is the best cosine between
    its sentence embedding (computed at index time) and any of the section's
    questions, plus small terms for shared words, passage rank, specifics
