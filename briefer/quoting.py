@@ -110,7 +110,8 @@ def quote_instead(sentence: str, source: str) -> bool:
     analyst needs), moves a year, drops who reports the claim or how sure it is
     (``_ATTRIBUTION``), keeps a change's figure but not what changed
     (:func:`drops_what_changed`), or ties a date to its event differently
-    (:func:`moves_a_date`: "by" a date the source says things happen "following").  Keeping the headline figure and dropping a statute citation
+    (:func:`moves_a_date`: "by" a date the source says things happen "following").
+    Keeping the headline figure and dropping a statute citation
     ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
     section's figures the model left out are quoted beside it (``quote_figures``).
     (Names are not required, model numbers such as "H20" excepted: a summary may

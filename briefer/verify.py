@@ -201,11 +201,12 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     out: list[VerifiedSentence] = []
     earlier = [analyse(t).facts for t in already_said]
     seen: list[frozenset[str]] = []  # facts of every kept sentence
+    asked = f"{title}. {question}" if title else question
     for raw, keys in answer:
         text = strip_markers(raw or "")
         facts = analyse(text).facts
         if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
-                or restates_question(text, f"{title}. {question}" if title else question)):
+                or restates_question(text, asked)):
             continue
         cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
         result, used = check_sentence_sources(text, [e.text for e in cited])
