@@ -34,7 +34,7 @@ from .retrieval import Candidate, Retriever
 from .schema import Evidence
 from .settings import Settings
 from .store import IndexReport, Store, open_store
-from .textclean import find_duplicates
+from .duplicates import find_duplicates
 from .topics import Topic, load_topic
 from .verify import BROAD_MIN_COSINE, BROAD_MIN_LEXICAL, ORIGIN_EXTRACTED
 

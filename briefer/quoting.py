@@ -28,7 +28,7 @@ _REPORTED = re.compile(
     r"assert(?:s|ed)|aver(?:s|red)|contend(?:s|ed)|insist(?:s|ed)|observe[sd]|emphasi[sz]e[sd]?|warn(?:s|ed)?)\b",
     re.IGNORECASE)
 _HEDGED = re.compile(
-    r"\b(?:apparent(?:ly)?|believe[sd]?|expect(?:s|ed)?|may|might|could|likely|possibl[ey]|seem(?:s|ed)?|"
+    r"\b(?:apparent(?:ly)?|believe[sd]?|expect(?:s|ed|ations?)?|may|might|could|likely|possibl[ey]|seem(?:s|ed)?|"
     r"appear(?:s|ed)?|consider(?:s|ed)?|propose[sd]?|planned|plans to|whether|if|unless|potential(?:ly)?|"
     r"certain)\b", re.IGNORECASE)
 # Who says so and how sure are two things: "In a survey commissioned by the chamber, 58% of

@@ -1,4 +1,4 @@
-"""Which extracted sentences may be quoted as evidence, and which documents are copies.
+"""Which extracted sentences may be quoted as evidence, and which need trimming or an antecedent.
 
 Extraction (:mod:`briefer.formats`) already drops most markup and page
 furniture, but a document still holds headings, table rows, captions, bylines,
@@ -6,9 +6,8 @@ footnote citations and navigation fragments.  They are kept in the text (they
 help retrieval and offsets must stay stable) but must never be *quoted* as the
 evidence a memo sentence rests on: :func:`evidence_problem` says why not.
 :func:`dangling_start` and :func:`connective_prefix_len` flag sentences that
-only make sense after the one before them.  :func:`find_duplicates` finds the
-same report present twice (PDF and Markdown of one CRS product), so retrieval
-does not spend two evidence slots on one source.
+only make sense after the one before them.  (The same report present twice, as
+PDF and Markdown, is :mod:`briefer.duplicates`' concern.)
 
 All rules are light, deterministic heuristics tuned on real policy documents
 (tests/test_clean_evidence.py holds the examples); none needs a model.
@@ -16,18 +15,16 @@ All rules are light, deterministic heuristics tuned on real policy documents
 
 from __future__ import annotations
 
-import hashlib
 import re
-import zlib
-
-import numpy as np
 
 MIN_WORDS = 6
 _TERMINAL = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
 # A lone "_" at a word's edge is a leftover emphasis mark ("priorities writ large_. _Subsequent"
 # in a CRS Markdown file); inside a word ("snake_case") it is not.
+# Likewise a lone "*" opening or closing a word: CommonMark leaves "*Guidance: Strengthening
+# Federal IT Portfolio Management *(Mar. 27, 2013)" unparsed (a space before the closing mark).
 _MARKUP = re.compile(r"\*\*|__|\]\(|!\[|\||^#{1,6}\s|</?[a-zA-Z][^>]*>|\{\{|^>\s|`|"
-                     r"(?<=\w)_(?!\w)|(?<!\w)_(?=\w)")
+                     r"(?<=\w)_(?!\w)|(?<!\w)_(?=\w)|(?:^|\s)\*\S|\S\*(?:\s|$)")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BOILERPLATE = re.compile(
     r"^(?:sources?|notes?|see also|updated|figure \d|fig\. \d|table \d|photo|image|credit|"
@@ -50,8 +47,22 @@ _ABOUT_ITSELF = re.compile(
     r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?)\b)", re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
-_POINTER = re.compile(r"^\(?\s*(?:see|for (?:more|further|additional|a)\b[^.]{0,80}?,\s*see)\b|"
+_POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,100}?,\s*see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
                       r"\b(?:may|can) be found (?:at|in|on)\b|\bis available (?:at|from|on)\b", re.IGNORECASE)
+# A prompt to write or to picture something, not a statement: a reporting template's "Describe how the
+# agency will ensure ...", an essay's "Imagine a bustling open-source port ..." (both rejected by a
+# judge).  A procedure's own steps ("Submit cleared data assets to ... for review by the IPT") are
+# what it requires, and stay evidence.
+_IMPERATIVE = re.compile(r"^(?:please\s+(?:refer|see|do not hesitate|feel free|let|note)\b|(?:describe|explain|discuss|"
+                         r"summari[sz]e|outline|indicate|specify|imagine|consider|picture)\s+(?:how|what|why|whether|"
+                         r"which|who|when|where|if|the|a|an|any|all|each|your|their|its|this|these|it|them)\b)",
+                         re.IGNORECASE)
+# A caption glued to the end of a sentence by table extraction: "... open data requirements Source:
+# OMB Memorandum 13-13, ..." (an open-data memo's table, quoted and rejected by a judge).
+_GLUED_CAPTION = re.compile(r"[a-z,)]\s+(?:Sources?|Notes?):\s")
+# A label that makes the rest an illustration, not a finding: "Example 1: Data asset that ...".
+_EXAMPLE_LABEL = re.compile(r"^(?:example|illustration|scenario|case)\s*[\dA-Z]?\d*\s*:", re.IGNORECASE)
+REPEATED_RUN = 5  # words: the same run twice in one sentence is cells of a table row glued together
 _TOC = re.compile(r"(?:\.\s?){6,}")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
@@ -88,6 +99,22 @@ def _cells(sentence: str) -> bool:
 _LABEL = re.compile(r"^[^:;]{1,60}:\s")
 
 
+def _repeats_a_run(words: list[str]) -> bool:
+    """A name of REPEATED_RUN words, then at once again: "Office of Congressional and Legislative Affairs (009)
+    Office of Congressional and Legislative Affairs 029-089 For the purposes ..." (a VA memo's table cells).
+    Prose names a thing twice too ("the ... Air Force" account ... the ... Air Force" account"), far apart."""
+    first: dict[str, int] = {}
+    for i in range(len(words) - REPEATED_RUN + 1):
+        run = words[i:i + REPEATED_RUN]
+        if not run[0][0].isupper() or any(w[0].islower() and w.lower() not in _SMALL for w in run):
+            continue  # names, as table cells are; "the United States and China" twice is prose
+        key = " ".join(run)
+        if key in first and i - (first[key] + REPEATED_RUN) <= 2:
+            return True
+        first.setdefault(key, i)
+    return False
+
+
 def evidence_problem(sentence: str) -> str | None:
     """Why *sentence* must never be quoted as evidence ("heading", "table row", ...), or None.
 
@@ -113,10 +140,14 @@ def evidence_problem(sentence: str) -> str | None:
         return "about the document"
     if _POINTER.search(text):
         return "cross-reference"
+    if _IMPERATIVE.match(text) or _EXAMPLE_LABEL.match(text):
+        return "instruction"
+    if _GLUED_CAPTION.search(text):
+        return "boilerplate"
     words = _WORDS.findall(text)
     if _BYLINE.match(text) and len(words) <= 12:
         return "byline"
-    if _cells(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)):
+    if _cells(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
         return "table row"
     lower = [w for w in words if w.lower() in _SMALL or w[0].isalpha()]
     content = [w for w in lower if w.lower() not in _SMALL]
@@ -184,12 +215,14 @@ def glued_heading_len(sentence: str) -> int:
     return 0
 
 
-# FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...".
-_ANSWER_LABEL = re.compile(r"^(?:A|Answer|Response)\s?\d{0,3}\s?:\s+(?=[A-Z\"\u201c])")
+# FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...";
+# contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...".
+_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|(?:(?:Specifically|In particular|Namely|"
+                           r"That is)\s?:\s+)?\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
 
 
 def answer_label_len(sentence: str) -> int:
-    """Characters of an FAQ answer label ("A: ", "A3: ") that can be cut off the quote, else 0."""
+    """Characters of an answer label ("A: ", "A3: ") or list marker ("(a) ") that can be cut off the quote, else 0."""
     m = _ANSWER_LABEL.match(sentence)
     return m.end() if m and evidence_problem(sentence[m.end():]) is None else 0
 
@@ -208,88 +241,3 @@ def connective_prefix_len(sentence: str) -> int:
     if len(rest.split()) < MIN_WORDS - 1 or not rest[:1].isalnum():
         return 0
     return match.end()
-
-
-# ----------------------------------------------------------------------------- duplicates
-SHINGLE_WORDS = 5
-NUM_HASHES = 128
-# Estimated Jaccard similarity of 5-word shingles at or above which two documents are one.
-# Measured on crs-sample (after extraction): the PDF and the Markdown of one CRS report
-# score 0.83-0.96 (the Markdown carries web-page chrome, the PDF footnotes); two different
-# reports score at most 0.06, though every one ends with the same disclaimer paragraph.
-DUPLICATE_JACCARD = 0.5
-FORMAT_RANK = {"md": 0, "markdown": 0, "html": 1, "htm": 1, "docx": 2, "txt": 3, "pdf": 4}
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-# Hash-function parameters from blake2b of fixed labels: the same sketches in every run and
-# numpy version (a seeded numpy generator does not promise a stable stream).
-_PARAMS = [int.from_bytes(hashlib.blake2b(f"minhash-{i}".encode(), digest_size=16).digest(), "big")
-           for i in range(NUM_HASHES)]
-_MULT = np.array([(p >> 64) | 1 for p in _PARAMS], dtype=np.uint64)  # odd multipliers
-_XOR = np.array([p & 0xFFFFFFFFFFFFFFFF for p in _PARAMS], dtype=np.uint64)
-
-
-def _shingle_hashes(text: str) -> np.ndarray:
-    """64-bit hashes of the document's overlapping 5-word shingles (normalised words)."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    if not words:
-        return np.zeros(0, dtype=np.uint64)
-    token = np.array([zlib.crc32(w.encode()) for w in words], dtype=np.uint64)
-    k = min(SHINGLE_WORDS, len(words))
-    hashes = np.zeros(len(words) - k + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(k):  # polynomial combination of the k word hashes
-            hashes = hashes * np.uint64(1000003) + token[offset:len(words) - k + 1 + offset]
-    return np.unique(hashes)
-
-
-def minhash(text: str) -> np.ndarray:
-    """The MinHash sketch of *text*: NUM_HASHES minima of independent-looking hash functions."""
-    hashes = _shingle_hashes(text)
-    if hashes.size == 0:
-        return np.full(NUM_HASHES, _MASK, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        mixed = (hashes[None, :] ^ _XOR[:, None]) * _MULT[:, None]
-        mixed ^= mixed >> np.uint64(29)
-    return mixed.min(axis=1)
-
-
-def _rank(path: str) -> tuple[int, str]:
-    """Canonical order: the cleaner format first (md > html > docx > txt > pdf), then path."""
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    return FORMAT_RANK.get(suffix, 5), path
-
-
-def find_duplicates(texts: dict[str, str], threshold: float = DUPLICATE_JACCARD) -> dict[str, str]:
-    """Map each near-duplicate document's path to the canonical path it duplicates.
-
-    Near-duplicate = estimated Jaccard similarity of word 5-shingles >= *threshold*
-    (MinHash, one sketch per document, so 1000 documents take seconds).  Groups
-    are transitive; the canonical member is the one in the cleanest format, then
-    the first path.  Documents with no words are never duplicates.  Pure function.
-    """
-    paths = sorted(p for p, t in texts.items() if re.search(r"[A-Za-z0-9]", t))
-    if len(paths) < 2:
-        return {}
-    sketches = np.stack([minhash(texts[p]) for p in paths])
-    parent = list(range(len(paths)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(paths) - 1):
-        similar = (sketches[i + 1:] == sketches[i]).mean(axis=1) >= threshold
-        for j in np.nonzero(similar)[0]:
-            a, b = root(i), root(i + 1 + int(j))
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[str]] = {}
-    for index, path in enumerate(paths):
-        groups.setdefault(root(index), []).append(path)
-    result: dict[str, str] = {}
-    for members in groups.values():
-        canonical = min(members, key=_rank)
-        result.update({m: canonical for m in members if m != canonical})
-    return result

@@ -18,12 +18,13 @@ from briefer import formats
 from briefer.corpus import document_title
 from briefer.formats_pdf import clean_pages
 from briefer.textclean import (
+    answer_label_len,
     connective_prefix_len,
     dangling_start,
     evidence_problem,
-    find_duplicates,
     glued_heading_len,
 )
+from briefer.duplicates import find_duplicates
 from briefer.evidence_spans import quotable_span
 
 CRS = Path("/work/shared/corpora/crs-sample")
@@ -446,3 +447,51 @@ def test_a_parenthesis_cut_by_the_splitter_is_rejoined_and_an_faq_label_cut_off(
     assert pair[s:e] == "The purpose of the policy is to make open data the default. This includes all federal information."
     never_closed = "The rule appears in the regulations (48 C.F.R."
     assert quotable_span(never_closed, np.array([[0, len(never_closed)]]), 0) is None
+
+
+def test_prompts_examples_glued_captions_and_table_cells_are_not_evidence():
+    """Each was quoted in the open-data memo at f7c3199 and rejected by the judge
+    (bench/judge/sheet-f7c3199.jsonl); the prose beside them must stay evidence."""
+    rejects = {
+        "Describe how the agency will ensure that all data assets have been identified and accounted for in the "
+        "Inventory, no later than November 30, 2014.": "instruction",
+        "Imagine a bustling open-source port, with Chinese labs collaborating and racing to improve AI models.":
+            "instruction",
+        "Please do not hesitate to contact Mr. Joe Salvatore if your staff has questions or concerns.": "instruction",
+        "Example 1: Data asset that can only be made available to select researchers under certain conditions.":
+            "instruction",
+        "Managed Post-Release: A point of contact must be designated to respond to complaints about these open data "
+        "requirements Source: OMB Memorandum 13-13, Open Data Policy, March 9, 2013.": "boilerplate",
+        "Office of Congressional and Legislative Affairs (009) Office of Congressional and Legislative Affairs 029-089 "
+        "For the purposes of assisting Administrations with Open Data efforts, questions are outlined.": "table row",
+        "For FY13 OMB PortfolioStat guidance, see OMB Memorandum M-13-09, Fiscal Year 2013 PortfolioStat Guidance "
+        "(Mar. 27, 2013).": "cross-reference",
+        "Office of Management and Budget, Federal Enterprise Architecture Reference Models for the agencies, "
+        "available at https://www.whitehouse.gov/omb/e-gov/fea.":
+            "cross-reference",
+        "The White House, *National Strategy for Information Sharing and Safeguarding *(December 2011) was issued.":
+            "markup",
+    }
+    for sentence, reason in rejects.items():
+        assert evidence_problem(sentence) == reason, sentence
+    for prose in (
+        "Submit cleared data assets to organizational lead for review by the Open Data Integrated Project Team (IPT).",
+        "State officials said the tariffs would raise prices for consumers in 2026.",
+        "Select committees have held hearings on the tariffs since 2025.",
+        "Considering the costs, the council delayed the charge until 2027.",
+        "The United States and China agreed in May, and the United States and China then met again in June.",
+        'Sections 123 and 124 would have altered funds within the "Research, Development, Test and Evaluation, Air '
+        'Force" account and moved amounts into the "Research, Development, Test and Evaluation, Air Force" account.',
+        "The price is 5 * 3 dollars per unit under the scheme agreed in 2025.",
+    ):
+        assert evidence_problem(prose) is None, prose
+
+
+def test_a_list_marker_after_a_lead_in_is_cut_off_the_quote():
+    """"Specifically: (a) To carry out ..." was quoted with its marker (open-data FAQ, judged at f7c3199)."""
+    doc = ("Specifically: (a) To carry out their missions and programs, agencies acquire or obtain access to many "
+           "kinds of data produced during the performance of their contracts.")
+    s, e = quotable_span(doc, np.array([[0, len(doc)]]), 0)
+    assert doc[s:e].startswith("To carry out their missions") and e == len(doc)
+    assert answer_label_len("(b) Contractors may have proprietary interests in data produced under contracts.") == 4
+    assert answer_label_len("(See Table 2.) The rule applies to every contract signed after 2014.") == 0
