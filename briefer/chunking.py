@@ -28,8 +28,10 @@ WINDOW_CHARS = 200_000  # split huge documents before the splitter sees them
 # Part of the index's SCHEMA_VERSION (briefer.index), so an index built with other
 # chunks or terms is rebuilt from the corpus on open instead of mixing old and new.
 # A chunk-size change bumps it by itself; a change to chunk_spans(), chunk_id(),
-# terms(), stem() or STOPWORDS must bump it by hand (append or bump a suffix, e.g. "/t2").
-ANALYSIS_VERSION = f"{CHUNK_WORDS}/{CHUNK_OVERLAP}"
+# terms(), stem() or STOPWORDS must bump it by hand (append or bump a suffix, e.g. "/t2"), and so
+# must one to claims.sentence_spans, whose sentences the index stores ("/s2": "e.g." and "i.e."
+# no longer end a sentence).
+ANALYSIS_VERSION = f"{CHUNK_WORDS}/{CHUNK_OVERLAP}/s2"
 
 # ----------------------------------------------------------------------------- analysis
 _WORD = re.compile(r"[\w%$.-]+", re.UNICODE)

@@ -132,7 +132,9 @@ class Analysis:
 
 LEGAL_ABBREVIATIONS = frozenset({"p.l", "h.r", "h.rept", "s.rept", "h.res", "s.res", "h.j.res", "s.j.res",
                                  "u.s.c", "stat", "secs", "vol", "pp", "fig", "cong", "sess", "approx",
-                                 "jan", "feb", "aug", "sept", "oct", "nov", "dec"})
+                                 "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+                                 # "water boundaries, e.g. coastal or island tracts, ..." (CEJST release notes)
+                                 "e.g", "i.e", "cf", "viz"})
 
 
 @functools.lru_cache(maxsize=1)

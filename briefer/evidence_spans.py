@@ -19,6 +19,7 @@ from .textclean import answer_label_len, connective_prefix_len, dangling_start, 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
 # (the tail of a sentence split after an abbreviation).
 _STARTS_LIKE_A_SENTENCE = re.compile(r"^[\"“‘'(]?[A-Z0-9]")
+_ENDS = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
 
 
 # "14347 dated September 5, 2025) has used ...": a parenthesis closed before any opens is the
@@ -33,9 +34,16 @@ def quotable(text: str) -> bool:
             and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
 
 
+# A line without a full stop whose next line goes on in lower case or with a figure was cut
+# ("This is consistent with the methodology used in version" | "1.0 of the CEJST."), not a list item.
+_GOES_ON = re.compile(r"\s*[a-z0-9(]")
+
+
 def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
     """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
     s, e = int(spans[i, 0]), int(spans[i, 1])
+    if not _ENDS.search(doc_text[s:e]) and _GOES_ON.match(doc_text, e):
+        return None
     s = _past_label(doc_text, s, e)
     text = doc_text[s:e]
     if dangling_start(text):

@@ -30,8 +30,9 @@ from .limits import DEFAULT, Limits, check_zip
 TITLE_MAX = 120
 # Part of the index's SCHEMA_VERSION (briefer.index): bump it whenever any extractor's
 # output changes (text, title or date), so indexes built from the old text are rebuilt.
-# x4: PDF Symbol-font and "o" bullets, Markdown footnotes; x3: deeply nested Markdown is not rendered
-EXTRACTOR_VERSION = "x4"
+# x5: PDF ligatures spelled out and lost ones restored (briefer.ligatures); x4: PDF Symbol-font and
+# "o" bullets, Markdown footnotes; x3: deeply nested Markdown is not rendered
+EXTRACTOR_VERSION = "x5"
 _HEAD = 65536  # metadata (front matter, headings, dates) is looked for near the top only
 
 ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date

@@ -35,6 +35,7 @@ import logging
 import re
 
 from .formats import ExtractResult, SkipFile, iso_date
+from .ligatures import repair_ligatures
 from .limits import DEFAULT, LimitExceeded
 
 ZONE = 3  # lines at the top and at the bottom of a page where running lines live
@@ -280,7 +281,7 @@ def extract_pdf(raw: bytes, max_pages: int = DEFAULT.max_pdf_pages) -> ExtractRe
         raise SkipFile("could not read PDF: encrypted")
     if len(reader.pages) > max_pages:
         raise LimitExceeded(f"PDF has {len(reader.pages)} pages (limit {max_pages}, BRIEFER_MAX_PDF_PAGES)")
-    text = clean_pages([page.extract_text() or "" for page in reader.pages])
+    text = clean_pages(repair_ligatures([page.extract_text() or "" for page in reader.pages]))
     if not text.strip():
         raise SkipFile("no extractable text in PDF (scanned image?)")
     try:  # broken metadata must not cost us a readable text

@@ -30,21 +30,24 @@ _BOILERPLATE = re.compile(
     r"^(?:sources?|notes?|see also|updated|figure \d|fig\. \d|table \d|photo|image|credit|"
     r"copyright|©|all rights reserved|click|subscribe|sign up|cookies?|skip to|share|download|"
     r"prepared for members|disclaimer|author information|contents|read more|related|"
-    r"this (?:document|report) was prepared by)\b", re.IGNORECASE)
+    r"this (?:document|report|section|chapter) was (?:prepared|written) by)\b", re.IGNORECASE)
 # A sentence about the document, not the world: "Table 2-2 compiles budgetary data ...",
 # "This report discusses ...".  Quoted in a memo it briefs on nothing.
 _ABOUT_ITSELF = re.compile(
     r"^(?:(?:specifically|in addition|also|finally),\s+)?(?:"
     r"(?:table|figure|appendix|exhibit|chart|box)\s+[\w.-]+\s+(?:\w+\s+)?(?:compiles|shows|lists|presents|provides|"
     r"summarizes|summarises|illustrates|displays|depicts|includes|contains|reports|details)\b|"
-    r"this\s+(?:report|insight|in focus|product|section|chapter|paper|brief|memo|document|sidebar|analysis)\s+"
+    r"this\s+(?:report|insight|in focus|product|section|chapter|paper|brief|memo|document|sidebar|analysis|list)\s+"
     r"(?:\w+\s+)?"
     r"(?:provides|discusses|describes|examines|summarizes|summarises|reviews|presents|outlines|focuses|analyzes|"
     r"analyses|addresses|explores|considers|is)\b|"
     # "The following analysis of the President's FY2026 request examines ...", "Subsequent sections of
     # this report examine ...": the document's plan, not its findings.
     r"(?:the\s+)?(?:following|subsequent|preceding|remaining|later|earlier)\s+(?:\w+\s+)?(?:analysis|analyses|"
-    r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?)\b)", re.IGNORECASE)
+    r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?)\b|"
+    # "The products shown here are grouped by common themes ..." (a CRS product list)
+    r"the\s+(?:products|reports|items|entries|resources|documents|publications)\s+(?:shown|listed|included|presented)\s+"
+    r"(?:here|below|above|in)\b)", re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,100}?,\s*see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
@@ -57,9 +60,16 @@ _IMPERATIVE = re.compile(r"^(?:please\s+(?:refer|see|do not hesitate|feel free|l
                          r"summari[sz]e|outline|indicate|specify|imagine|consider|picture)\s+(?:how|what|why|whether|"
                          r"which|who|when|where|if|the|a|an|any|all|each|your|their|its|this|these|it|them)\b)",
                          re.IGNORECASE)
+# Page controls printed with a web page ("Justice Policy(show less) Has issued ..."): a PDF print
+# of a site keeps them inside the text.
+_CONTROLS = re.compile(r"\((?:show|read|see|view) (?:less|more|all)\)|\b(?:show|read|learn|view) (?:less|more)\b",
+                       re.IGNORECASE)
 # A caption glued to the end of a sentence by table extraction: "... open data requirements Source:
 # OMB Memorandum 13-13, ..." (an open-data memo's table, quoted and rejected by a judge).
 _GLUED_CAPTION = re.compile(r"[a-z,)]\s+(?:Sources?|Notes?):\s")
+# A catalogue entry: a heading, a dash, then what the entry holds ("AI and Patents—products that cover
+# the intersection of AI and patents ..."), a noun phrase with no verb of its own.
+_ENTRY = re.compile(r"^([^\u2014\u2013]{3,80}?)\s*[\u2014\u2013]\s*[a-z]+\s+(?:that|which|who)\b")
 # A label that makes the rest an illustration, not a finding: "Example 1: Data asset that ...".
 _EXAMPLE_LABEL = re.compile(r"^(?:example|illustration|scenario|case)\s*[\dA-Z]?\d*\s*:", re.IGNORECASE)
 REPEATED_RUN = 5  # words: the same run twice in one sentence is cells of a table row glued together
@@ -115,6 +125,30 @@ def _repeats_a_run(words: list[str]) -> bool:
     return False
 
 
+# Words a line cut mid-sentence (at a PDF page end) stops on; a list item does not.
+_OPEN_END = _SMALL | frozenset("its their his her this that these those which who whose than such be is are was were "
+                               "has have had will would can could may might must not no including include includes "
+                               "following follows below like versus about over under between among within without "
+                               "version section".split())
+LIST_STATEMENT_WORDS = 8
+
+
+def _list_statement(text: str, words: list[str]) -> bool:
+    """A list item that is a whole statement, though without a full stop (release notes, slides).
+
+    "Census tracts that were disadvantaged under version 1.0 continue to be considered as
+    disadvantaged in version 2.0" (CEJST's release notes, bench/eval-fetched2) states what
+    changed; rejected as a fragment, the memo could not say it.  A line without terminal
+    punctuation ends there (the splitter splits lines first and punkt only at full stops),
+    so the risk is a sentence cut at a page end: it must not stop on an open word or mark.
+    """
+    last, tail = words[-1], text.split()[-1]
+    return (len(words) >= LIST_STATEMENT_WORDS and text[0].isupper() and text[-1] not in ",;:-\u2013\u2014/("
+            and "; " not in text and not re.search(r"[/@]|\.[a-z]{2,}", tail) and not re.search(r":\s*\S{1,3}$", text)
+            and words[0].lower() not in _AUX | {"yes", "no", "does", "do", "did"} and (last[0].isdigit() or (last.islower() and last not in _OPEN_END))
+            and any(w in _AUX or (w.islower() and len(w) > 4 and w.endswith("ed")) for w in words))
+
+
 def evidence_problem(sentence: str) -> str | None:
     """Why *sentence* must never be quoted as evidence ("heading", "table row", ...), or None.
 
@@ -142,7 +176,10 @@ def evidence_problem(sentence: str) -> str | None:
         return "cross-reference"
     if _IMPERATIVE.match(text) or _EXAMPLE_LABEL.match(text):
         return "instruction"
-    if _GLUED_CAPTION.search(text):
+    entry = _ENTRY.match(text)
+    if entry and evidence_problem(entry.group(1) + ".") == "heading":
+        return "heading"
+    if _GLUED_CAPTION.search(text) or _CONTROLS.search(text):
         return "boilerplate"
     words = _WORDS.findall(text)
     if _BYLINE.match(text) and len(words) <= 12:
@@ -157,6 +194,8 @@ def evidence_problem(sentence: str) -> str | None:
     if len(words) < MIN_WORDS:
         return "fragment"
     if not _TERMINAL.search(text):
+        if _list_statement(text, words):
+            return None
         return "heading" if not _verbish(words) else "fragment"
     if text[0].islower() or not _verbish(words) or _CUT.search(text):
         return "fragment"
@@ -216,8 +255,9 @@ def glued_heading_len(sentence: str) -> int:
 
 
 # FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...";
+# a CRS Markdown file's footnotes are table rows, their number a cell: "5.; Scholars and practitioners ...";
 # contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...".
-_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|(?:(?:Specifically|In particular|Namely|"
+_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|(?:(?:Specifically|In particular|Namely|"
                            r"That is)\s?:\s+)?\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
 
 

@@ -34,6 +34,7 @@ from briefer.claims import (
     strip_markers,
 )
 from briefer.quoting import quote_instead
+from briefer.textclean import evidence_problem
 from briefer.schema import CheckResult, Evidence
 
 ORIGIN_MODEL = "model"
@@ -252,9 +253,8 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
         facts = analyse(e.text).facts
         if figures_only and not analyse(e.text).numbers:
             continue
-        if (e.key in said or _near_duplicate(facts, seen)
-                or not re.search(r"[.!?][\"”’')\]]*\s*$", e.text)):  # headings are not claims
-            continue
+        if e.key in said or _near_duplicate(facts, seen) or evidence_problem(e.text) is not None:
+            continue  # headings and fragments are not claims
         result = check_sentence(e.text, [e.text])
         if result.supported:
             seen.append(facts)

@@ -17,6 +17,7 @@ import pytest
 from briefer import formats
 from briefer.corpus import document_title
 from briefer.formats_pdf import clean_pages
+from briefer.ligatures import repair_ligatures
 from briefer.textclean import (
     answer_label_len,
     connective_prefix_len,
@@ -171,6 +172,19 @@ def test_pdf_symbol_font_and_second_level_bullets() -> None:
                         "o Agency Offices must get concurrence from OGC.\nThe policy took effect in 2014."])
     assert text == ("Agency Offices must:\nAssign a Data Steward to represent the office.\n"
                     "Agency Offices must get concurrence from OGC.\nThe policy took effect in 2014.")
+
+
+def test_pdf_ligatures_spelled_out_and_lost_ones_restored() -> None:
+    """Two EJ scorecards printed from a browser (bench/eval-fetched2): pypdf gave "ff" as NUL in
+    one ("o\\x00icial") and "!" in the other ("Tra!ic", "O!ce"), "ft" as a quote ("a\\"er"), and
+    "fi" as U+FB01; none of these words matched a question or a memo sentence."""
+    assert repair_ligatures(["Modi\ufb01cation of the \ufb02ow"]) == ["Modification of the flow"]
+    assert repair_ligatures(["An o\x00icial website.", "Its e\x00orts to a\x00ect policy."]) == [
+        "An official website.", "Its efforts to affect policy."]
+    assert repair_ligatures(["Tra!ic o!ices and the O!ce, a\"er a swi\"ly made rule."]) == [
+        "Traffic offices and the Office, after a swiftly made rule."]
+    one = ['Say "Yahoo!ok" and he said"no" to it.']  # a single "!" between letters is no damage
+    assert repair_ligatures(one) == one
 
 
 @needs_crs
@@ -495,3 +509,49 @@ def test_a_list_marker_after_a_lead_in_is_cut_off_the_quote():
     assert doc[s:e].startswith("To carry out their missions") and e == len(doc)
     assert answer_label_len("(b) Contractors may have proprietary interests in data produced under contracts.") == 4
     assert answer_label_len("(See Table 2.) The rule applies to every contract signed after 2014.") == 0
+
+
+def test_catalogue_entries_footnote_numbers_and_list_notes_are_not_quoted():
+    """From a memo over two crs-sample reports (a topic written for this check, not an eval set):
+    CRS's AI product list quoted as Key points, and footnote rows quoted with their numbers."""
+    assert evidence_problem("AI and Patents\u2014products that cover the intersection of AI and patents, including "
+                            "patent-eligible subject matter reform.") == "heading"
+    assert evidence_problem("The products shown here are grouped by common themes and organized chronologically "
+                            "by date of publication.") == "about the document"
+    assert evidence_problem("This list is current as of the date of this report.") == "about the document"
+    assert evidence_problem("This section was written by Laurie Harris, Analyst in Science and Technology "
+                            "Policy.") == "boilerplate"
+    for prose in ("Huawei\u2014which Washington sanctioned in 2019\u2014unveiled a new chip in 2025.",
+                  "The council\u2014which meets monthly\u2014voted 31 to 12 for the charge."):
+        assert evidence_problem(prose) is None, prose
+    row = ("5.; Scholars and practitioners have not reached a consensus on the number of layers in the internet "
+           "architecture model, varying between three and seven.")
+    assert row[answer_label_len(row):].startswith("Scholars and practitioners")
+
+
+def test_a_list_item_that_states_something_is_evidence_without_a_full_stop():
+    """CEJST's release notes (bench/eval-fetched2) are bullets with no full stops; each was a
+    "fragment", so the memo could not say what version 2.0 changed.  Cut lines, checklist rows,
+    list openers and page controls stay out."""
+    item = ("Census tracts that were disadvantaged under version 1.0 continue to be considered as disadvantaged "
+            "in version 2.0")
+    assert evidence_problem(item) is None
+    for junk in ("Possible issues on which Members of Congress could engage include",
+                 "This is consistent with the methodology that was used in the",
+                 "Has an environmental justice strategic plan that has been updated in the past 5 years",
+                 "In general, open data will be consistent with the following principles: 1",
+                 "Update the JSON file in the Public Data Listing located at: http://www.sba.gov/data.json",
+                 "Justice Policy(show less) Has issued or updated policy related to environmental justice."):
+        assert evidence_problem(junk) is not None, junk
+    doc = "This is consistent with the methodology used in version\n1.0 of the CEJST.\n" + item
+    spans = np.array([[0, doc.index("\n")], [doc.index("1.0"), doc.index("CEJST.") + 6], [doc.index("Census"), len(doc)]])
+    assert quotable_span(doc, spans, 0) is None  # the next line goes on: a cut, not a list item
+    assert quotable_span(doc, spans, 2) == (int(spans[2, 0]), len(doc))
+
+
+def test_e_g_and_i_e_do_not_end_a_sentence():
+    from briefer.claims import split_sentences
+
+    text = "For tracts with water boundaries, e.g. coastal tracts, the water is excluded. Some data, i.e. census files, came late."
+    assert split_sentences(text) == ["For tracts with water boundaries, e.g. coastal tracts, the water is excluded.",
+                                     "Some data, i.e. census files, came late."]
