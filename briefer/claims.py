@@ -234,8 +234,27 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 seg = piece[s:e]
                 s, e = s + len(seg) - len(seg.lstrip()), e - (len(seg) - len(seg.rstrip()))
                 if e > s:
-                    spans.append((line.start() + offset + s, line.start() + offset + e))
+                    s, e = line.start() + offset + s, line.start() + offset + e
+                    if spans and _continues(text, spans[-1], s):
+                        spans[-1] = (spans[-1][0], e)
+                    else:
+                        spans.append((s, e))
     return spans
+
+
+_COUNTRY_ABBREVIATION = re.compile(r"(?:\bU\.S|\bU\.K|\bE\.U)\.$")
+
+
+def _continues(text: str, prev: tuple[int, int], start: int) -> bool:
+    """Did punkt end a sentence at "U.S." that goes on ("the five U.S." | "Territories among ...")?
+
+    It splits before a capitalised word it has not seen inside sentences; a new sentence
+    after "U.S." opens with a function word ("The", "It", "In") far more often than
+    with a noun, so only those keep the split."""
+    if not _COUNTRY_ABBREVIATION.search(text, prev[0], prev[1]) or text[prev[1]:start].count("\n"):
+        return False
+    word = re.match(r"[A-Z][\w'\u2019-]*", text[start:start + 40])
+    return bool(word) and word.group(0).lower() not in _nltk()[1]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -555,3 +555,14 @@ def test_e_g_and_i_e_do_not_end_a_sentence():
     text = "For tracts with water boundaries, e.g. coastal tracts, the water is excluded. Some data, i.e. census files, came late."
     assert split_sentences(text) == ["For tracts with water boundaries, e.g. coastal tracts, the water is excluded.",
                                      "Some data, i.e. census files, came late."]
+
+
+def test_u_s_before_a_noun_does_not_end_a_sentence():
+    """punkt split "the five U.S." | "Territories among ..." in CEJST's technical support document
+    (bench/eval-fetched2): two halves quoted as if each were a sentence."""
+    from briefer.claims import split_sentences
+
+    assert split_sentences("It covers the five U.S. Territories. It also covers tribes.") == [
+        "It covers the five U.S. Territories.", "It also covers tribes."]
+    assert split_sentences("The rule applies to exports from the U.S. The tariffs rose.") == [
+        "The rule applies to exports from the U.S.", "The tariffs rose."]
