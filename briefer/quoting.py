@@ -37,6 +37,15 @@ _HEDGED = re.compile(
 # "if", "potential" and "certain" hedge too: "asks whether the tariffs violate obligations" is not
 # "tariff violations", nor "certain copper imports" all of them (the judge's findings at c216f01).
 _ATTRIBUTION = (_REPORTED, _HEDGED)
+# An obligation is a kind of certainty: "Agencies are required to create an Enterprise Data
+# Inventory" is not "Agencies create one", and "responses made to comply with OMB directives" is
+# not "responses must comply" (both rejected by the judge at 5a8c7ba).  Either way round, quote.
+_OBLIGED = re.compile(r"\b(?:must|shall|(?:is|are|be|being|was|were)\s+required|required\s+to|obliged|obligated|"
+                      r"mandatory|has\s+to|have\s+to|responsible\s+for)\b", re.IGNORECASE)
+# The source's own voice: "We will be working across Councils ...", "This memorandum provides
+# guidance ..." read as the memo speaking (or the memo's author), not the document cited.
+_SOURCE_VOICE = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b|^(?i:this)\s+(?i:memorandum|memo|report|document|guidance|"
+                           r"letter|notice|policy|plan|section|chapter|paper|brief|page|site|scorecard|study)\b")
 # A change is a finding only with what was measured: "During the pilot, traffic on the charged
 # streets fell by 18 percent" is not "Traffic fell by 18 percent" (a judge's commonest objection
 # after attribution: the scope of a figure dropped).
@@ -110,7 +119,9 @@ def quote_instead(sentence: str, source: str) -> bool:
     analyst needs), moves a year, drops who reports the claim or how sure it is
     (``_ATTRIBUTION``), keeps a change's figure but not what changed
     (:func:`drops_what_changed`), or ties a date to its event differently
-    (:func:`moves_a_date`: "by" a date the source says things happen "following").
+    (:func:`moves_a_date`: "by" a date the source says things happen "following"), states an
+    obligation the source does not or drops one it states (``_OBLIGED``), or speaks in the
+    source's own voice ("We will …", "This memorandum provides …": ``_SOURCE_VOICE``).
     Keeping the headline figure and dropping a statute citation
     ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
     section's figures the model left out are quoted beside it (``quote_figures``).
@@ -132,6 +143,8 @@ def quote_instead(sentence: str, source: str) -> bool:
         return True
     if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION):
         return True  # the source says who claims it, or how sure; the summary states it as fact
+    if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)) or _SOURCE_VOICE.search(sentence):
+        return True
     if drops_what_changed(sentence, source, said) or moves_a_date(sentence, source):
         return True
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.

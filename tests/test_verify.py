@@ -387,6 +387,23 @@ LOSES_WHAT_MAKES_IT_TRUE = {
     "year-relation": ("In 2025, the United States imported $16.2 billion worth of copper products.",
                       "Since 2025, the United States has imported $16.2 billion worth of copper products.",
                       "The United States imported copper products worth $16.2 billion in 2025."),
+    # an obligation dropped, or one added (the judge's findings on bench/eval-fetched at 5a8c7ba)
+    "obligation-dropped": ("Federal Agencies are required to create an Enterprise Data Inventory that accounts for all "
+                           "data assets.",
+                           "Each federal agency keeps an Enterprise Data Inventory of its data assets.",
+                           "Federal agencies must create an Enterprise Data Inventory of all their data assets."),
+    "obligation-added": ("Responses to requests for dataset publication are generated to comply with OMB directives.",
+                         "Responses to requests for dataset publication must comply with OMB directives.",
+                         "Agencies draft their replies to dataset publication requests so as to comply with OMB "
+                         "directives."),
+    # the memo speaking in the source's voice
+    "source-voice": ("As part of that process, we will be working across the Councils identified in Section 3 (b).",
+                     "We will be working across the Councils identified in Section 3 (b).",
+                     "The agency will work across the Councils identified in Section 3 (b)."),
+    "this-memorandum": ("In support of Open Data efforts, this memorandum provides guidance regarding the "
+                        "Department's forthcoming data asset collection efforts.",
+                        "This memorandum provides guidance on the Department's data asset collection efforts.",
+                        "The Department's memorandum gives guidance on its forthcoming data asset collection efforts."),
 }
 
 
