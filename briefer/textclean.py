@@ -44,7 +44,7 @@ _ABOUT_ITSELF = re.compile(
     # "The following analysis of the President's FY2026 request examines ...", "Subsequent sections of
     # this report examine ...": the document's plan, not its findings.
     r"(?:the\s+)?(?:following|subsequent|preceding|remaining|later|earlier)\s+(?:\w+\s+)?(?:analysis|analyses|"
-    r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?)\b|"
+    r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?|information)\b|"
     # "The products shown here are grouped by common themes ..." (a CRS product list)
     r"the\s+(?:products|reports|items|entries|resources|documents|publications)\s+(?:shown|listed|included|presented)\s+"
     r"(?:here|below|above|in)\b)", re.IGNORECASE)

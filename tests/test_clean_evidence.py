@@ -425,6 +425,8 @@ def test_the_documents_plan_and_leftover_emphasis_are_not_evidence():
                             "federal-government-wide R&D investments.") == "about the document"
     assert evidence_problem("Subsequent sections of this report examine proposed federal R&D investments at the "
                             "agency level.") == "about the document"
+    assert evidence_problem("The following information highlights work the Environmental Protection Agency (EPA) "
+                            "has done from January 2021 to September 2022.") == "about the document"
     assert evidence_problem("It compares R&D funding across agencies, noting potential shifts in the "
                             "Administration's R&D priorities writ large_.") == "markup"
     assert evidence_problem("_Subsequent sections of this report examine R&D at the agency level.") == "markup"
