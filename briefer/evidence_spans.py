@@ -14,12 +14,12 @@ import re
 
 import numpy as np
 
-from .textclean import answer_label_len, connective_prefix_len, dangling_start, evidence_problem, glued_heading_len
+from .textclean import (answer_label_len, connective_prefix_len, dangling_start, ends_a_sentence, evidence_problem,
+                        glued_heading_len)
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
 # (the tail of a sentence split after an abbreviation).
 _STARTS_LIKE_A_SENTENCE = re.compile(r"^[\"“‘'(]?[A-Z0-9]")
-_ENDS = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
 
 
 # "14347 dated September 5, 2025) has used ...": a parenthesis closed before any opens is the
@@ -42,7 +42,7 @@ _GOES_ON = re.compile(r"\s*[a-z0-9(]")
 def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
     """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
     s, e = int(spans[i, 0]), int(spans[i, 1])
-    if not _ENDS.search(doc_text[s:e]) and _GOES_ON.match(doc_text, e):
+    if not ends_a_sentence(doc_text[s:e]) and _GOES_ON.match(doc_text, e):
         return None
     s = _past_label(doc_text, s, e)
     text = doc_text[s:e]

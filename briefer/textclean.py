@@ -46,8 +46,8 @@ _ABOUT_ITSELF = re.compile(
     r"(?:the\s+)?(?:following|subsequent|preceding|remaining|later|earlier)\s+(?:\w+\s+)?(?:analysis|analyses|"
     r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?|information)\b|"
     # "The products shown here are grouped by common themes ..." (a CRS product list)
-    r"the\s+(?:products|reports|items|entries|resources|documents|publications)\s+(?:shown|listed|included|presented)\s+"
-    r"(?:here|below|above|in)\b)", re.IGNORECASE)
+    r"the\s+(?:products|reports|items|entries|resources|documents|publications)\s+"
+    r"(?:shown|listed|included|presented)\s+(?:here|below|above|in)\b)", re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,100}?,\s*see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
@@ -125,12 +125,18 @@ def _repeats_a_run(words: list[str]) -> bool:
     return False
 
 
+def ends_a_sentence(text: str) -> bool:
+    """Does ``text`` end with terminal punctuation (after any closing quote or bracket)?"""
+    return bool(_TERMINAL.search(text))
+
+
 # Words a line cut mid-sentence (at a PDF page end) stops on; a list item does not.
 _OPEN_END = _SMALL | frozenset("its their his her this that these those which who whose than such be is are was were "
                                "has have had will would can could may might must not no including include includes "
                                "following follows below like versus about over under between among within without "
                                "version section".split())
 LIST_STATEMENT_WORDS = 8
+_NOT_A_SUBJECT = _AUX | {"yes", "no", "does", "do", "did"}  # a checklist row ("Has an ... plan") or a form's answer
 
 
 def _list_statement(text: str, words: list[str]) -> bool:
@@ -143,10 +149,13 @@ def _list_statement(text: str, words: list[str]) -> bool:
     so the risk is a sentence cut at a page end: it must not stop on an open word or mark.
     """
     last, tail = words[-1], text.split()[-1]
-    return (len(words) >= LIST_STATEMENT_WORDS and text[0].isupper() and text[-1] not in ",;:-\u2013\u2014/("
-            and "; " not in text and not re.search(r"[/@]|\.[a-z]{2,}", tail) and not re.search(r":\s*\S{1,3}$", text)
-            and words[0].lower() not in _AUX | {"yes", "no", "does", "do", "did"} and (last[0].isdigit() or (last.islower() and last not in _OPEN_END))
-            and any(w in _AUX or (w.islower() and len(w) > 4 and w.endswith("ed")) for w in words))
+    if len(words) < LIST_STATEMENT_WORDS or not text[0].isupper() or words[0].lower() in _NOT_A_SUBJECT:
+        return False
+    if text[-1] in ",;:-\u2013\u2014/(" or "; " in text or re.search(r"[/@]|\.[a-z]{2,}", tail) \
+            or re.search(r":\s*\S{1,3}$", text):  # a cut, table cells, a URL, a numbered list's opener
+        return False
+    ends_closed = last[0].isdigit() or (last.islower() and last not in _OPEN_END)
+    return ends_closed and any(w in _AUX or (w.islower() and len(w) > 4 and w.endswith("ed")) for w in words)
 
 
 def evidence_problem(sentence: str) -> str | None:
@@ -257,8 +266,9 @@ def glued_heading_len(sentence: str) -> int:
 # FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...";
 # a CRS Markdown file's footnotes are table rows, their number a cell: "5.; Scholars and practitioners ...";
 # contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...".
-_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|(?:(?:Specifically|In particular|Namely|"
-                           r"That is)\s?:\s+)?\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
+_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|"
+                           r"(?:(?:Specifically|In particular|Namely|That is)\s?:\s+)?"
+                           r"\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
 
 
 def answer_label_len(sentence: str) -> int:
