@@ -31,6 +31,7 @@ from .prompts import (
     is_refusal,
 )
 from .schema import Evidence
+from .textclean import ends_a_sentence
 
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
 LETTERS = KEY_ALPHABET[:24]
@@ -39,7 +40,6 @@ _KEY_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?])")
 # "The source is: …", "Answer: …" — the model talking about its task, not a claim.
 _META_PREFIX = re.compile(r"^(?:(?:the\s+)?(?:source|sources|answer|response|question)(?:\s+(?:is|are))?\s*:\s*)+", re.I)
-_TERMINAL = re.compile(r"[.!?][\"”’')\]]*$")
 
 
 def make_key(document: str, start: int, taken: set[str]) -> str:
@@ -161,7 +161,7 @@ def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
         last = (s, e) == spans[-1]
         # List items and headings ("- Harlow Bay council") are not sentences: a claim ends
         # with terminal punctuation, or is a long final sentence cut without a full stop.
-        is_claim = bool(_TERMINAL.search(cleaned)) or (last and len(cleaned.split()) >= 6)
+        is_claim = ends_a_sentence(cleaned) or (last and len(cleaned.split()) >= 6)
         if cleaned and is_claim and CANNOT_ANSWER.lower() not in cleaned.lower():
             parsed.sentences.append((cleaned, list(dict.fromkeys(good))))
         elif good and parsed.sentences:
