@@ -14,8 +14,8 @@ import re
 
 import numpy as np
 
-from .textclean import (answer_label_len, connective_prefix_len, dangling_start, ends_a_sentence, evidence_problem,
-                        glued_heading_len)
+from .leadins import answer_label_len, connective_prefix_len, dangling_start, glued_heading_len
+from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
 # (the tail of a sentence split after an abbreviation).

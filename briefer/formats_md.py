@@ -12,7 +12,7 @@ HTML it produces goes through the same walker as ``.html`` files
 becomes one line, each heading and list item its own line, images and HTML
 comments vanish, and links keep only their text.
 
-Three things are done before rendering, because real-world Markdown (e.g. pages
+Four things are done before rendering, because real-world Markdown (e.g. pages
 converted from the web) breaks the renderer's assumptions:
 
 * rows that start with ``|`` become one line of cells joined by ``"; "``
@@ -20,6 +20,8 @@ converted from the web) breaks the renderer's assumptions:
   converters often omit); a separator row is dropped;
 * ``**Label: **text`` (closing mark after a space, invalid for the renderer)
   is rewritten to ``**Label:** text``; any ``**``/``__`` still left is removed;
+* spaces lost around links and empty emphasis in pages converted from the web
+  (``[Four](u)[similar](u)``, ``of****strategic``) are put back;
 * footnote references (``[^1]``) are removed and definitions (``[^1]: text``) keep
   their text (the renderer's footnotes extension would turn a reference into a
   number glued to the word before it).
@@ -52,6 +54,18 @@ _BAD_CLOSE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]*?\S)[ \t]+\1(?=\S)")
 # kept "[^1]" in the evidence.  References go; a definition "[^1]: OMB Memorandum ..." keeps its text.
 _FOOTNOTE_REF = re.compile(r"[ \t]?\[\^[^\]\s]{1,40}\](?!:)")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]{1,40}\]:[ \t]*")
+# Pages converted from the web lose the spaces around links and emphasis: "[Four](u1)[similar](u2)
+# [measures](u3)", "a triad of****strategic", "declaratory policy](u),Russian" (a CRS Insight) read as
+# "Foursimilarmeasures", "ofstrategic", "policy,Russian".  Each gap gets its space back; an empty
+# emphasis inside a word ("**s****pace**", "**t****e****xt**") stays glued unless every piece is a word of
+# the document and the whole is not.
+_EMPTY = re.compile(r"\*\*\*\*|____")
+_EMPTY_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:(?:\*\*\*\*|____)[A-Za-z0-9]+)+")
+_WORD = re.compile(r"[a-z0-9]+")
+_SPACE_LOST = (
+    (re.compile(r"(?<=[A-Za-z0-9.,;:])(\]\([^()\s]*\))(?=\[[A-Za-z0-9])"), r"\1 "),
+    (re.compile(r"(\]\([^()\s]*\)[,;:])(?=[A-Z][a-z])"), r"\1 "),
+)
 # Light stripping for huge files (no renderer): images, links, emphasis, headings, bullets.
 # Link titles, image alt text and HTML comments never become text (they are where instructions hide).
 _LIGHT = (
@@ -80,6 +94,14 @@ def prepare(source: str) -> str:
     """Rewrite pipe-table rows, badly closed emphasis and footnote marks, outside fenced code."""
     out: list[str] = []
     fence: str | None = None
+    # The document's words, outside the glued runs themselves ("xt" of "t****e****xt" is no word).
+    vocabulary = set(_WORD.findall(_EMPTY_EMPHASIS.sub(" ", source).lower())) if _EMPTY.search(source) else set()
+
+    def emphasis_gap(m: re.Match[str]) -> str:
+        pieces = _EMPTY.split(m.group(0))
+        apart = all(p.lower() in vocabulary for p in pieces) and "".join(pieces).lower() not in vocabulary
+        return " ".join(pieces) if apart else "".join(pieces)
+
     for line in source.split("\n"):
         opened = _FENCE.match(line)
         if fence is not None:
@@ -95,6 +117,10 @@ def prepare(source: str) -> str:
                 out.extend(("", row, ""))
         else:
             line = _FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", line))
+            for pattern, replacement in _SPACE_LOST:
+                line = pattern.sub(replacement, line)
+            if vocabulary:
+                line = _EMPTY_EMPHASIS.sub(emphasis_gap, line)
             out.append(_BAD_CLOSE.sub(r"\1\2\1 ", line))
     return "\n".join(out)
 

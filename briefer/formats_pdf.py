@@ -62,6 +62,14 @@ _BULLET_GLYPH = re.compile(r"^(?:[•●▪◦‣⁃■□➢\uf000-\uf0ff]\s*|o
 _TERMINAL = re.compile(r"[.!?:][\u201d\u2019\"')\]]*$")
 _WORD = re.compile(r"[a-z]+")
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+# A line ending in a comma or a word that needs what follows ("and", "the", "our") never ends a
+# paragraph or a heading, however short the narrow column it sits in ("As directed by | the
+# bipartisan Protecting our | Infrastructure of Pipelines and | Enhancing Safety (PIPES) Act").
+_OPEN_END = re.compile(r"(?:,|\b(?:%s|our|its|their|that|which|whose|who)\b)$"
+                       % "|".join(sorted(_SMALL_WORDS)), re.IGNORECASE)
+# ... unless the next line opens a sentence ("40 percent of" | "The Justice40 Initiative allows"):
+# a browser print interleaves a sidebar's cut lines with the page's own paragraphs.
+_OPENER = re.compile(r"^(?:The|A|An|This|These|Those|It|Its|We|Our|They|Their|He|She|In|On|For|At)\b")
 
 
 def _key(line: str) -> str:
@@ -204,7 +212,7 @@ def _joins(prev: str, nxt: str, full: int) -> bool:
     ended = bool(_TERMINAL.search(prev))
     if ended and len(nxt) < full and not _TERMINAL.search(nxt) and nxt[:1].isupper():
         return False
-    if prev.endswith(("-", "\u2014", "/")):
+    if prev.endswith(("-", "\u2014", "/")) or (_OPEN_END.search(prev) and not _OPENER.match(nxt)):
         return True
     if len(prev) >= full:
         heading = prev[-1:].isalpha() and _title_case(prev, 0.9)  # "...Economic Priorities"

@@ -5,9 +5,9 @@ furniture, but a document still holds headings, table rows, captions, bylines,
 footnote citations and navigation fragments.  They are kept in the text (they
 help retrieval and offsets must stay stable) but must never be *quoted* as the
 evidence a memo sentence rests on: :func:`evidence_problem` says why not.
-:func:`dangling_start` and :func:`connective_prefix_len` flag sentences that
-only make sense after the one before them.  (The same report present twice, as
-PDF and Markdown, is :mod:`briefer.duplicates`' concern.)
+What can be cut off a quote's front (a connective, a label, a glued heading)
+is :mod:`briefer.leadins`' concern; the same report present twice, as PDF and
+Markdown, is :mod:`briefer.duplicates`'.
 
 All rules are light, deterministic heuristics tuned on real policy documents
 (tests/test_clean_evidence.py holds the examples); none needs a model.
@@ -69,7 +69,11 @@ _CONTROLS = re.compile(r"\((?:show|read|see|view) (?:less|more|all)\)|\b(?:show|
 _GLUED_CAPTION = re.compile(r"[a-z,)]\s+(?:Sources?|Notes?):\s")
 # A catalogue entry: a heading, a dash, then what the entry holds ("AI and Patents—products that cover
 # the intersection of AI and patents ..."), a noun phrase with no verb of its own.
-_ENTRY = re.compile(r"^([^\u2014\u2013]{3,80}?)\s*[\u2014\u2013]\s*[a-z]+\s+(?:that|which|who)\b")
+# Also a law's entry in a list of authorities: "Clinger-Cohen Act of 1996 – Requires the establishment of ..."
+# (a verb with no subject), and a glossary's: "Privacy: refers to protecting any Agency information ...".
+_ENTRY = re.compile(r"^([^\u2014\u2013]{3,80}?)\s*[\u2014\u2013]\s*(?:[a-z]+\s+(?:that|which|who)|"
+                    r"[A-Z][a-z]+s\s+(?:the|a|an|that|all|each|any))\b|^([^:]{3,60}):\s+(?:refers?|means?|"
+                    r"is defined|includes?|consists?|describes?|denotes?)\b")
 # A label that makes the rest an illustration, not a finding: "Example 1: Data asset that ...".
 _EXAMPLE_LABEL = re.compile(r"^(?:example|illustration|scenario|case)\s*[\dA-Z]?\d*\s*:", re.IGNORECASE)
 REPEATED_RUN = 5  # words: the same run twice in one sentence is cells of a table row glued together
@@ -186,7 +190,7 @@ def evidence_problem(sentence: str) -> str | None:
     if _IMPERATIVE.match(text) or _EXAMPLE_LABEL.match(text):
         return "instruction"
     entry = _ENTRY.match(text)
-    if entry and evidence_problem(entry.group(1) + ".") == "heading":
+    if entry and evidence_problem((entry.group(1) or entry.group(2)) + ".") == "heading":
         return "heading"
     if _GLUED_CAPTION.search(text) or _CONTROLS.search(text):
         return "boilerplate"
@@ -213,81 +217,3 @@ def evidence_problem(sentence: str) -> str | None:
     if "(" in text and not _verbish(_WORDS.findall(_PARENTHESES.sub(" ", text))):
         return "fragment"
     return None
-
-
-_CONNECTIVES = (
-    "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",
-    "further", "still", "instead", "as a result", "meanwhile", "nevertheless", "nonetheless",
-    "therefore", "thus", "consequently", "in contrast", "by contrast", "likewise", "otherwise",
-    "hence", "accordingly", "in turn", "even so", "that said", "for example", "for instance",
-    "as such", "in other words", "to that end", "in response", "at the same time", "in particular",
-    "specifically", "notably", "importantly", "finally", "first", "second", "third", "fourth", "fifth",
-    "lastly", "in sum", "in short", "overall",
-)
-_CONJUNCTIONS = ("but", "and", "yet", "so", "or")
-_CONNECTIVE_RE = re.compile(r"^(?:%s),\s+" % "|".join(re.escape(c) for c in _CONNECTIVES), re.IGNORECASE)
-_CONJUNCTION_RE = re.compile(r"^(?:%s)(?:,\s+|\s+)" % "|".join(_CONJUNCTIONS), re.IGNORECASE)
-_REFERENCE_RE = re.compile(
-    r"^(?:these|this|those|that|they|them|their|theirs|it|its|such|he|she|his|her|him|"
-    r"both(?![^,.;:]{0,60}\band\b)|"  # "Both companies" refers back; "Both Trump and Biden" does not
-    r"the latter|the former|the same|the above|said|either|neither|another)\b", re.IGNORECASE)
-
-
-def dangling_start(sentence: str) -> bool:
-    """Does the sentence lean on the one before it (a connective or an unresolved reference)?
-
-    "However, ...", "But ...", "These chips ...", "It ..." cannot stand alone
-    in a memo: quoted by itself the reader cannot tell what they refer to.
-    """
-    text = sentence.lstrip(" \"'\u201c\u2018(")
-    return bool(_CONNECTIVE_RE.match(text) or _CONJUNCTION_RE.match(text) or _REFERENCE_RE.match(text))
-
-
-# PDF text boxes lose the break between a heading and its first sentence: "Trade, Financial, and IP
-# Pilot ProgramsTo counter offshoring trends, ...".  The glue is a lower-case letter run straight
-# into a capitalised word that opens sentences.
-_GLUED = re.compile(r"[a-z](?=(?:To|The|In|On|For|As|At|By|This|These|That|A|An|While|Since|According|Under|"
-                    r"After|Before|During|Although|Because|If|When|With|From|Its|It|Some|Many|Several|Most|"
-                    r"Congress|President)\s)")
-
-
-def glued_heading_len(sentence: str) -> int:
-    """Characters of a heading glued onto the front of a sentence (see ``_GLUED``), else 0.
-
-    Only when the front reads as a heading by :func:`evidence_problem`'s own rule
-    and the rest as a sentence, so "DeepSeekThe" typos in prose are left alone."""
-    for m in _GLUED.finditer(sentence, 0, 160):
-        head, rest = sentence[:m.end()], sentence[m.end():]
-        if evidence_problem(head + ".") == "heading" and evidence_problem(rest) is None:
-            return m.end()
-    return 0
-
-
-# FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...";
-# a CRS Markdown file's footnotes are table rows, their number a cell: "5.; Scholars and practitioners ...";
-# contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...".
-_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|"
-                           r"(?:(?:Specifically|In particular|Namely|That is)\s?:\s+)?"
-                           r"\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
-
-
-def answer_label_len(sentence: str) -> int:
-    """Characters of an answer label ("A: ", "A3: ") or list marker ("(a) ") that can be cut off the quote, else 0."""
-    m = _ANSWER_LABEL.match(sentence)
-    return m.end() if m and evidence_problem(sentence[m.end():]) is None else 0
-
-
-def connective_prefix_len(sentence: str) -> int:
-    """Characters of a leading connective ("However, ", "But ") that can be cut off, else 0.
-
-    Only connectives are trimmed, never reference words ("These", "It"): the
-    rest of "These chips are ..." still needs its antecedent.  The rest must be
-    at least :data:`MIN_WORDS` - 1 words long to remain a sentence.
-    """
-    match = _CONNECTIVE_RE.match(sentence) or _CONJUNCTION_RE.match(sentence)
-    if not match:
-        return 0
-    rest = sentence[match.end():]
-    if len(rest.split()) < MIN_WORDS - 1 or not rest[:1].isalnum():
-        return 0
-    return match.end()

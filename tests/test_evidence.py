@@ -192,7 +192,7 @@ def test_only_whole_informative_sentences_are_quotable():
 
 
 def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
-    from briefer.textclean import dangling_start
+    from briefer.leadins import dangling_start
 
     assert not dangling_start("Both Trump's and Biden's administrations have blacklisted over 80 entities.")
     assert dangling_start("Both companies lost sales in China.")

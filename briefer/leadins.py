@@ -1,0 +1,110 @@
+"""What can be cut off the front of a quote, and which sentences lean on the one before them.
+
+A sentence that opens with a connective ("However, "), a label ("A: ", "(a) ",
+"Demographic information: ") or a heading that PDF extraction glued on is
+still evidence once that front is cut off, and the cut quote stays exact at
+its offsets (:func:`briefer.evidence_spans.quotable_span` applies the cuts).
+One that opens with an unresolved reference ("These chips ...") needs its
+antecedent instead: :func:`dangling_start`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .textclean import MIN_WORDS, evidence_problem
+
+_CONNECTIVES = (
+    "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",
+    "further", "still", "instead", "as a result", "meanwhile", "nevertheless", "nonetheless",
+    "therefore", "thus", "consequently", "in contrast", "by contrast", "likewise", "otherwise",
+    "hence", "accordingly", "in turn", "even so", "that said", "for example", "for instance",
+    "as such", "in other words", "to that end", "in response", "at the same time", "in particular",
+    "specifically", "notably", "importantly", "finally", "first", "second", "third", "fourth", "fifth",
+    "lastly", "in sum", "in short", "overall",
+)
+_CONJUNCTIONS = ("but", "and", "yet", "so", "or")
+_CONNECTIVE_RE = re.compile(r"^(?:%s),\s+" % "|".join(re.escape(c) for c in _CONNECTIVES), re.IGNORECASE)
+_CONJUNCTION_RE = re.compile(r"^(?:%s)(?:,\s+|\s+)" % "|".join(_CONJUNCTIONS), re.IGNORECASE)
+_REFERENCE_RE = re.compile(
+    r"^(?:these|this|those|that|they|them|their|theirs|it|its|such|he|she|his|her|him|"
+    r"both(?![^,.;:]{0,60}\band\b)|"  # "Both companies" refers back; "Both Trump and Biden" does not
+    r"the latter|the former|the same|the above|said|either|neither|another)\b", re.IGNORECASE)
+
+
+def dangling_start(sentence: str) -> bool:
+    """Does the sentence lean on the one before it (a connective or an unresolved reference)?
+
+    "However, ...", "But ...", "These chips ...", "It ..." cannot stand alone
+    in a memo: quoted by itself the reader cannot tell what they refer to.
+    """
+    text = sentence.lstrip(" \"'\u201c\u2018(")
+    return bool(_CONNECTIVE_RE.match(text) or _CONJUNCTION_RE.match(text) or _REFERENCE_RE.match(text))
+
+
+# PDF text boxes lose the break between a heading and its first sentence: "Trade, Financial, and IP
+# Pilot ProgramsTo counter offshoring trends, ...".  The glue is a lower-case letter run straight
+# into a capitalised word that opens sentences.
+_GLUED = re.compile(r"[a-z](?=(?:To|The|In|On|For|As|At|By|This|These|That|A|An|While|Since|According|Under|"
+                    r"After|Before|During|Although|Because|If|When|With|From|Its|It|Some|Many|Several|Most|"
+                    r"Congress|President)\s)")
+
+
+def glued_heading_len(sentence: str) -> int:
+    """Characters of a heading glued onto the front of a sentence (see ``_GLUED``), else 0.
+
+    Only when the front reads as a heading by :func:`evidence_problem`'s own rule
+    and the rest as a sentence, so "DeepSeekThe" typos in prose are left alone."""
+    for m in _GLUED.finditer(sentence, 0, 160):
+        head, rest = sentence[:m.end()], sentence[m.end():]
+        if evidence_problem(head + ".") == "heading" and evidence_problem(rest) is None:
+            return m.end()
+    return 0
+
+
+# FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...";
+# a CRS Markdown file's footnotes are table rows, their number a cell: "5.; Scholars and practitioners ...";
+# contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...".
+_ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|"
+                           r"(?:(?:Specifically|In particular|Namely|That is)\s?:\s+)?"
+                           r"\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
+
+
+# A field label before a whole sentence: "Demographic information: The user interface of version 2.0
+# displays ..." (a technical document's list, quoted label and all and rejected by a judge).  A label is
+# a short noun phrase; "Officials said: The ..." is attribution and stays.  The rest must open like a
+# sentence of its own: "Diabetes: Weighted percentage of people ..." is a definition that needs its label.
+# A numbered label ("Q8: Some of the data I collect ...") heads a question, not a finding.
+_FIELD_LABEL = re.compile(r"^([A-Z][\w'\u2019&/-]*(?:\s+[\w'\u2019&/()-]+){0,3}):\s+(?=(?:The|This|In|On|For|As|At|By|Under|After|Before|During|Since|While|Although|According|When|"
+                          r"If|Because|Each|All|Many|Some|Most|Several|It)\s)")
+_NOT_A_LABEL = frozenset("is are was were be has have had will would can could may might must shall should do does "
+                         "did said says say stated states noted notes added adds wrote writes argued argues warned "
+                         "warns explained explains concluded announced told testified declared replied asked "
+                         "reported reports".split())
+
+
+def answer_label_len(sentence: str) -> int:
+    """Characters of an answer label ("A: ", "A3: "), list marker ("(a) ") or field label
+    ("Demographic information: ") that can be cut off the quote, else 0."""
+    m = _ANSWER_LABEL.match(sentence)
+    if not m:
+        m = _FIELD_LABEL.match(sentence)
+        if m and (any(w.lower() in _NOT_A_LABEL for w in m.group(1).split()) or re.search(r"\d", m.group(1))):
+            m = None
+    return m.end() if m and evidence_problem(sentence[m.end():]) is None else 0
+
+
+def connective_prefix_len(sentence: str) -> int:
+    """Characters of a leading connective ("However, ", "But ") that can be cut off, else 0.
+
+    Only connectives are trimmed, never reference words ("These", "It"): the
+    rest of "These chips are ..." still needs its antecedent.  The rest must be
+    at least :data:`MIN_WORDS` - 1 words long to remain a sentence.
+    """
+    match = _CONNECTIVE_RE.match(sentence) or _CONJUNCTION_RE.match(sentence)
+    if not match:
+        return 0
+    rest = sentence[match.end():]
+    if len(rest.split()) < MIN_WORDS - 1 or not rest[:1].isalnum():
+        return 0
+    return match.end()
