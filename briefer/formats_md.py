@@ -12,7 +12,7 @@ HTML it produces goes through the same walker as ``.html`` files
 becomes one line, each heading and list item its own line, images and HTML
 comments vanish, and links keep only their text.
 
-Four things are done before rendering, because real-world Markdown (e.g. pages
+Five things are done before rendering, because real-world Markdown (e.g. pages
 converted from the web) breaks the renderer's assumptions:
 
 * rows that start with ``|`` become one line of cells joined by ``"; "``
@@ -20,6 +20,7 @@ converted from the web) breaks the renderer's assumptions:
   converters often omit); a separator row is dropped;
 * ``**Label: **text`` (closing mark after a space, invalid for the renderer)
   is rewritten to ``**Label:** text``; any ``**``/``__`` still left is removed;
+* kramdown attribute lists (``{:start="3"}``) are removed;
 * spaces lost around links and empty emphasis in pages converted from the web
   (``[Four](u)[similar](u)``, ``of****strategic``) are put back;
 * footnote references (``[^1]``) are removed and definitions (``[^1]: text``) keep
@@ -62,6 +63,10 @@ _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]{1,40}\]:[ \t]*")
 _EMPTY = re.compile(r"\*\*\*\*|____")
 _EMPTY_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:(?:\*\*\*\*|____)[A-Za-z0-9]+)+")
 _WORD = re.compile(r"[a-z0-9]+")
+# Jekyll sources (government sites on GitHub Pages) carry kramdown attribute lists: '{:start="3"}' on
+# the line before a list glued the list's first item to it ('{:start="3"} 3. Publish a vulnerability
+# disclosure policy ...'), a "sentence" opening with a brace.  They are layout, never text.
+_ATTRIBUTE_LIST = re.compile(r"\{:[^{}\n]*\}")
 _SPACE_LOST = (
     (re.compile(r"(?<=[A-Za-z0-9.,;:])(\]\([^()\s]*\))(?=\[[A-Za-z0-9])"), r"\1 "),
     (re.compile(r"(\]\([^()\s]*\)[,;:])(?=[A-Z][a-z])"), r"\1 "),
@@ -116,7 +121,7 @@ def prepare(source: str) -> str:
             if row:  # each row its own paragraph: one line of text
                 out.extend(("", row, ""))
         else:
-            line = _FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", line))
+            line = _ATTRIBUTE_LIST.sub("", _FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", line)))
             for pattern, replacement in _SPACE_LOST:
                 line = pattern.sub(replacement, line)
             if vocabulary:

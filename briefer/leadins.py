@@ -75,8 +75,9 @@ _ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\
 # a short noun phrase; "Officials said: The ..." is attribution and stays.  The rest must open like a
 # sentence of its own: "Diabetes: Weighted percentage of people ..." is a definition that needs its label.
 # A numbered label ("Q8: Some of the data I collect ...") heads a question, not a finding.
-_FIELD_LABEL = re.compile(r"^([A-Z][\w'\u2019&/-]*(?:\s+[\w'\u2019&/()-]+){0,3}):\s+(?=(?:The|This|In|On|For|As|At|By|Under|After|Before|During|Since|While|Although|According|When|"
-                          r"If|Because|Each|All|Many|Some|Most|Several|It)\s)")
+_FIELD_LABEL = re.compile(r"^([A-Z][\w'\u2019&/-]*(?:\s+[\w'\u2019&/()-]+){0,3}):\s+"
+                          r"(?=(?:The|This|In|On|For|As|At|By|Under|After|Before|During|Since|While|Although|"
+                          r"According|When|If|Because|Each|All|Many|Some|Most|Several|It)\s)")
 _NOT_A_LABEL = frozenset("is are was were be has have had will would can could may might must shall should do does "
                          "did said says say stated states noted notes added adds wrote writes argued argues warned "
                          "warns explained explains concluded announced told testified declared replied asked "

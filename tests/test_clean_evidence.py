@@ -120,6 +120,18 @@ def test_spaces_lost_around_links_and_empty_emphasis_are_put_back() -> None:
     ]
 
 
+def test_kramdown_attribute_lists_are_not_text() -> None:
+    """CISA's directives are Jekyll sources (bench/eval-fetched3): '{:start="3"}' before a numbered list
+    glued its first item into a "sentence" opening with a brace, which could not be quoted."""
+    source = ('Within 180 calendar days:\n\n{:start="3"}\n3.  Publish a vulnerability disclosure policy at the '
+              '"/vulnerability-disclosure-policy" path.\n\nA note.{: .usa-alert}\n')
+    assert md_text(source).split("\n") == [
+        "Within 180 calendar days:",
+        'Publish a vulnerability disclosure policy at the "/vulnerability-disclosure-policy" path.',
+        "A note.",
+    ]
+
+
 def test_markdown_is_deterministic_and_huge_files_use_light_path(monkeypatch: pytest.MonkeyPatch) -> None:
     assert md_text(MARKDOWN) == md_text(MARKDOWN)
     from briefer import formats_md
