@@ -62,6 +62,7 @@ _BULLET_GLYPH = re.compile(r"^(?:[•●▪◦‣⁃■□➢\uf000-\uf0ff]\s*|o
 _TERMINAL = re.compile(r"[.!?:][\u201d\u2019\"')\]]*$")
 _WORD = re.compile(r"[a-z]+")
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+_CLAUSE = re.compile(r",\s+(?!by\b)[a-z]")  # ", by Laurie Harris" ends a catalogue entry
 # A line ending in a comma or a word that needs what follows ("and", "the", "our") never ends a
 # paragraph or a heading, however short the narrow column it sits in ("As directed by | the
 # bipartisan Protecting our | Infrastructure of Pipelines and | Enhancing Safety (PIPES) Act").
@@ -225,7 +226,12 @@ def _joins(prev: str, nxt: str, full: int) -> bool:
 
 
 def _title_case(line: str, share: float = 0.75) -> bool:
-    """Most content words capitalised, as in a heading (at most 15 words)."""
+    """Most content words capitalised, as in a heading (at most 15 words).
+
+    A comma before a lower-case word is a sentence's, not a heading's: "September 2023, the National
+    Highway" | "Institute, which is funded ..." is one sentence in a narrow column."""
+    if _CLAUSE.search(line):
+        return False
     words = [w for w in line.split() if w[:1].isalpha() and w.lower() not in _SMALL_WORDS]
     return 0 < len(words) <= 15 and sum(w[0].isupper() for w in words) >= share * len(words)
 

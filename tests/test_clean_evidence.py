@@ -226,6 +226,13 @@ def test_a_narrow_column_line_ending_in_and_or_a_comma_goes_on() -> None:
         "Initiative set the goal that 40 percent of",
         "The Justice40 Initiative allows DOT to identify projects.",
     ]
+    # A line with a clause's comma is no heading, though its last words are a capitalised name:
+    # "In September 2023, the National Highway" | "Institute, which is funded ..." was quoted from "Institute".
+    assert clean_pages(["Courses were held.\nIn September 2023, in North Carolina, the National Highway\n"
+                        "Institute, which is funded by the agency, held a pilot course."]).split("\n") == [
+        "Courses were held.",
+        "In September 2023, in North Carolina, the National Highway Institute, which is funded by the agency, held "
+        "a pilot course."]
     # A CRS byline split after "and" is one line again (it was two "paragraphs" before).
     assert clean_pages(["Analyst in Science and\nTechnology Policy"]) == "Analyst in Science and Technology Policy"
 
