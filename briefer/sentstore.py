@@ -6,7 +6,7 @@ time would cost every memo several seconds on 2 cores; here the vectors are
 computed once, when a document is (re)indexed, and kept beside the index.
 
 Storage is one ``.npz`` file per document *content*: its name hashes the
-document's sha256, the embedding model and the splitter version, so the store
+document's sha256, the embedding model, the splitter's and the extractor's versions, so the store
 is incremental for free (an unchanged file is never re-embedded, a changed one
 gets a new file), and it needs no schema of its own inside the SQLite index.
 Each file is written atomically, so a run killed mid-way keeps every document
@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from . import formats
 from .claims import sentence_spans
 from .crashpoint import reached
 from .store import DocSentences, model_id
@@ -44,7 +45,10 @@ class SentenceStore:
         self._cache: dict[str, DocSentences] = {}
 
     def _file(self, sha: str) -> Path:
-        name = hashlib.sha256(f"{sha}:{self.model}:{SPLIT_VERSION}".encode()).hexdigest()[:32]
+        # The extractor's version too: the same file's bytes give other text (and spans) after an
+        # extractor change, and vectors of the old sentences at the new text's offsets are wrong.
+        key = f"{sha}:{self.model}:{SPLIT_VERSION}:{formats.EXTRACTOR_VERSION}"
+        name = hashlib.sha256(key.encode()).hexdigest()[:32]
         return self.folder / f"{name}.npz"
 
     def refresh(self, progress: Progress | None = None) -> int:

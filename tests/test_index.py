@@ -250,3 +250,32 @@ def test_index_from_an_older_briefer_is_rebuilt(sample_corpus, isolated_home):
     report = open_index(isolated_home, sample_corpus).refresh()
     assert len(report.added) == 5 and report.chunks > 5
     assert not (root / "bm25-v3").exists()
+
+
+def test_an_extractor_change_re_splits_and_re_embeds_unchanged_files(tmp_path, isolated_home, monkeypatch):
+    """After an upgrade whose extractor gives other text for the same bytes, the index was rebuilt
+    but the sentence store kept the old text's spans and vectors (named by the file's sha256 only):
+    every sentence was read at the wrong offsets, and the evidence of a CRS set lost half its facts."""
+    from briefer import formats, index as index_module
+    from briefer.claims import sentence_spans
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("The council approved the charge in March.\n\nDrivers will pay 9.50 a day.\n")
+    emb = HashEmbedder()
+    first = open_index(isolated_home, corpus, emb)
+    first.refresh()
+    assert first.refresh_sentences() > 0
+
+    original = formats.extract_md
+    monkeypatch.setattr(formats, "extract_md", lambda raw, limits=None: (
+        "Preface added by a new extractor version. " + original(raw)[0], *original(raw)[1:]))
+    monkeypatch.setitem(__import__("briefer.corpus").corpus._FORMATS, ".md", ("md", "Markdown", formats.extract_md))
+    monkeypatch.setattr(formats, "EXTRACTOR_VERSION", formats.EXTRACTOR_VERSION + "-test")
+    monkeypatch.setattr(index_module, "SCHEMA_VERSION", index_module.SCHEMA_VERSION + "-test")
+    idx = open_index(isolated_home, corpus, emb)
+    idx.refresh()
+    idx.refresh_sentences()
+    stored = idx.sentences().get("a.md")
+    assert stored.text.startswith("Preface added by a new extractor version.")
+    assert [list(span) for span in stored.spans] == [list(span) for span in sentence_spans(stored.text)]
