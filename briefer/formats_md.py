@@ -61,7 +61,7 @@ _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]{1,40}\]:[ \t]*")
 # emphasis inside a word ("**s****pace**", "**t****e****xt**") stays glued unless every piece is a word of
 # the document and the whole is not.
 _EMPTY = re.compile(r"\*\*\*\*|____")
-_EMPTY_EMPHASIS = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:(?:\*\*\*\*|____)[A-Za-z0-9]+)+")
+_EMPTY_EMPHASIS = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:(?:{_EMPTY.pattern})[A-Za-z0-9]+)+")
 _WORD = re.compile(r"[a-z0-9]+")
 # Jekyll sources (government sites on GitHub Pages) carry kramdown attribute lists: '{:start="3"}' on
 # the line before a list glued the list's first item to it ('{:start="3"} 3. Publish a vulnerability

@@ -72,8 +72,8 @@ _GLUED_CAPTION = re.compile(r"[a-z,)]\s+(?:Sources?|Notes?):\s")
 # Also a law's entry in a list of authorities: "Clinger-Cohen Act of 1996 – Requires the establishment of ..."
 # (a verb with no subject), and a glossary's: "Privacy: refers to protecting any Agency information ...".
 _ENTRY = re.compile(r"^([^\u2014\u2013]{3,80}?)\s*[\u2014\u2013]\s*(?:[a-z]+\s+(?:that|which|who)|"
-                    r"[A-Z][a-z]+s\s+(?:the|a|an|that|all|each|any))\b|^([^:]{3,60}):\s+(?:refers?|means?|"
-                    r"is defined|includes?|consists?|describes?|denotes?)\b")
+                    r"[A-Z][a-z]+s\s+(?:the|a|an|that|all|each|any))\b")
+_GLOSSARY = re.compile(r"^([^:]{3,60}):\s+(?:refers?|means?|is defined|includes?|consists?|describes?|denotes?)\b")
 # A label that makes the rest an illustration, not a finding: "Example 1: Data asset that ...".
 _EXAMPLE_LABEL = re.compile(r"^(?:example|illustration|scenario|case)\s*[\dA-Z]?\d*\s*:", re.IGNORECASE)
 REPEATED_RUN = 5  # words: the same run twice in one sentence is cells of a table row glued together
@@ -189,8 +189,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "cross-reference"
     if _IMPERATIVE.match(text) or _EXAMPLE_LABEL.match(text):
         return "instruction"
-    entry = _ENTRY.match(text)
-    if entry and evidence_problem((entry.group(1) or entry.group(2)) + ".") == "heading":
+    entry = _ENTRY.match(text) or _GLOSSARY.match(text)
+    if entry and evidence_problem(entry.group(1) + ".") == "heading":
         return "heading"
     if _GLUED_CAPTION.search(text) or _CONTROLS.search(text):
         return "boilerplate"

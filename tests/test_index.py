@@ -256,7 +256,7 @@ def test_an_extractor_change_re_splits_and_re_embeds_unchanged_files(tmp_path, i
     """After an upgrade whose extractor gives other text for the same bytes, the index was rebuilt
     but the sentence store kept the old text's spans and vectors (named by the file's sha256 only):
     every sentence was read at the wrong offsets, and the evidence of a CRS set lost half its facts."""
-    from briefer import formats, index as index_module
+    from briefer import corpus as corpus_module, formats, index as index_module
     from briefer.claims import sentence_spans
 
     corpus = tmp_path / "corpus"
@@ -270,7 +270,7 @@ def test_an_extractor_change_re_splits_and_re_embeds_unchanged_files(tmp_path, i
     original = formats.extract_md
     monkeypatch.setattr(formats, "extract_md", lambda raw, limits=None: (
         "Preface added by a new extractor version. " + original(raw)[0], *original(raw)[1:]))
-    monkeypatch.setitem(__import__("briefer.corpus").corpus._FORMATS, ".md", ("md", "Markdown", formats.extract_md))
+    monkeypatch.setitem(corpus_module._FORMATS, ".md", ("md", "Markdown", formats.extract_md))
     monkeypatch.setattr(formats, "EXTRACTOR_VERSION", formats.EXTRACTOR_VERSION + "-test")
     monkeypatch.setattr(index_module, "SCHEMA_VERSION", index_module.SCHEMA_VERSION + "-test")
     idx = open_index(isolated_home, corpus, emb)
