@@ -116,7 +116,7 @@ def rounded(d: dict) -> dict:
 # ----------------------------------------------------------------------------- scale
 def one_scale(chunks: int, work: Path, baseline: bool) -> dict:
     """All scale figures for one size (run in a fresh process)."""
-    from briefer.chunking import terms
+    from briefer.textanalysis import terms
     from briefer.index import CorpusIndex
     from briefer.retrieval import Retriever
 
@@ -182,7 +182,7 @@ def one_scale(chunks: int, work: Path, baseline: bool) -> dict:
     out["query_note"] = "k=6 as in generate; excludes embedding the query (hybrid gets a precomputed vector); includes reading hit texts"
     out["peak_rss_mb"] = peak_rss_mb()  # before the baseline below, which holds every chunk's tokens
     if baseline:
-        ids, texts = [], []
+        texts: list[str] = []
         db = r.index.db
         doc_text = {p: t for p, t in db.execute("SELECT path, text FROM documents")}
         texts = [doc_text[p][s:e] for p, s, e in db.execute("SELECT path, start, end FROM chunks")]

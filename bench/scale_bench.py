@@ -187,7 +187,7 @@ class BagEmbedder:
         return self._vecs[term]
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        from briefer.chunking import terms
+        from briefer.textanalysis import terms
 
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for i, text in enumerate(texts):

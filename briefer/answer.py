@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .claims import sentence_spans
+from .textanalysis import sentence_spans
 from .llm import ChatResult
 from .prompts import (
     CANNOT_ANSWER,

@@ -5,9 +5,9 @@ character offsets) with a whitespace tokenizer: its default is tiktoken, whose
 first use downloads an encoding file (no network at run time), and chunk size
 in words is what the prompts and the benchmarks reason about anyway.
 
-``terms`` is the one analysis shared by BM25 (indexing and querying) and by
-evidence scoring in :mod:`briefer.retrieval`, so a query word and an indexed
-word always meet in the same form.
+The terms inside them are :func:`briefer.textanalysis.terms`, one analysis shared
+by BM25 (indexing and querying) and by evidence scoring, so a query word and an
+indexed word always meet in the same form.
 
 What this module produces is stored by :mod:`briefer.index` (chunk spans, chunk
 ids, per-chunk term counts), so it is versioned: see ``ANALYSIS_VERSION``.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from typing import Any
 
 from .schema import Document
@@ -28,58 +27,11 @@ WINDOW_CHARS = 200_000  # split huge documents before the splitter sees them
 # Part of the index's SCHEMA_VERSION (briefer.index), so an index built with other
 # chunks or terms is rebuilt from the corpus on open instead of mixing old and new.
 # A chunk-size change bumps it by itself; a change to chunk_spans(), chunk_id(),
-# terms(), stem() or STOPWORDS must bump it by hand (append or bump a suffix, e.g. "/t2"), and so
-# must one to claims.sentence_spans, whose sentences the index stores ("/s2": "e.g." and "i.e."
-# no longer end a sentence).
+# textanalysis.terms(), index_stem() or INDEX_STOPWORDS must bump it by hand (append or bump a
+# suffix, e.g. "/t2").  Sentence spans have their own textanalysis.SPLIT_VERSION ("/s2" here is
+# history: "e.g." and "i.e." no longer end a sentence).
 ANALYSIS_VERSION = f"{CHUNK_WORDS}/{CHUNK_OVERLAP}/s2"
 
-# ----------------------------------------------------------------------------- analysis
-_WORD = re.compile(r"[\w%$.-]+", re.UNICODE)
-STOPWORDS = frozenset(
-    "a an and are as at be been but by can could did do does for from had has have how in into is it its of on or "
-    "our should so such than that the their them then there these they this those to was we were what when where "
-    "which while who whom why will with would about after also any between both each more most other over same some "
-    "under up very you your".split()
-)
-_NORMALISED: dict[str, str] = {}  # raw lower-case word -> index term ("" for stopwords)
-
-
-def stem(word: str) -> str:
-    """A deliberately light suffix stripper, shared by BM25 and evidence scoring.
-
-    (PyStemmer would be better; it is a compiled extra dependency for a small
-    gain on short policy texts, so we keep this until measurements say otherwise.)
-    """
-    for suffix in ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    # A final silent "e" goes too, so "vote"/"voted" and "charge"/"charged" meet.
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-def _normalise(raw: str) -> str:
-    word = raw.strip(".-")
-    return stem(word) if word and word not in STOPWORDS else ""
-
-
-def terms(text: str) -> list[str]:
-    """Index terms of ``text``: lower-cased words, stopwords dropped, lightly stemmed.
-
-    Memoised per distinct word: tokenising 100k chunks is mostly dictionary hits."""
-    if len(_NORMALISED) > 2_000_000:
-        _NORMALISED.clear()
-    out = []
-    for raw in _WORD.findall(text.lower()):
-        term = _NORMALISED.get(raw)
-        if term is None:
-            term = _NORMALISED[raw] = _normalise(raw)
-        if term:
-            out.append(term)
-    return out
-
-
-# ----------------------------------------------------------------------------- chunking
 @functools.lru_cache(maxsize=1)
 def _splitter() -> Any:
     from llama_index.core.node_parser import SentenceSplitter  # slow import: only when chunking

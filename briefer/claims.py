@@ -18,8 +18,8 @@ sentence is supported only if, against the text it cites:
 A word check cannot see who did what to whom, so the rules lean strict: a
 dropped true sentence costs a line, a kept false one costs the reader's trust.
 
-This module knows nothing of sections, questions or evidence keys: it splits
-text into sentences, analyses a text into numbers, names and content words
+This module knows nothing of sections, questions or evidence keys: it
+analyses a text into numbers, names and content words
 (:func:`analyse`), and judges one sentence against the texts it cites
 (:func:`check_sentence`).  ``verify.py`` builds the memo's sections on it.
 """
@@ -27,15 +27,13 @@ text into sentences, analyses a text into numbers, names and content words
 from __future__ import annotations
 
 import functools
-import importlib.util
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from briefer.errors import BrieferError
 from briefer.schema import CheckResult
+from briefer.textanalysis import is_ordinary, stem, stopwords
 
 # The status of a CheckResult (and of a memo sentence, see verify.py).
 SUPPORTED = "supported"
@@ -97,9 +95,6 @@ _CURRENCIES = {"$": "USD", "us$": "USD", "dollar": "USD", "dollars": "USD", "usd
 ALIAS = {w.replace("_", " "): "@" + group.split()[0] for group in (
     "us usa america united_states", "china prc", "eu european_union",
     "uk britain united_kingdom", "ai artificial_intelligence") for w in group.split()}
-# Connectives a paraphrase adds freely; they are not part of the claim.
-_DISCOURSE = {"however", "additionally", "furthermore", "moreover", "also", "overall",
-              "notably", "meanwhile", "therefore", "thus", "similarly", "likewise", "indeed"}
 _NEGATIONS = {"not", "no", "never", "none", "nor", "neither", "without", "cannot"}
 # Words that frame a question rather than name its topic.
 
@@ -130,51 +125,6 @@ class Analysis:
         return self.content | {f"#{n.value:f}{'%' * n.pct}" for n in self.numbers}
 
 
-LEGAL_ABBREVIATIONS = frozenset({"p.l", "h.r", "h.rept", "s.rept", "h.res", "s.res", "h.j.res", "s.j.res",
-                                 "u.s.c", "stat", "secs", "vol", "pp", "fig", "cong", "sess", "approx",
-                                 "jan", "feb", "aug", "sept", "oct", "nov", "dec",
-                                 # "water boundaries, e.g. coastal or island tracts, ..." (CEJST release notes)
-                                 "e.g", "i.e", "cf", "viz"})
-
-
-@functools.lru_cache(maxsize=1)
-def _nltk() -> tuple:
-    """punkt_tab, stopwords and a stemmer, from disk only: never nltk.download.
-
-    The data ships in llama-index-core (``_static/nltk_cache``), appended to
-    NLTK's own search path ($NLTK_DATA, ~/nltk_data, ...).  find_spec locates
-    it without importing llama_index.core, which is slow.
-    """
-    import nltk
-    from nltk.corpus import stopwords
-    from nltk.stem import PorterStemmer
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    try:
-        spec = importlib.util.find_spec("llama_index.core")
-    except ImportError:
-        spec = None
-    for loc in (spec.submodule_search_locations or []) if spec else []:
-        if (path := os.path.join(loc, "_static", "nltk_cache")) not in nltk.data.path:
-            nltk.data.path.append(path)
-    try:
-        punkt = PunktTokenizer("english")
-        # Legislative and citation abbreviations punkt does not know: without them "(FY2020 NDAA;
-        # P.L. 116-92)" and "H.R. 1" end a sentence in the middle (measured on crs-sample).
-        punkt._params.abbrev_types.update(LEGAL_ABBREVIATIONS)
-        stop = frozenset(w.replace("’", "'") for w in stopwords.words("english")) | _DISCOURSE
-    except LookupError as exc:
-        raise BrieferError("NLTK punkt_tab/stopwords data not found (it ships with "
-                           "llama-index-core): reinstall llama-index-core or set NLTK_DATA") from exc
-    return punkt, stop, PorterStemmer()
-
-
-@functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """Porter stem, cached: every content word of every check passes here."""
-    return _nltk()[2].stem(word)
-
-
 @functools.lru_cache(maxsize=1)
 def demonyms() -> dict[str, str]:
     """Demonym stem -> its country's content word ("chines" -> "@china")."""
@@ -182,84 +132,6 @@ def demonyms() -> dict[str, str]:
              "korean korea", "taiwanese taiwan", "russian russia", "indian india",
              "dutch netherlands", "german germany", "french france")
     return {stem(d): ALIAS.get(c) or stem(c) for d, c in (p.split() for p in pairs)}
-
-
-def _ordinary(word: str) -> bool:
-    """Did punkt's training text use ``word`` in lower case (a common word)?
-
-    Punkt keeps per-word orthographic statistics; a word never seen in lower
-    case (Huawei, Nvidia) is a name even as the first word of a sentence.
-    """
-    from nltk.tokenize import punkt
-
-    params = getattr(_nltk()[0], "_params", None)
-    return bool(params and params.ortho_context.get(word, 0) & getattr(punkt, "_ORTHO_LC", 56))
-
-
-PUNKT_PIECE = 20_000  # characters per punkt call (see _pieces)
-
-
-def _pieces(line: str) -> list[tuple[int, str]]:
-    """A line cut into pieces of at most PUNKT_PIECE characters, at whitespace where there is some.
-
-    punkt costs ~50 µs per potential sentence end, and nltk stops any regex
-    search after 5 s with TimeoutError: a 200 KB line of ". . ." took 4.9 s
-    here, and a 2 MB one crashed `briefer index`.  Cutting is deterministic
-    (same text, same spans); only a sentence longer than a piece is split.
-    """
-    pieces: list[tuple[int, str]] = []
-    start = 0
-    while len(line) - start > PUNKT_PIECE:
-        cut = line.rfind(" ", start + PUNKT_PIECE // 2, start + PUNKT_PIECE)
-        cut = cut + 1 if cut > start else start + PUNKT_PIECE
-        pieces.append((start, line[start:cut]))
-        start = cut
-    pieces.append((start, line[start:]))
-    return pieces
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence boundaries as offsets into ``text`` (``text[s:e]`` is the sentence).
-
-    Lines are split first (the corpus puts each heading and paragraph on its
-    own line, and headings have no full stop), then punkt splits each line
-    (in pieces, if it is very long: :func:`_pieces`); it knows abbreviations
-    like "U.S." and "Dr.".  Spans are trimmed of whitespace so citation
-    offsets are exact.
-    """
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n\r\u2028\u2029]+", text):
-        for offset, piece in _pieces(line.group()):
-            for s, e in _nltk()[0].span_tokenize(piece):
-                seg = piece[s:e]
-                s, e = s + len(seg) - len(seg.lstrip()), e - (len(seg) - len(seg.rstrip()))
-                if e > s:
-                    s, e = line.start() + offset + s, line.start() + offset + e
-                    if spans and _continues(text, spans[-1], s):
-                        spans[-1] = (spans[-1][0], e)
-                    else:
-                        spans.append((s, e))
-    return spans
-
-
-_COUNTRY_ABBREVIATION = re.compile(r"(?:\bU\.S|\bU\.K|\bE\.U)\.$")
-
-
-def _continues(text: str, prev: tuple[int, int], start: int) -> bool:
-    """Did punkt end a sentence at "U.S." that goes on ("the five U.S." | "Territories among ...")?
-
-    It splits before a capitalised word it has not seen inside sentences; a new sentence
-    after "U.S." opens with a function word ("The", "It", "In") far more often than
-    with a noun, so only those keep the split."""
-    if not _COUNTRY_ABBREVIATION.search(text, prev[0], prev[1]) or text[prev[1]:start].count("\n"):
-        return False
-    word = re.match(r"[A-Z][\w'\u2019-]*", text[start:start + 40])
-    return bool(word) and word.group(0).lower() not in _nltk()[1]
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` (see :func:`sentence_spans`)."""
-    return [text[s:e] for s, e in sentence_spans(text)]
 
 
 def strip_markers(sentence: str) -> str:
@@ -289,11 +161,11 @@ def _is_entity(surface: str, norm: str, initial: bool) -> bool:
     """Names, acronyms and model numbers; sentence-initial common words are not."""
     letters = [c for c in surface if c.isalpha()]
     acronym = len(letters) > 1 and surface.isupper()
-    if not letters or norm in _nltk()[1] and not acronym:  # "US" yes, "I"/"A" no
+    if not letters or norm in stopwords() and not acronym:  # "US" yes, "I"/"A" no
         return False
     if acronym or any(c.isdigit() for c in surface):
         return True  # A100, H20, AMD, U.S.
-    return surface[0].isupper() and (not initial or not _ordinary(norm))
+    return surface[0].isupper() and (not initial or not is_ordinary(norm))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -321,7 +193,7 @@ def analyse(text: str) -> Analysis:
             scope = 4
         elif scope == 4 and norm in ("only", "just", "merely", "simply"):
             scope = 0  # "not only X but also Y" asserts X
-        elif canon or not (norm in _nltk()[1] or norm in _NUMBER_WORDS or len(norm) < 2
+        elif canon or not (norm in stopwords() or norm in _NUMBER_WORDS or len(norm) < 2
                            or norm.isdigit()):
             content.add(canon or stem(norm))
             negations |= {canon or stem(norm)} if scope else set()

@@ -167,7 +167,7 @@ def _centrality(about: str, texts: list[str], embedder: Any | None) -> list[floa
     if embedder is not None:
         vecs = embedder.embed([about, *texts])
         return [float(v) for v in vecs[1:] @ vecs[0]]
-    from .chunking import terms
+    from .textanalysis import terms
 
     want = set(terms(about))
     return [len(want & set(terms(t))) / (1 + len(set(terms(t)))) for t in texts]

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import terms
+from .textanalysis import terms
 from .claims import analyse
 from .prompts import looks_like_instructions
 from .retrieval import Candidate, Retriever

@@ -35,14 +35,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from filelock import FileLock, Timeout
 
-from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans, terms
+from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans
+from .textanalysis import terms
 from .corpus import extract
 from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .chunking import terms
+from .textanalysis import terms
 
 # "How is the government supporting R&D and overseeing mergers, and what is changing?" asks two
 # things; searched whole, the closer match (R&D) took every slot and the merger report none.
@@ -41,7 +41,7 @@ def sub_questions(question: str) -> list[str]:
 
 
 # Words that frame a briefing question without naming its subject: "What risks should a staffer
-# keep an eye on?" is about the memo's subject, which only the topic names.  Stems (chunking.terms).
+# keep an eye on?" is about the memo's subject, which only the topic names.  Stems (textanalysis.terms).
 _FRAME = frozenset(terms(
     "risk risks uncertainty uncertainties uncertain watch watching keep eye eyes staffer staffers staff analyst "
     "analysts reader readers policymaker policymakers official officials boss know known need needs important "

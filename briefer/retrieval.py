@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import terms
-from .claims import sentence_spans
+from .textanalysis import terms
+from .textanalysis import sentence_spans
 from .errors import ConfigError, IndexError_
 from .schema import Passage
 from .store import Hit, Store, model_id

@@ -29,7 +29,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .claims import check_sentence, sentence_spans
+from .claims import check_sentence
+from .textanalysis import sentence_spans
 from .corpus import read_document
 from .errors import CorpusError
 from .limits import Limits

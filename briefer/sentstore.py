@@ -25,11 +25,10 @@ from typing import Any
 import numpy as np
 
 from . import formats
-from .claims import sentence_spans
+from .textanalysis import SPLIT_VERSION, sentence_spans
 from .crashpoint import reached
 from .store import DocSentences, model_id
 
-SPLIT_VERSION = "3"  # bump when sentence_spans changes (2: legislative abbreviations; 3: long lines in pieces)
 EMBED_BATCH = 64
 Progress = Callable[[str, int, int], None]
 

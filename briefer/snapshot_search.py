@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import terms
+from .textanalysis import terms
 from .snapshot import Snapshot, load_snapshot
 from .store import Hit, fuse
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .claims import sentence_spans
+from .textanalysis import sentence_spans
 from .errors import EmbedderMismatch, IndexError_
 from .store_pg_schema import SCHEMA_VERSION, connect, create_schema, ensure_search_indexes, register_model
 from .store_pg_write import Batch, TermCounts, TsvectorDumper, apply_batch, fill_missing_vectors, prepare

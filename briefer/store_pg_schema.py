@@ -19,7 +19,7 @@ from typing import Any
 from .chunking import ANALYSIS_VERSION
 from .errors import IndexError_
 from .formats import EXTRACTOR_VERSION
-from .sentstore import SPLIT_VERSION
+from .textanalysis import SPLIT_VERSION
 
 # Like the SQLite index, the database is a cache of the corpus: tables of another version are rebuilt.
 SCHEMA_VERSION = f"pg2/{ANALYSIS_VERSION}/{EXTRACTOR_VERSION}/{SPLIT_VERSION}"

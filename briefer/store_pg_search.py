@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .chunking import terms
+from .textanalysis import terms
 from .store import B, K1, RRF_K, Hit
 
 # ef_search: pgvector's default is 40; at 100k chunks recall of the exact top 10 went from 0.55

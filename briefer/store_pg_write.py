@@ -23,8 +23,9 @@ import numpy as np
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
-from .chunking import chunk_id, chunk_spans, terms
-from .claims import sentence_spans
+from .chunking import chunk_id, chunk_spans
+from .textanalysis import terms
+from .textanalysis import sentence_spans
 from .schema import Document, Skipped
 from .store import IndexReport, Progress, text_hash
 

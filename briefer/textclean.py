@@ -111,6 +111,11 @@ def _cells(sentence: str) -> bool:
 
 
 _LABEL = re.compile(r"^[^:;]{1,60}:\s")
+# A scorecard's or form's figure labels: "21 funding announcement(s) covered under the Justice40
+# Initiative Over $43 billion available through Justice40 covered program(s)" is several infographic
+# tiles run together by the PDF's text layer (the judge rejected it at 1044379).  Prose says
+# "agency(s)" once at most.
+_FORM_PLURAL = re.compile(r"[a-z]\(s\)")
 
 
 def _repeats_a_run(words: list[str]) -> bool:
@@ -198,6 +203,8 @@ def evidence_problem(sentence: str) -> str | None:
     if _BYLINE.match(text) and len(words) <= 12:
         return "byline"
     if _cells(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
+        return "table row"
+    if len(_FORM_PLURAL.findall(text)) >= 2:
         return "table row"
     lower = [w for w in words if w.lower() in _SMALL or w[0].isalpha()]
     content = [w for w in lower if w.lower() not in _SMALL]

@@ -30,10 +30,10 @@ from briefer.claims import (
     demonyms,
     has_number,
     has_token,
-    stem,
     strip_markers,
 )
 from briefer.quoting import quote_instead
+from briefer.textanalysis import stem
 from briefer.textclean import evidence_problem
 from briefer.schema import CheckResult, Evidence
 

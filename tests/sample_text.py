@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from briefer.claims import split_sentences
+from briefer.textanalysis import split_sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

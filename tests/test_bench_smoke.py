@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from briefer.claims import split_sentences
+from briefer.textanalysis import split_sentences
 from briefer.evaluate import (
     Fact,
     alce_citations,

@@ -18,14 +18,9 @@ from sample_text import (
     corpus_sentences,
 )
 
-from briefer import claims
-from briefer.claims import (
-    SUPPORTED,
-    UNSUPPORTED,
-    check_sentence,
-    sentence_spans,
-    split_sentences,
-)
+from briefer import claims, textanalysis
+from briefer.claims import SUPPORTED, UNSUPPORTED, check_sentence
+from briefer.textanalysis import sentence_spans, split_sentences
 
 
 # ------------------------------------------------------------ check_sentence
@@ -190,5 +185,5 @@ def test_no_download_at_run_time(monkeypatch):
         raise AssertionError("nltk.download must never be called")
 
     monkeypatch.setattr(nltk, "download", forbidden)
-    claims._nltk.cache_clear()
+    textanalysis._nltk.cache_clear()
     assert split_sentences("The U.S. acted. China replied.") == ["The U.S. acted.", "China replied."]

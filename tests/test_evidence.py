@@ -116,7 +116,7 @@ def test_a_question_asking_about_two_actions_is_searched_in_parts():
 
 
 def _spans(text: str) -> np.ndarray:
-    from briefer.claims import sentence_spans
+    from briefer.textanalysis import sentence_spans
 
     return np.asarray(sentence_spans(text), dtype=np.int64)
 

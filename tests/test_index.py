@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from briefer import index as index_mod
 from briefer import snapshot
-from briefer.chunking import terms
+from briefer.textanalysis import terms
 from briefer.cli import app
 from briefer.errors import IndexError_
 from briefer.index import CorpusIndex, index_dir_for
@@ -257,7 +257,7 @@ def test_an_extractor_change_re_splits_and_re_embeds_unchanged_files(tmp_path, i
     but the sentence store kept the old text's spans and vectors (named by the file's sha256 only):
     every sentence was read at the wrong offsets, and the evidence of a CRS set lost half its facts."""
     from briefer import corpus as corpus_module, formats, index as index_module
-    from briefer.claims import sentence_spans
+    from briefer.textanalysis import sentence_spans
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -17,7 +17,7 @@ from test_index import HashEmbedder
 from typer.testing import CliRunner
 
 from briefer import pipeline
-from briefer.chunking import terms
+from briefer.textanalysis import terms
 from briefer.cli import app
 from briefer.evaluate import load_probes, retrieval_recall
 from briefer.index import CorpusIndex

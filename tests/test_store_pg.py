@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np

@@ -21,7 +21,8 @@ from sample_text import (
     corpus_sentences,
 )
 
-from briefer.claims import SUPPORTED, UNSUPPORTED, split_sentences
+from briefer.claims import SUPPORTED, UNSUPPORTED
+from briefer.textanalysis import split_sentences
 from briefer.schema import Evidence
 from briefer.verify import (
     ORIGIN_EXTRACTED,
