@@ -319,12 +319,12 @@ def test_progress_reporter_counts_and_rates():
 
     from rich.console import Console
 
-    from briefer.cli import _Reporter
+    from briefer.progress import Reporter
 
     import time
 
     buf = io.StringIO()
-    live = _Reporter(Console(file=buf, width=200), live=True)
+    live = Reporter(Console(file=buf, width=200), live=True)
     for i in (32, 64, 96):
         live("index", stage="embed", current=i, total=96)
         time.sleep(0.01)
@@ -333,12 +333,12 @@ def test_progress_reporter_counts_and_rates():
     rate = float(text.split("embedded 96/96 chunks, ")[1].split("/s")[0])
     assert 0 < rate < 64 / 0.01  # 64 chunks in at least 10 ms
     quiet_buf = io.StringIO()
-    quiet = _Reporter(Console(file=quiet_buf, width=200), live=False)
+    quiet = Reporter(Console(file=quiet_buf, width=200), live=False)
     quiet("index", stage="read", current=1, total=5)
     quiet("index", stage="embed", current=10, total=20)
     assert quiet_buf.getvalue() == ""
     announce_buf = io.StringIO()
-    announcing = _Reporter(Console(file=announce_buf, width=200), live=False, announce=True)
+    announcing = Reporter(Console(file=announce_buf, width=200), live=False, announce=True)
     announcing("index", stage="embed", current=32, total=500)
     assert "embedding 500 chunks first" in announce_buf.getvalue()
 
