@@ -112,42 +112,56 @@ def moves_a_date(sentence: str, source: str) -> bool:
 
 
 def quote_instead(sentence: str, source: str) -> bool:
-    """Show the source itself, as a quote, rather than this model sentence?
+    """Show the source itself, as a quote, rather than this model sentence? (See :func:`quote_reason`.)"""
+    return quote_reason(sentence, source) is not None
 
-    Yes when the sentence is the source copied (a copy is a quote and is marked
+
+def quote_reason(sentence: str, source: str) -> str | None:
+    """Why the source itself, as a quote, should replace this model sentence; None to keep the sentence.
+
+    When the sentence is the source copied ("copy": a copy is a quote and is marked
     as one, never passed off as the memo's prose, :func:`is_copy`); when it keeps
-    none of the numbers the source states (a number is usually the finding an
-    analyst needs), moves a year, drops who reports the claim or how sure it is
-    (``_ATTRIBUTION``), keeps a change's figure but not what changed
-    (:func:`drops_what_changed`), or ties a date to its event differently
-    (:func:`moves_a_date`: "by" a date the source says things happen "following"), states an
-    obligation the source does not or drops one it states (``_OBLIGED``), or speaks in the
-    source's own voice ("We will …", "This memorandum provides …": ``_SOURCE_VOICE``).
+    none of the numbers the source states ("figures dropped": a number is usually the
+    finding an analyst needs), moves a year ("year moved"), drops who reports the claim
+    or how sure it is ("attribution dropped", ``_ATTRIBUTION``), states an obligation
+    the source does not or drops one it states ("obligation changed", ``_OBLIGED``), or
+    speaks in the source's own voice ("We will …", "This memorandum provides …":
+    "source's voice"), keeps a change's figure but not what changed ("what changed
+    dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
+    moved", :func:`moves_a_date`: "by" a date the source says things happen
+    "following"), or drops a model number ("model number dropped").
     Keeping the headline figure and dropping a statute citation
     ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
     section's figures the model left out are quoted beside it (``quote_figures``).
     (Names are not required, model numbers such as "H20" excepted: a summary may
     rightly drop a minor name, and requiring them turned faithful summaries in
-    tests/test_verify.py back into quotes.)
+    tests/test_verify.py back into quotes.)  The labels are for diagnosis
+    (``bench/own_words.py`` counts them); the pipeline only asks :func:`quote_instead`.
     """
     if is_copy(sentence, source):
-        return True
+        return "copy"
     said, cited = analyse(sentence), analyse(source)
     if cited.numbers and not any(has_number(n, said) for n in cited.numbers):
-        return True
+        return "figures dropped"
     # Of a source's several years, the model kept some: it may have moved one to another event
     # ("In 2025, the US imported $16.2 billion ... included in the April 2026 proclamation" became
     # "imported $16.2 billion in April 2026").  Every year in the sentence is in the source, so the
     # word checks pass; the quote cannot misdate anything.
     kept, stated = set(_YEAR.findall(sentence)), set(_YEAR.findall(source))
     if len(stated) >= 2 and kept and kept < stated:
-        return True
+        return "year moved"
     if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION):
-        return True  # the source says who claims it, or how sure; the summary states it as fact
-    if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)) or _SOURCE_VOICE.search(sentence):
-        return True
-    if drops_what_changed(sentence, source, said) or moves_a_date(sentence, source):
-        return True
+        return "attribution dropped"  # the source says who claims it, or how sure; the summary states it as fact
+    if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)):
+        return "obligation changed"
+    if _SOURCE_VOICE.search(sentence):
+        return "source's voice"
+    if drops_what_changed(sentence, source, said):
+        return "what changed dropped"
+    if moves_a_date(sentence, source):
+        return "date moved"
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
     words = set(re.findall(r"\w+", sentence.lower()))
-    return any(t not in words for _, toks in cited.entities for t in toks if any(ch.isdigit() for ch in t))
+    if any(t not in words for _, toks in cited.entities for t in toks if any(ch.isdigit() for ch in t)):
+        return "model number dropped"
+    return None

@@ -365,3 +365,22 @@ def test_judge_sheet_pairs_each_cited_sentence_with_its_quotes_and_scores_the_ve
     assert score(rows)["all"]["judged"] == 0  # nothing judged yet
     rows[0]["verdict"], rows[1]["verdict"] = "unsupported", "supported"
     assert score(rows)["m"] == {"sentences": 2, "judged": 2, "supported": 1, "model_judged": 1, "model_supported": 0}
+
+
+def test_own_words_sorts_each_answer_sentence_by_what_became_of_it(monkeypatch):
+    """bench/own_words.py: the model's answer, parsed as the pipeline parses it, against the sources in its prompt."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from own_words import classify
+
+    prompt = ("Question: What happened?\n\n"
+              "[KAB] According to the council, drivers will pay a daily charge of 9.50 from March 2026.\n"
+              "[KCD] The charge covers the whole of the harbour district.\n"
+              "[KEF] Traffic in the zone fell by 18 percent during the pilot.")
+    answer = ("KAB: Drivers will pay a daily charge.\n"
+              "KCD: The charge covers the whole of the harbour district.\n"
+              "KEF: During the pilot, traffic in the zone fell by 18 percent.\n"
+              "KZZ: Something citing no source.")
+    record = {"sections": [{"model_output": answer, "prompt": [{"role": "user", "content": prompt}], "sentences": []},
+                           {"model_output": None, "prompt": None, "sentences": []}]}
+    counts = classify(record)
+    assert counts == {"figures dropped": 1, "copy": 1, "kept": 1, "other": 1}

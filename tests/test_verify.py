@@ -316,6 +316,23 @@ def test_a_summary_that_keeps_the_headline_figure_stays_the_models_own():
     assert quote_instead("President Trump imposed a temporary import surcharge.", source)  # every figure gone
 
 
+def test_each_quoting_rule_names_itself():
+    """bench/own_words.py counts why the model's sentences became quotes; each rule must say which it is."""
+    from briefer.quoting import quote_reason
+
+    chips = "As China works to overcome its dependence on foreign chips, it has relied on stockpiling Nvidia's H20 chips."
+    assert quote_reason(chips, chips) == "copy"
+    assert quote_reason("China relies on alternative sources, including Nvidia chips.", chips) == "model number dropped"
+    surcharge = "Later that day, President Trump announced a temporary 10% surcharge on imports under Section 122."
+    assert quote_reason("President Trump imposed a temporary import surcharge.", surcharge) == "figures dropped"
+    assert quote_reason("President Trump imposed a temporary 10% import surcharge.", surcharge) is None
+    iran = "According to official U.S. assessments, Iran halted its nuclear weapons program in late 2003."
+    assert quote_reason("Iran halted its nuclear weapons program in late 2003.", iran) == "attribution dropped"
+    inventory = ("To understand what data assets they possess, Federal agencies are required to create an "
+                 "Enterprise Data Inventory that accounts for all data assets created or collected by the agency.")
+    assert quote_reason("Agencies create an inventory of all their data assets.", inventory) == "obligation changed"
+
+
 def test_a_summary_that_drops_who_says_so_or_how_sure_is_quoted_instead():
     """An independent judge's commonest objection: an assessment, a report or a hedge stated as fact."""
     src = ("According to official U.S. assessments, Iran halted its nuclear weapons program in late 2003.")

@@ -1,0 +1,77 @@
+"""Why the memo is mostly quotes: what became of each line the model wrote.
+
+    python bench/own_words.py RECORD.json [RECORD.json ...]
+
+For every section of each record (``bench/run.py --keep-work`` leaves them under
+``<work>/memos/*/*.json``), the model's raw answer is parsed as the pipeline parses it
+(``answer.parse_answer``), and each sentence that cites one source is put in one class:
+
+* a reason from ``quoting.quote_reason`` ("copy", "figures dropped", "attribution
+  dropped", ...): the memo shows the source as a quote instead;
+* "unsupported": the word checks (``claims.check_sentence``) reject it against its source;
+* "kept": it may stand as the memo's own sentence (verification may still drop it as a
+  repeat, or a neighbour's quote may state it first).
+
+Sentences citing no valid key, or several, are "other".  The sources are read from the
+record's own prompt (``[KEY] text`` lines), so the record alone is enough.  Also printed: the
+memo sentences whose origin is "model", the figure the README reports as own words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from briefer.answer import parse_answer  # noqa: E402
+from briefer.claims import check_sentence  # noqa: E402
+from briefer.llm import ChatResult  # noqa: E402
+from briefer.quoting import quote_reason  # noqa: E402
+
+_SOURCE = re.compile(r"^\[(K[A-Z0-9]{1,6})\] (.+)$", re.MULTILINE)
+
+
+def classify(record: dict) -> Counter:
+    """Counts of what became of the model's answer sentences in one record."""
+    counts: Counter = Counter()
+    for section in record["sections"]:
+        if not section.get("model_output") or not section.get("prompt"):
+            continue
+        sources = dict(_SOURCE.findall(section["prompt"][-1]["content"]))
+        parsed = parse_answer(ChatResult(text=section["model_output"], finish_reason="stop"), set(sources))
+        for text, keys in parsed.sentences:
+            if len(keys) != 1:
+                counts["other"] += 1
+                continue
+            source = sources[keys[0]]
+            reason = quote_reason(text, source)
+            counts[reason or ("kept" if check_sentence(text, [source]).supported else "unsupported")] += 1
+    return counts
+
+
+def main(paths: list[str]) -> None:
+    if not paths:
+        sys.exit(__doc__)
+    total: Counter = Counter()
+    own = sentences = 0
+    for path in paths:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        counts = classify(record)
+        total += counts
+        memo = [s for sec in record["sections"] for s in sec["sentences"]]
+        mine = sum(s["origin"] == "model" for s in memo)
+        own, sentences = own + mine, sentences + len(memo)
+        print(f"{Path(path).name}: own words {mine}/{len(memo)}; answer sentences {dict(counts.most_common())}")
+    lines = sum(total.values())
+    print(f"\nall: own words {own}/{sentences}; {lines} answer sentences:")
+    for reason, n in total.most_common():
+        print(f"  {reason:22} {n:4}  ({n / max(1, lines):.0%})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
