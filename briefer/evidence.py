@@ -23,7 +23,8 @@ sentences that repeat the question's words.  So, for every section:
    its antecedent sentence, one that opens with a bare connective
    ("However, …") is trimmed, and the quote stays an exact slice.  A sentence that
    several documents share word for word (a publisher's footer or disclaimer) is
-   dropped (:func:`drop_boilerplate`).
+   dropped (:func:`drop_boilerplate`; a BM25 search for each likely pick finds its
+   copies in documents no section retrieved).
 4. **Fill the memo, each sentence once.** One greedy pass over all sections
    (:func:`allocate`) makes the best remaining (section, sentence) pick at
    each step: relevance relative to the section's best candidate against
@@ -36,7 +37,7 @@ sentences that repeat the question's words.  So, for every section:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,17 @@ class Gatherer:
         self.embedder = embedder if retriever.dense else None
         self.skip = skip_documents or set()
         self.injected: dict[tuple[str, int], Candidate] = {}
+
+    def copies(self, text: str) -> set[str]:
+        """The other documents that hold ``text`` word for word (stems), found by a BM25 search for it.
+
+        :func:`drop_boilerplate` sees only a section's candidates: a footer found in one report
+        alone ("CRS serves as nonpartisan shared staff to congressional committees") looked
+        like that report's own sentence, and the model restated it in a memo on tariffs.
+        """
+        norm = " ".join(terms(text))
+        hits = self.retriever.search(text, BOILERPLATE_SEARCH, mode="bm25")
+        return {h.document for h in hits if h.document not in self.skip and norm in " ".join(terms(h.text))}
 
     def gather(self, queries: Sequence[str], k: int = PASSAGES_PER_QUERY) -> tuple[list[Scored], list]:
         """Scored candidates for ``queries`` (best first) and the passages searched."""
@@ -191,6 +203,7 @@ def _absorb(cands: Sequence[Scored]) -> list[Scored]:
 
 BOILERPLATE_DOCUMENTS = 3  # a sentence in this many documents is the publisher's, not the report's
 BOILERPLATE_TAIL = 0.8  # ... or in two, each time in the last fifth of the text (a footer)
+BOILERPLATE_SEARCH = 8  # passages searched for copies of a chosen sentence in other documents
 
 
 def drop_boilerplate(per_section: list[list[Scored]]) -> list[list[Scored]]:
@@ -208,13 +221,37 @@ def drop_boilerplate(per_section: list[list[Scored]]) -> list[list[Scored]]:
         for c in cands:
             docs = where.setdefault(norms[id(c)], {})
             docs[c.document] = min(docs.get(c.document, 1.0), c.at)
-
     def shared(c: Scored) -> bool:
         docs = where[norms[id(c)]]
-        return len(docs) >= BOILERPLATE_DOCUMENTS or (
-            len(docs) >= 2 and min(docs.values()) >= BOILERPLATE_TAIL)
+        return len(docs) >= BOILERPLATE_DOCUMENTS or (len(docs) >= 2 and min(docs.values()) >= BOILERPLATE_TAIL)
 
     return [[c for c in cands if not shared(c)] for cands in per_section]
+
+
+def allocate_unshared(per_section: list[list[Scored]], quotas: Sequence[int],
+                      copies: Callable[[str], set[str]]) -> list[list[Scored]]:
+    """:func:`allocate` after :func:`drop_boilerplate`, then without any pick the corpus holds in
+    ``BOILERPLATE_DOCUMENTS`` documents (``copies``: :meth:`Gatherer.copies`), refilled.
+
+    The candidates show only what the sections retrieved: a footer that one report alone
+    contributed looks like that report's own sentence.  Only the picks are searched for
+    (about 50 BM25 searches a memo); a refill rarely picks another footer, and three
+    rounds end it.
+    """
+    pools = drop_boilerplate(per_section)
+    found: dict[str, bool] = {}
+
+    def shared(c: Scored) -> bool:
+        if c.text not in found:
+            found[c.text] = len(copies(c.text) | {c.document}) >= BOILERPLATE_DOCUMENTS
+        return found[c.text]
+
+    for _ in range(3):
+        chosen = allocate(pools, quotas)
+        if not any(shared(c) for picks in chosen for c in picks):
+            return chosen
+        pools = [[c for c in pool if not shared(c)] for pool in pools]
+    return [[c for c in picks if not shared(c)] for picks in allocate(pools, quotas)]
 
 
 def _similarity(a: Scored, b: Scored) -> float:

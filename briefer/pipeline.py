@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
-from .evidence import Gatherer, allocate, drop_boilerplate, reading_order
+from .evidence import Gatherer, allocate_unshared, reading_order
 from .queries import evidence_slots, section_queries
 from .corpus import check_corpus_dir
 from .crashpoint import reached
@@ -145,8 +145,8 @@ def choose_evidence(settings: Settings, topic: Topic, index: Store, retriever: R
     for c in gatherer.injected.values():
         progress("warning", message=f"left out a sentence of {c.document} (characters {c.start}–{c.end}) that reads as "
                                     f"instructions to an AI model (possible prompt injection): {' '.join(c.text.split())[:100]}")
-    chosen = allocate(drop_boilerplate(gathered),
-                      [evidence_slots(settings.evidence_per_section, sec.questions) for sec in topic.sections])
+    chosen = allocate_unshared(gathered, [evidence_slots(settings.evidence_per_section, sec.questions)
+                                          for sec in topic.sections], gatherer.copies)
     return [[s.candidate() for s in reading_order(ch)] for ch in chosen], retrieved
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _absorb, allocate, drop_boilerplate, reading_order
+from briefer.evidence import Scored, _absorb, allocate, allocate_unshared, drop_boilerplate, reading_order
 from briefer.queries import evidence_slots, section_queries, sub_questions, subject_less
 from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
@@ -209,6 +209,32 @@ def test_boilerplate_shared_by_three_documents_is_dropped_everywhere():
                 [_at("b.md", footer, 0.95), _at("c.md", " ".join(footer.split()), 0.5)]]
     kept = drop_boilerplate(sections)
     assert [[c.text for c in sec] for sec in kept] == [[fact], []]
+
+
+def test_a_footer_found_in_one_report_is_dropped_when_the_corpus_holds_it_elsewhere():
+    """At ca64249 the CRS footer was a candidate from one report only and the model restated it
+    ("CRS provides nonpartisan shared staff ..."); the corpus-wide search finds its copies."""
+    from briefer.evidence import Gatherer
+    from briefer.schema import Passage
+
+    footer = "CRS serves as nonpartisan shared staff to congressional committees and Members of Congress."
+    fact = "The court vacated the rule in February 2026, holding that it exceeds the agency's authority."
+
+    class Corpus:  # BM25 over three reports and a twin of the first (twins are not other documents)
+        dense = False
+        texts = {"a.md": f"{fact} {footer}", "b.pdf": f"Tariffs rose. {footer}", "c.txt": f"{footer} Notes.",
+                 "a.pdf": f"{fact} {footer}"}
+
+        def search(self, query, k, mode="hybrid", query_vector=None):
+            assert mode == "bm25"
+            return [Passage(d, d, d, 0, len(t), t) for d, t in self.texts.items() if query.split()[0] in t][:k]
+
+    gatherer = Gatherer(Corpus(), store=None, embedder=None, skip_documents={"a.pdf"})
+    assert gatherer.copies(footer) == {"a.md", "b.pdf", "c.txt"}
+    assert gatherer.copies(fact) == {"a.md"}
+    picks = allocate_unshared([[_at("a.md", footer, 0.6, rel=0.9), _at("a.md", fact, 0.1, rel=0.8, start=50)]],
+                              [2], gatherer.copies)
+    assert [c.text for c in picks[0]] == [fact]
 
 
 def test_a_statement_two_documents_quote_is_kept_unless_both_close_with_it():
