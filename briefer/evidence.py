@@ -23,7 +23,7 @@ sentences that repeat the question's words.  So, for every section:
    its antecedent sentence, one that opens with a bare connective
    ("However, …") is trimmed, and the quote stays an exact slice.  A sentence that
    several documents share word for word (a publisher's footer or disclaimer) is
-   dropped (:func:`drop_boilerplate`; a BM25 search for each likely pick finds its
+   dropped (:mod:`briefer.boilerplate`; a BM25 search for each pick finds its
    copies in documents no section retrieved).
 4. **Fill the memo, each sentence once.** One greedy pass over all sections
    (:func:`allocate`) makes the best remaining (section, sentence) pick at
@@ -37,7 +37,7 @@ sentences that repeat the question's words.  So, for every section:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,7 @@ from .store import SentenceSource
 from .evidence_spans import quotable, quotable_span
 
 PASSAGES_PER_QUERY = 20  # default of Gatherer.gather; the pipeline passes settings.top_k
+BOILERPLATE_SEARCH = 8  # passages searched for copies of a chosen sentence in other documents (Gatherer.copies)
 MMR_LAMBDA = 0.7  # weight of relevance against redundancy
 KEEP_MARGIN = 0.3  # a candidate within this much of the section's best relevance may be chosen
 LEXICAL_WEIGHT = 0.25
@@ -199,59 +200,6 @@ def _absorb(cands: Sequence[Scored]) -> list[Scored]:
             else:
                 out.append(c)
     return out
-
-
-BOILERPLATE_DOCUMENTS = 3  # a sentence in this many documents is the publisher's, not the report's
-BOILERPLATE_TAIL = 0.8  # ... or in two, each time in the last fifth of the text (a footer)
-BOILERPLATE_SEARCH = 8  # passages searched for copies of a chosen sentence in other documents
-
-
-def drop_boilerplate(per_section: list[list[Scored]]) -> list[list[Scored]]:
-    """Without the sentences several documents share word for word: disclaimers and footers.
-
-    "CRS serves as nonpartisan shared staff to congressional committees." ends every
-    report of a series; it is true, but says nothing about the topic, and a memo that
-    cites it looks careless.  Near-duplicate *documents* are handled before (their
-    evidence is cited once); this is for distinct documents.  Two documents quoting
-    one statement keep it unless both have it in their closing part.
-    """
-    norms = {id(c): " ".join(terms(c.text)) for cands in per_section for c in cands}
-    where: dict[str, dict[str, float]] = {}
-    for cands in per_section:
-        for c in cands:
-            docs = where.setdefault(norms[id(c)], {})
-            docs[c.document] = min(docs.get(c.document, 1.0), c.at)
-    def shared(c: Scored) -> bool:
-        docs = where[norms[id(c)]]
-        return len(docs) >= BOILERPLATE_DOCUMENTS or (len(docs) >= 2 and min(docs.values()) >= BOILERPLATE_TAIL)
-
-    return [[c for c in cands if not shared(c)] for cands in per_section]
-
-
-def allocate_unshared(per_section: list[list[Scored]], quotas: Sequence[int],
-                      copies: Callable[[str], set[str]]) -> list[list[Scored]]:
-    """:func:`allocate` after :func:`drop_boilerplate`, then without any pick the corpus holds in
-    ``BOILERPLATE_DOCUMENTS`` documents (``copies``: :meth:`Gatherer.copies`), refilled.
-
-    The candidates show only what the sections retrieved: a footer that one report alone
-    contributed looks like that report's own sentence.  Only the picks are searched for
-    (about 50 BM25 searches a memo); a refill rarely picks another footer, and three
-    rounds end it.
-    """
-    pools = drop_boilerplate(per_section)
-    found: dict[str, bool] = {}
-
-    def shared(c: Scored) -> bool:
-        if c.text not in found:
-            found[c.text] = len(copies(c.text) | {c.document}) >= BOILERPLATE_DOCUMENTS
-        return found[c.text]
-
-    for _ in range(3):
-        chosen = allocate(pools, quotas)
-        if not any(shared(c) for picks in chosen for c in picks):
-            return chosen
-        pools = [[c for c in pool if not shared(c)] for pool in pools]
-    return [[c for c in picks if not shared(c)] for picks in allocate(pools, quotas)]
 
 
 def _similarity(a: Scored, b: Scored) -> float:

@@ -18,7 +18,8 @@ from typing import Any
 from . import __version__
 from .answer import make_key, system_prompt
 from .compose import SectionWriter, lead_findings
-from .evidence import Gatherer, allocate_unshared, reading_order
+from .boilerplate import allocate_unshared
+from .evidence import Gatherer, reading_order
 from .queries import evidence_slots, section_queries
 from .corpus import check_corpus_dir
 from .crashpoint import reached

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from briefer.evidence import Scored, _absorb, allocate, allocate_unshared, drop_boilerplate, reading_order
+from briefer.boilerplate import allocate_unshared, drop_boilerplate
+from briefer.evidence import Scored, _absorb, allocate, reading_order
 from briefer.queries import evidence_slots, section_queries, sub_questions, subject_less
 from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
