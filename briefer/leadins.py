@@ -73,15 +73,16 @@ _ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\
 # A field label before a whole sentence: "Demographic information: The user interface of version 2.0
 # displays ..." (a technical document's list, quoted label and all and rejected by a judge).  A label is
 # a short noun phrase; "Officials said: The ..." is attribution and stays.  The rest must open like a
-# sentence of its own: "Diabetes: Weighted percentage of people ..." is a definition that needs its label.
+# sentence of its own ("The ...", or an acronym: "Comprehensive and consistently accurate: CEQ sought to
+# ..."): "Diabetes: Weighted percentage of people ..." is a definition that needs its label.
 # A numbered label ("Q8: Some of the data I collect ...") heads a question, not a finding.
 _FIELD_LABEL = re.compile(r"^([A-Z][\w'\u2019&/-]*(?:\s+[\w'\u2019&/()-]+){0,3}):\s+"
                           r"(?=(?:The|This|In|On|For|As|At|By|Under|After|Before|During|Since|While|Although|"
-                          r"According|When|If|Because|Each|All|Many|Some|Most|Several|It)\s)")
+                          r"According|When|If|Because|Each|All|Many|Some|Most|Several|It|[A-Z]{2,5})\s)")
 _NOT_A_LABEL = frozenset("is are was were be has have had will would can could may might must shall should do does "
                          "did said says say stated states noted notes added adds wrote writes argued argues warned "
                          "warns explained explains concluded announced told testified declared replied asked "
-                         "reported reports".split())
+                         "reported reports source sources".split())  # "Source: CRS calculated ..." is a caption
 
 
 def answer_label_len(sentence: str) -> int:

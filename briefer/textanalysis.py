@@ -152,9 +152,10 @@ def _continues(text: str, prev: tuple[int, int], start: int) -> bool:
     """Did punkt end a sentence that goes on?
 
     Two kinds of false end, both measured on crs-sample and the fetched sets:
-    - inside brackets, at a dotted token punkt does not know, when the text
-      after it is no sentence opening or is a number ("(e.g., S. 1272/H.R." |
-      "2665, ...)", "(part III, section 3.a." | "), and the data ...");
+    - at a dotted token punkt does not know, when what follows opens no sentence
+      (a lower-case word, a closing bracket, a comma: "(part III, section 3.a." |
+      "), and the data ...") or, inside brackets, is a number ("(e.g., S.
+      1272/H.R." | "2665, ...)"); a list's "b." keeps its own line;
     - after "U.S." before a noun ("the five U.S." | "Territories among ...").
       It splits before a capitalised word it has not seen inside sentences; a
       new sentence after "U.S." opens with a function word ("The", "It", "In")
@@ -169,7 +170,7 @@ def _continues(text: str, prev: tuple[int, int], start: int) -> bool:
     if not _COUNTRY_ABBREVIATION.search(text, prev[0], prev[1]):
         return False
     word = re.match(r"[A-Z][\w'\u2019-]*", after)
-    return bool(word) and word.group(0).lower() not in _nltk()[1]
+    return bool(word) and word.group(0).lower() not in stopwords()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -194,8 +195,8 @@ def index_stem(word: str) -> str:
     Porter (:func:`stem`) conflates more ("restriction" and "restrict"), which a
     claim check wants and a ranker does not: with Porter stems and either stopword
     list, BM25 found the right document first for 30 or 28 of bench's 40 retrieval
-    probes instead of 31, and in its top three for 36 instead of 38 (measured
-    2026-11-30; facts in the evidence were 66/103 either way).
+    probes instead of 31, and in its top three for 36 instead of 38 (a scratch run
+    on 2026-11-30; facts in the evidence were 66/103 either way).
     """
     for suffix in ("ingly", "ings", "ing", "edly", "ied", "ies", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

@@ -655,6 +655,17 @@ def test_a_field_label_is_cut_off_a_whole_sentence_and_glossary_entries_are_not_
         assert evidence_problem(prose) is None, prose
 
 
+def test_a_label_before_a_sentence_opening_with_an_acronym_is_cut_but_a_source_line_stays_whole():
+    """The CEJST technical support document's "Comprehensive and consistently accurate: CEQ sought to
+    identify ..." was quoted label and all, and the judge rejected it (bench/judge/sheet-ca64249.jsonl)."""
+    s = "Comprehensive and consistently accurate: CEQ sought to identify disadvantaged communities across the states."
+    assert s[answer_label_len(s):] == "CEQ sought to identify disadvantaged communities across the states."
+    s = "DOE: DOE R&D investments would have decreased by $3.2 billion (-16%) to $16.7 billion."
+    assert s[answer_label_len(s):].startswith("DOE R&D investments")
+    caption = "Source: CRS calculated R&D funding totals using information provided by the Office of Management and Budget."
+    assert answer_label_len(caption) == 0  # a table's source line is no finding, with or without its label
+
+
 def test_a_scorecards_figure_tiles_are_not_evidence():
     """The DOT Justice40 scorecard's infographic tiles, run together by the PDF's text layer, were
     quoted and rejected by the judge (bench/judge/sheet-1044379.jsonl); one "(s)" in prose stays."""
