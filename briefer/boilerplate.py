@@ -43,8 +43,8 @@ def allocate_unshared(per_section: list[list[Scored]], quotas: Sequence[int],
 
     The candidates show only what the sections retrieved: a footer that one report alone
     contributed looks like that report's own sentence.  Only the picks are searched for
-    (about 50 BM25 searches a memo); a refill rarely picks another footer, and three
-    rounds end it.
+    (about 50 BM25 searches a memo); a refill rarely picks another footer, and after three
+    refills any shared pick left is dropped rather than replaced.
     """
     pools = drop_boilerplate(per_section)
     found: dict[str, bool] = {}

@@ -118,7 +118,7 @@ class Gatherer:
     def copies(self, text: str) -> set[str]:
         """The other documents that hold ``text`` word for word (stems), found by a BM25 search for it.
 
-        :func:`drop_boilerplate` sees only a section's candidates: a footer found in one report
+        :func:`briefer.boilerplate.drop_boilerplate` sees only the sections' candidates: a footer found in one report
         alone ("CRS serves as nonpartisan shared staff to congressional committees") looked
         like that report's own sentence, and the model restated it in a memo on tariffs.
         """

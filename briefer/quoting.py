@@ -13,9 +13,8 @@ from __future__ import annotations
 import difflib
 import re
 
-from briefer.textanalysis import terms
 from briefer.claims import Analysis, analyse, has_number
-from briefer.textanalysis import split_sentences
+from briefer.textanalysis import split_sentences, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # Who says so, and how sure: "according to official U.S. assessments, Iran halted ...",
