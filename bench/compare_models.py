@@ -44,7 +44,7 @@ def one_model(name: str, eval_dirs: list[Path], home: Path, threads: int | None)
 
     base = load_settings(home=home, threads=threads)
     t = time.perf_counter()
-    model = load_chat_model(resolve_model_path(name, home), n_ctx=base.n_ctx, n_threads=base.effective_threads,
+    model = load_chat_model(resolve_model_path(name, base.model_folder), n_ctx=base.n_ctx, n_threads=base.effective_threads,
                             gpu_layers=base.gpu_layers, seed=base.seed)
     load_s = time.perf_counter() - t
     embedder = load_embedder(base)

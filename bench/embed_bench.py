@@ -87,7 +87,7 @@ def main() -> None:
 
     settings = load_settings(threads=args.threads)
     threads = settings.effective_threads
-    path = args.embed_model or prepare_default_embedder(settings.home)
+    path = args.embed_model or prepare_default_embedder(settings.model_folder)
     chunks, sentences = make_texts(args.chunks, args.sentences)
     words = lambda xs: sum(len(x.split()) for x in xs) / len(xs)  # noqa: E731
     load = os.getloadavg()[0]
@@ -101,7 +101,7 @@ def main() -> None:
     if args.before:
         from briefer.embed import _convert_bert, _package_model_dir
 
-        f16 = Path(settings.home) / "models" / "all-MiniLM-L6-v2.f16.bench.gguf"
+        f16 = Path(settings.model_folder) / "all-MiniLM-L6-v2.f16.bench.gguf"
         if not f16.exists():
             f16.parent.mkdir(parents=True, exist_ok=True)
             _convert_bert(_package_model_dir(), f16, weights="f16")

@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         log("in-process session: loading the chat model and the embedder")
         t = time.perf_counter()
         model = load_chat_model(base.model, n_ctx=base.n_ctx, n_threads=base.effective_threads,
-                                gpu_layers=base.gpu_layers, seed=base.seed, home=home)
+                                gpu_layers=base.gpu_layers, seed=base.seed, models_dir=base.model_folder)
         speed["in_process_model_load_s"] = time.perf_counter() - t
         warnings: list[str] = []
         t = time.perf_counter()

@@ -54,13 +54,13 @@ def local_chat(settings: Settings) -> Any:
 
     return load_chat_model(settings.model, n_ctx=settings.n_ctx, n_threads=settings.effective_threads,
                            gpu_layers=settings.gpu_layers, seed=settings.seed, adapt_threads=settings.threads is None,
-                           home=settings.home)
+                           models_dir=settings.model_folder)
 
 
 def local_embedder(settings: Settings) -> Any:
     from .embed import Embedder, prepare_default_embedder
 
-    path = Path(settings.embed_model or prepare_default_embedder(settings.home))
+    path = Path(settings.embed_model or prepare_default_embedder(settings.model_folder))
     embedder = Embedder(path, n_threads=settings.effective_threads)
     embedder.adapt_threads = settings.threads is None  # follow the machine's load (settings.auto_threads)
     embedder.model_id = f"{path.name}:{path.stat().st_size}"

@@ -231,7 +231,7 @@ def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOp
                     "embeddings": settings.embed_url or "in-process"}
         else:
             info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers,
-                                  home=settings.home)
+                                  models_dir=settings.model_folder)
     if as_json:
         out.print_json(json.dumps(info))
         return

@@ -59,7 +59,7 @@ def _fingerprint(model_dir: Path) -> dict[str, Any]:
             "source_size": st.st_size, "source_mtime_ns": st.st_mtime_ns}
 
 
-def prepare_default_embedder(cache_dir: Path) -> Path:
+def prepare_default_embedder(models_dir: Path) -> Path:
     """Return the path of the cached all-MiniLM-L6-v2 GGUF, converting it once.
 
     The GGUF is written to a temp file in the target folder and moved into place
@@ -69,7 +69,7 @@ def prepare_default_embedder(cache_dir: Path) -> Path:
     both consistent returns immediately (a stat and a small read, no conversion).
     """
     model_dir = _package_model_dir()
-    out_dir = Path(cache_dir) / "models"
+    out_dir = Path(models_dir)
     target = out_dir / GGUF_NAME
     stamp_path = target.with_name(target.name + ".stamp.json")
     want = _fingerprint(model_dir)

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from . import interrupt
 from .errors import ModelError
-from .modelfile import check_fits, file_sha256, read_gguf_header, resolve_model_path
+from .modelfile import check_fits, default_models_dir, file_sha256, read_gguf_header, resolve_model_path
 
 #: Tiny models loop without it; recorded in the JSON record so a replay can match.
 REPEAT_PENALTY = 1.15
@@ -356,20 +356,21 @@ def context_error(exc: ValueError, *, n_ctx: int, max_tokens: int, n_ctx_train: 
 
 
 def load_chat_model(path: str | Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int,
-                    adapt_threads: bool = False, home: Path | None = None) -> LlamaChatModel:
+                    adapt_threads: bool = False, models_dir: Path | None = None) -> LlamaChatModel:
     """Load the chat model; ``adapt_threads`` (threads not set by the analyst) re-measures the
     free cores before each answer and changes the thread count if the machine got busier or idler."""
-    resolved = resolve_model_path(path, home)
+    resolved = resolve_model_path(path, models_dir)
     model = LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=choose_gpu_layers(gpu_layers), seed=seed)
     model.adapt_threads = adapt_threads
     return model
 
 
-def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | None, home: Path | None = None) -> dict:
+def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | None,
+                   models_dir: Path | None = None) -> dict:
     """What `briefer models` prints: no model load needed."""
     from . import catalog
 
-    resolved = resolve_model_path(path, home)
+    resolved = resolve_model_path(path, models_dir)
     try:
         import llama_cpp
 
@@ -389,7 +390,7 @@ def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | N
         "gpu": gpu,
         "path": str(resolved),
         "size": resolved.stat().st_size,
-        "sha256": file_sha256(resolved, home),
+        "sha256": file_sha256(resolved, models_dir or default_models_dir()),
         "llama_cpp_python": version,
         "threads": threads,
         "gpu_offload_supported": offload,

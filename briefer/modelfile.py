@@ -186,20 +186,21 @@ def check_fits(path: Path, header: GGUFHeader, *, n_ctx: int, gpu_layers: int) -
                          f"lower --n-ctx to at most {train} (BRIEFER_N_CTX).")
 
 
-def resolve_model_path(path: str | Path | None, home: Path | None = None) -> Path:
+def resolve_model_path(path: str | Path | None, models_dir: Path | None = None) -> Path:
     """Validate the model file before any other work, with a message that says what to do.
 
     ``path`` is a model name from :mod:`briefer.catalog` (None: the default
     model), whose pinned sha256 is checked here, or the path of any GGUF.
+    ``models_dir`` is where a named model is assembled (None: the settings' folder).
     """
     from . import catalog
 
     if catalog.is_model_name(path):
         name = str(path) if path is not None else catalog.DEFAULT_MODEL
-        home = Path(home) if home is not None else _default_home()
-        located, fresh = catalog.locate(name, home / "models")
+        folder = Path(models_dir) if models_dir is not None else default_models_dir()
+        located, fresh = catalog.locate(name, folder)
         checked = resolve_model_path(located)
-        catalog.verify(name, checked, file_sha256(checked, home, just_computed=fresh))
+        catalog.verify(name, checked, file_sha256(checked, folder, just_computed=fresh))
         return checked
     path = Path(path).expanduser()
     if not path.exists():
@@ -226,10 +227,11 @@ def resolve_model_path(path: str | Path | None, home: Path | None = None) -> Pat
     return path
 
 
-def _default_home() -> Path:
-    from .settings import default_home
+def default_models_dir() -> Path:
+    """The models folder the settings name (BRIEFER_MODELS_DIR, or the home's ``models``)."""
+    from .settings import load_settings
 
-    return default_home()
+    return load_settings().model_folder
 
 
 def file_sha256(path: Path, cache_dir: Path | None = None, just_computed: str | None = None) -> str:

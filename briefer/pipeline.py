@@ -174,7 +174,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     t = time.perf_counter()
     if model is None:
         if chat_backend(settings) == LOCAL:
-            progress("model", message=f"loading {resolve_model_path(settings.model, settings.home).name}")
+            progress("model", message=f"loading {resolve_model_path(settings.model, settings.model_folder).name}")
         model = make_chat_model(settings)
     timings["model_load"] = time.perf_counter() - t
 
@@ -231,7 +231,7 @@ def model_block(settings: Settings, info: dict) -> dict:
                 "path": None, "sha256": None, **rest}
     path = Path(info["path"])
     return {"backend": LOCAL, "name": path.name, "endpoint": None, "path": str(path), "size": path.stat().st_size,
-            "sha256": file_sha256(path, settings.home), **rest}
+            "sha256": file_sha256(path, settings.model_folder), **rest}
 
 
 def build_record(settings: Settings, topic: Topic, index: Store, model: ChatModel,

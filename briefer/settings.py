@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     out: Path = Path("briefs")
     model: str | None = None  # a model name (`briefer models`) or a GGUF path; None: the default model
     embed_model: Path | None = None  # None: all-MiniLM-L6-v2, converted on first use
+    # Where named models are assembled, the default embedder converted and model hashes cached.
+    # None: $BRIEFER_HOME/models. Homes that share one folder share one 1.1 GB copy of the model.
+    models_dir: Path | None = None
     no_embeddings: bool = False  # BM25 only
     template_dir: Path | None = None  # analyst templates, searched before the shipped ones
     threads: int | None = Field(None, ge=1)  # None: briefer.settings.auto_threads
@@ -191,8 +194,9 @@ class Settings(BaseSettings):
         return self.home / "indexes"
 
     @property
-    def models_dir(self) -> Path:
-        return self.home / "models"
+    def model_folder(self) -> Path:
+        """``models_dir``, or the home's own ``models`` folder."""
+        return self.models_dir or self.home / "models"
 
     @property
     def effective_threads(self) -> int:

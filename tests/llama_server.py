@@ -78,15 +78,15 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def model_paths(home: Path) -> tuple[Path, Path]:
+def model_paths(models_dir: Path) -> tuple[Path, Path]:
     from briefer.embed import prepare_default_embedder
     from briefer.modelfile import resolve_model_path
 
-    return resolve_model_path(CHAT_ALIAS, home), prepare_default_embedder(home)
+    return resolve_model_path(CHAT_ALIAS, models_dir), prepare_default_embedder(models_dir)
 
 
-def start_both(home: Path, workdir: Path) -> tuple[list[subprocess.Popen], str, str]:
-    chat_path, embed_path = model_paths(home)
+def start_both(models_dir: Path, workdir: Path) -> tuple[list[subprocess.Popen], str, str]:
+    chat_path, embed_path = model_paths(models_dir)
     chat, chat_url = start(model_settings(chat_path, CHAT_ALIAS, embedding=False), workdir)
     try:
         embed, embed_url = start(model_settings(embed_path, EMBED_ALIAS, embedding=True), workdir)
@@ -99,10 +99,11 @@ def start_both(home: Path, workdir: Path) -> tuple[list[subprocess.Popen], str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env-file", type=Path, required=True)
-    parser.add_argument("--home", type=Path, default=None, help="BRIEFER_HOME for the converted embedder")
+    parser.add_argument("--models-dir", type=Path, default=None,
+                        help="BRIEFER_MODELS_DIR for the converted embedder (shared with pytest by .ci/run)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="briefer-servers-"))
-    procs, chat_url, embed_url = start_both(args.home or workdir / "home", workdir)
+    procs, chat_url, embed_url = start_both(args.models_dir or workdir / "models", workdir)
     done = False
 
     def finish(*_: object) -> None:

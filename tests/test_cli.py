@@ -83,8 +83,7 @@ def test_render_command_reproduces_files(tmp_path):
     assert not (tmp_path / "o" / "demo.html").exists()
 
 
-def test_models_reports_default_model(default_model_path, model_home, monkeypatch):
-    monkeypatch.setenv("BRIEFER_HOME", str(model_home))  # where the session assembled it
+def test_models_reports_default_model(default_model_path):
     code, output = run("models", "--json")
     assert code == 0, output
     info = json.loads(output)

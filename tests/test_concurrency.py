@@ -40,7 +40,7 @@ RUNS = 4
 
 
 @pytest.fixture()
-def setup(tmp_path, fast_model_path):
+def setup(tmp_path, fast_model_path, models_dir):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for f in (ROOT / "corpus").glob("*.txt"):
@@ -49,7 +49,7 @@ def setup(tmp_path, fast_model_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFER_")}
     env.update({"BRIEFER_HOME": str(tmp_path / "home"), "BRIEFER_CORPUS": str(corpus), "BRIEFER_THREADS": "1",
                 "BRIEFER_MODEL": str(fast_model_path), "BRIEFER_MAX_TOKENS": "32", "BRIEFER_EVIDENCE_PER_SECTION": "3",
-                "BRIEFER_EMBED_MODEL": str(prepare_default_embedder(tmp_path / "embedder"))})
+                "BRIEFER_EMBED_MODEL": str(prepare_default_embedder(models_dir))})
     return tmp_path, corpus, env
 
 

@@ -40,7 +40,7 @@ question = "What export controls has the United States imposed on AI chips sold 
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, fast_model_path):
+def world(tmp_path_factory, fast_model_path, models_dir):
     """A corpus of 6 files (~50 chunks: two embedding batches), the topic, and the converted embedder."""
     base = tmp_path_factory.mktemp("crash")
     corpus = base / "corpus"
@@ -48,7 +48,7 @@ def world(tmp_path_factory, fast_model_path):
     for f in sorted((ROOT / "corpus").glob("*.txt")) + [EXTRA]:
         shutil.copy(f, corpus / f.name)
     (base / "topic.toml").write_text(TOPIC, encoding="utf-8")
-    embedder = prepare_default_embedder(base / "embedder-home")
+    embedder = prepare_default_embedder(models_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFER_")}
     env.update({"BRIEFER_EMBED_MODEL": str(embedder), "BRIEFER_MODEL": str(fast_model_path), "BRIEFER_THREADS": "1",
                 "BRIEFER_MAX_TOKENS": "32", "BRIEFER_EVIDENCE_PER_SECTION": "3", "BRIEFER_CORPUS": str(corpus)})

@@ -35,7 +35,7 @@ def embedder(model_path) -> Embedder:
 
 
 def test_conversion_writes_gguf_into_cache(cache_dir, model_path):
-    assert model_path.parent == cache_dir / "models"
+    assert model_path.parent == cache_dir
     assert model_path.read_bytes()[:4] == b"GGUF"
     assert model_path.stat().st_size > 40_000_000  # f16 MiniLM is ~46 MB
     assert not list(model_path.parent.glob("*.part")), "temp file left behind"
@@ -167,7 +167,7 @@ def test_failed_conversion_leaves_no_file(tmp_path, monkeypatch):
     monkeypatch.setattr(embed, "_convert_bert", broken)
     with pytest.raises(EmbedderUnavailable, match="disk full"):
         prepare_default_embedder(tmp_path)
-    assert list((tmp_path / "models").iterdir()) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_package_says_how_to_install(tmp_path, monkeypatch):

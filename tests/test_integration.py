@@ -27,12 +27,13 @@ def _run(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def memo(tmp_path_factory):
+def memo(tmp_path_factory, models_dir):
     work = tmp_path_factory.mktemp("integration")
     corpus = work / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFER_")}
     env["BRIEFER_HOME"] = str(work / "home")
+    env["BRIEFER_MODELS_DIR"] = str(models_dir)  # the session's assembled model, not a second 1.1 GB copy
     proc = _run(["generate", "--topic", "export-controls", "--corpus", str(corpus), "--out", str(work / "briefs")], env, work)
     assert proc.returncode == 0, proc.stderr
     return {"work": work, "corpus": corpus, "env": env, "proc": proc, "out": work / "briefs"}

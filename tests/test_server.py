@@ -33,13 +33,13 @@ TOPIC = "export-controls"
 
 
 @pytest.fixture(scope="session")
-def servers(model_home):
+def servers(models_dir):
     """(chat URL, embeddings URL): given by the environment, else started here and stopped after the session."""
     if all(GIVEN):
         yield GIVEN
         return
     workdir = Path(tempfile.mkdtemp(prefix="briefer-servers-"))
-    procs, chat_url, embed_url = llama_server.start_both(model_home, workdir)
+    procs, chat_url, embed_url = llama_server.start_both(models_dir, workdir)
     try:
         yield chat_url, embed_url
     finally:
@@ -68,7 +68,7 @@ def test_chat_and_grammar_choice_through_the_server_equal_in_process(servers, lo
         assert answer in ("YES", "NO") and answer == local_chat.choose(asked, ("YES", "NO"))
 
 
-def test_embeddings_are_normalised_and_equal_in_process(servers, model_home):
+def test_embeddings_are_normalised_and_equal_in_process(servers, models_dir):
     from briefer.embed import Embedder, prepare_default_embedder
 
     texts = ["Chip export controls tightened in October 2022.", "Huawei built its own processors.",
@@ -77,7 +77,7 @@ def test_embeddings_are_normalised_and_equal_in_process(servers, model_home):
     got = remote.embed(texts)
     assert got.shape == (len(texts), 384) and remote.dim == 384
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
-    local = Embedder(prepare_default_embedder(model_home), n_threads=1).embed(texts[:3])
+    local = Embedder(prepare_default_embedder(models_dir), n_threads=1).embed(texts[:3])
     assert np.min(np.sum(got[:3] * local, axis=1)) >= 0.9999
 
 
