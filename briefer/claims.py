@@ -12,6 +12,7 @@ sentence is supported only if, against the text it cites:
   US = United States, AI = artificial intelligence).  A negation that differs
   in scope is reported here too, as "(negation)": "did not impose" keeps
   every word of "imposed" but flips the claim;
+* every reference (a label and its number: "Section 232", "H.R. 2287") appears as one;
 * at least ``OVERLAP_THRESHOLD`` of its content words (stopwords removed,
   Porter-stemmed) occur there.
 
@@ -96,6 +97,13 @@ ALIAS = {w.replace("_", " "): "@" + group.split()[0] for group in (
     "us usa america united_states", "china prc", "eu european_union",
     "uk britain united_kingdom", "ai artificial_intelligence") for w in group.split()}
 _NEGATIONS = {"not", "no", "never", "none", "nor", "neither", "without", "cannot"}
+# A reference: a label, then its number or numbers ("Section 232", "Sections 122 and 301", "H.R. 2287").
+# "The Trump Administration plans to use Section 150 days" passed on "the 150 days provided by
+# Section 122" (both the name and the number are there) and a judge rejected it: a reference must
+# be stated as one.
+_REFERENCE_RE = re.compile(r"\b(section|title|article|part|chapter|rule|phase|tier|amendment|proclamation|directive|"
+                           r"division|annex|appendix|h\.\s?r|p\.\s?l)s?\.?\s+(\d[\w.-]*(?:(?:,\s*|,?\s+(?:and|or|to|"
+                           r"through)\s+)\d[\w.-]*)*)", re.IGNORECASE)
 # Words that frame a question rather than name its topic.
 
 
@@ -238,11 +246,18 @@ def _overlap(s: Analysis, c: Analysis) -> float:
     return len(s.content & c.content) / len(s.content) if s.content else 0.0
 
 
-def _verdict(s: Analysis, cited: Sequence[str], bar: float) -> CheckResult:
+def _references(text: str) -> set[tuple[str, str]]:
+    """(label, number) for each reference in ``text``: "Sections 122 and 301" gives two."""
+    return {(re.sub(r"[\s.]", "", m.group(1).lower()), num.rstrip(".-"))
+            for m in _REFERENCE_RE.finditer(text) for num in re.findall(r"\d[\w.-]*", m.group(2))}
+
+
+def _verdict(s: Analysis, cited: Sequence[str], bar: float, sentence: str) -> CheckResult:
     c = analyse("\n".join(cited))
     numbers = _unique(n.surface for n in s.numbers if not has_number(n, c))
     entities = _unique(re.sub(r"'s\b", "", surface) for surface, toks in s.entities
                        if not all(has_token(t, c) for t in toks))
+    entities += sorted(f"{label} {num}" for label, num in _references(sentence) - _references("\n".join(cited)))
     # "did not impose" needs the cited text to negate "impose" (an unrelated
     # "not as powerful" does not count), and what the cited text negates must
     # stay negated in the sentence.
@@ -283,7 +298,7 @@ def check_sentence_sources(sentence: str,
             and all(any(covers(a, per[i]) for i in strong) for a in clauses)):
         attempts.append((strong, max(OVERLAP_THRESHOLD, MULTI_THRESHOLD)))
     for used, bar in attempts:
-        result = _verdict(s, [cited[i] for i in used], bar)
+        result = _verdict(s, [cited[i] for i in used], bar, text)
         if result.supported:
             break
     return result, used

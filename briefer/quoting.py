@@ -14,6 +14,7 @@ import difflib
 import re
 
 from briefer.claims import Analysis, analyse, has_number
+from briefer.leadins import dangling_start
 from briefer.textanalysis import split_sentences, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -119,7 +120,9 @@ def quote_reason(sentence: str, source: str) -> str | None:
     """Why the source itself, as a quote, should replace this model sentence; None to keep the sentence.
 
     When the sentence is the source copied ("copy": a copy is a quote and is marked
-    as one, never passed off as the memo's prose, :func:`is_copy`); when it keeps
+    as one, never passed off as the memo's prose, :func:`is_copy`); when it opens on
+    what the reader has not been told ("These restrictions …", "It …": "unresolved
+    reference"); when it keeps
     none of the numbers the source states ("figures dropped": a number is usually the
     finding an analyst needs), moves a year ("year moved"), drops who reports the claim
     or how sure it is ("attribution dropped", ``_ATTRIBUTION``), states an obligation
@@ -139,6 +142,11 @@ def quote_reason(sentence: str, source: str) -> str | None:
     """
     if is_copy(sentence, source):
         return "copy"
+    # "It prioritizes developing rail links with Europe ...", "This goal allows for innovation
+    # autonomy ...": true to the source, but the reader cannot tell what "it" is.  The quoted unit
+    # carries its antecedent sentence (``evidence_spans``), as a quote that opens so would.
+    if dangling_start(sentence):
+        return "unresolved reference"
     said, cited = analyse(sentence), analyse(source)
     if cited.numbers and not any(has_number(n, said) for n in cited.numbers):
         return "figures dropped"

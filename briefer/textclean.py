@@ -78,6 +78,17 @@ _GLOSSARY = re.compile(r"^([^:]{3,60}):\s+(?:refers?|means?|is defined|includes?
 _EXAMPLE_LABEL = re.compile(r"^(?:example|illustration|scenario|case)\s*[\dA-Z]?\d*\s*:", re.IGNORECASE)
 REPEATED_RUN = 5  # words: the same run twice in one sentence is cells of a table row glued together
 _TOC = re.compile(r"(?:\.\s?){6,}")
+# Text read by OCR off a scanned page: "Critical Vulnerabili(v Mitigation Requirement }or Federal
+# Ci,11'/ian J:).:ecutive ... s:vstems1" (a CISA directive, quoted and rejected by a judge).  Two words
+# with a bracket, colon or comma inside, or a figure between letters ("l11tegration"), is no text to
+# quote.  A form's "office(s)" and a footnote mark after a bracket ("(DOJ)5") are not such words.
+_GARBLED_WORD = re.compile(r"[A-Za-z][({}|\\;:,!]+[A-Za-z0-9]|[a-z]\d+[a-z]")
+_PLURAL_MARK = re.compile(r"\((?:s|es)\)")
+# An item of a numbered list run into one paragraph: "VDPs typically include: 1. A description of
+# ...; 2. Guidance as to when ...; 3. ..." is split at each number, so an item ends with the next
+# one's ("... the types of testing allowed; and 5.", rejected by a judge).  A noun phrase, not a
+# statement.
+_INLINE_ITEM = re.compile(r"[;,]\s+(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]$")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
                      r"(?:(?:and|&|,)\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4})*[.,]?$")
@@ -91,6 +102,11 @@ _WORDS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
 _SMALL = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
 _AUX = frozenset("is are was were be been being has have had will would can could may might must "
                  "shall should do does did remains remain became become includes include said says".split())
+
+
+def _garbled(text: str) -> bool:
+    """Two or more OCR-garbled words (see ``_GARBLED_WORD``)."""
+    return sum(bool(_GARBLED_WORD.search(_PLURAL_MARK.sub("", w))) for w in text.split()) >= 2
 
 
 def _verbish(words: list[str]) -> bool:
@@ -184,6 +200,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "url"
     if _TOC.search(text):
         return "table of contents"
+    if _garbled(text):
+        return "garbled text"
     if _CITATION.match(text) and _CITATION_HINT.search(text):
         return "citation list"
     if _BOILERPLATE.match(text):
@@ -217,7 +235,7 @@ def evidence_problem(sentence: str) -> str | None:
         if _list_statement(text, words):
             return None
         return "heading" if not _verbish(words) else "fragment"
-    if text[0].islower() or not _verbish(words) or _CUT.search(text):
+    if text[0].islower() or not _verbish(words) or _CUT.search(text) or _INLINE_ITEM.search(text):
         return "fragment"
     # "Global Change Research Program ($25.2 million requested, down $746.7 million, -97%)." is a
     # list item: its only verb-like word is inside the parenthesis.

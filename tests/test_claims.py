@@ -24,6 +24,10 @@ from briefer.textanalysis import sentence_spans, split_sentences
 
 
 # ------------------------------------------------------------ check_sentence
+SECTION_122 = ("The Trump Administration has indicated that it plans to use the 150 days provided by Section 122 to "
+               "conduct the investigations necessary to impose tariffs using other authorities, particularly "
+               "Section 232 of the Trade Expansion Act of 1962 and Section 301 of the Trade Act of 1974.")
+
 CHECK_CASES = [
     # (id, sentence, cited, expected status, expected missing numbers, expected missing entities)
     ("paraphrase-percent-words", "Tariffs on Chinese goods rose to more than 145 percent, expanding "
@@ -90,6 +94,15 @@ CHECK_CASES = [
      ["Tariffs on Chinese goods, as many of us know, rose to 145%."], UNSUPPORTED, [], ["US"]),
     ("word-number", "Charts showed three thousand high-tech products.",
      ["Charts laid out with over 3,000 high-tech products were shown."], SUPPORTED, [], []),
+    # A real Qwen2.5-Coder-1.5B sentence at 4547fdb (CRS trade), rejected by a judge: the name and the
+    # number are both in the source, the reference "Section 150" is not.
+    ("reference-made-up", "The Trump Administration plans to use Section 150 days for investigations.",
+     [SECTION_122], UNSUPPORTED, [], ["section 150"]),
+    ("reference-kept", "The Trump Administration plans to use the 150 days under Section 122 for investigations.",
+     [SECTION_122], SUPPORTED, [], []),
+    ("reference-in-a-list", "The Administration may impose tariffs under Section 301 after the 150 days of Section 122.",
+     [SECTION_122.replace("Section 232 of the Trade Expansion Act of 1962 and Section 301",
+                          "Sections 232 and 301")], SUPPORTED, [], []),
 ]
 
 

@@ -330,6 +330,15 @@ def test_real_titles_kept(title: str) -> None:
     ("119-4) for three accounts: Science, Space Technology, and Construction (by $34.0 million).",
      "fragment"),
     ("The bill was later enacted as P.L.", "fragment"),
+    # cisa-bod-19-02 (bench/eval-fetched3), a scanned page's OCR text
+    ("Binding Operational Directive 15-0 l : Critical Vulnerabili(v Mitigation Requirement }or Federal "
+     "Ci,11'/ian J:).:ecutive Branch Departments and Agencies' Internet-Accessible s:vstems1 established "
+     "requirements for federal agencies.", "garbled text"),
+    ("These directives do not app(y to statutorily de.fined systems or to l11telligence systems.", "garbled text"),
+    # omb-draft-vdp-memo-2019 (bench/eval-fetched3): a numbered list run into one paragraph
+    ("The scope of systems covered by the policy (and often those that are explicitly not covered), "
+     "and the types of testing allowed; and 5.", "fragment"),
+    ("Guidance as to when and what a reporter can expect to hear from the organization; 3.", "fragment"),
     ("a.", "fragment"),
 ])
 def test_evidence_problem_rejects(sentence: str, reason: str) -> None:
@@ -347,6 +356,12 @@ def test_evidence_problem_rejects(sentence: str, reason: str) -> None:
     "U.S.-Israeli strikes on Iran also reignited major conflict in Lebanon.",
     "The rule applies to exports from the U.S.",
     "Section 122 authorizes the President to impose temporary import duties or surcharges.",
+    # words with marks inside that OCR did not garble
+    "Within 60 calendar days, CISA, in consultation with the Department of Justice (DOJ)5 and the "
+    "Department of Commerce (Commerce)6, shall publish guidance.",
+    "EPA pursued enforcement to reduce/treat/dispose of pollutants at 3,314 sites, e.g., in air/toxics/water.",
+    "The Department reported 21 funding announcement(s) in FY2023, and the figures were audited.",
+    "Definitions for a bureau code are located in Attachments 3 and 7.",
 ])
 def test_evidence_problem_accepts_prose(sentence: str) -> None:
     assert evidence_problem(sentence) is None

@@ -331,6 +331,10 @@ def test_each_quoting_rule_names_itself():
     inventory = ("To understand what data assets they possess, Federal agencies are required to create an "
                  "Enterprise Data Inventory that accounts for all data assets created or collected by the agency.")
     assert quote_reason("Agencies create an inventory of all their data assets.", inventory) == "obligation changed"
+    plan = ("The plan seeks to expand China's BeiDou satellite network. It prioritizes developing rail links with "
+            "Europe and China's inland ports.")
+    assert quote_reason("It gives priority to rail connections to Europe.", plan) == "unresolved reference"
+    assert quote_reason("The plan gives priority to rail connections to Europe.", plan) is None
 
 
 def test_a_summary_that_drops_who_says_so_or_how_sure_is_quoted_instead():
