@@ -29,7 +29,7 @@ from rich.markup import escape
 
 from . import __version__, interrupt
 from .catalog import DEFAULT_MODEL
-from .errors import BrieferError
+from .errors import BrieferError, explain
 from .progress import Reporter
 from .settings import Settings, load_settings
 
@@ -115,6 +115,7 @@ def _fail(exc: BaseException) -> NoReturn:
     """One line on stderr and the error's exit code; the traceback only with --debug."""
     if STATE["debug"]:
         raise exc
+    exc = explain(exc)
     if isinstance(exc, BrieferError):
         message = str(exc)
     else:

@@ -7,6 +7,11 @@ Every message says what went wrong *and what to do next*; the CLI prints
 
 from __future__ import annotations
 
+import errno
+import shutil
+import sqlite3
+from pathlib import Path
+
 
 class BrieferError(Exception):
     """Base class: anything the analyst can fix by changing input or settings."""
@@ -62,3 +67,35 @@ class ServerRejected(ServerError):
     """The server answered 4xx: the request (model name, key, prompt size) must change; never retried."""
 class EmbedderMismatch(IndexError_):
     """The index holds vectors of another embedding model (the PostgreSQL store never mixes them)."""
+
+
+class DiskFull(BrieferError):
+    """The disk ran out of space.  Each write is atomic, so the last memo and index stay whole."""
+
+
+DISK_FULL_ADVICE = ("Free some space on the disk that holds BRIEFER_HOME and the --out folder, then run again; "
+                    "the last memo and index are unchanged.")
+LOW_DISK_BYTES = 16 << 20  # below this, an index that "cannot be opened" could not be written
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Is this error a full disk (ENOSPC, a quota, SQLite's SQLITE_FULL)?"""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return isinstance(exc, sqlite3.Error) and "disk is full" in str(exc).lower()
+
+
+def low_disk(path: Path) -> bool:
+    """Is the disk holding ``path`` (nearly) full?  SQLite reports a full disk while opening an
+    index as "cannot rollback - no transaction is active", which names no cause."""
+    try:
+        return shutil.disk_usage(path).free < LOW_DISK_BYTES
+    except OSError:
+        return False
+
+
+def explain(exc: BaseException) -> BaseException:
+    """The error as the analyst should read it: a full disk is not a bug in briefer."""
+    if disk_full(exc):
+        return DiskFull(f"The disk is full ({exc}). {DISK_FULL_ADVICE}")
+    return exc

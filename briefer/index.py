@@ -45,7 +45,7 @@ from filelock import FileLock, Timeout
 from .chunking import ANALYSIS_VERSION, chunk_id, chunk_spans
 from .textanalysis import terms
 from .corpus import extract
-from .errors import IndexError_
+from .errors import DISK_FULL_ADVICE, DiskFull, IndexError_, disk_full, low_disk
 from .formats import EXTRACTOR_VERSION
 from .limits import Limits
 from .schema import Document, Skipped
@@ -134,6 +134,9 @@ class CorpusIndex:
                 with self.locked():
                     self._connect(lock_timeout)
         except sqlite3.OperationalError as exc:
+            if disk_full(exc) or low_disk(self.root):
+                raise DiskFull(f"The index {self.db_path} cannot be opened: the disk is full ({exc}). "
+                               f"{DISK_FULL_ADVICE}") from None
             if "locked" in str(exc) or "busy" in str(exc):
                 raise IndexError_(f"Another briefer run is using the index in {self.root}; wait for it to finish "
                                   "(or set BRIEFER_HOME to use a separate cache).") from None

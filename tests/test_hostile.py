@@ -417,6 +417,42 @@ def test_disk_full_during_generate_keeps_the_whole_previous_memo(sample_corpus, 
     assert snapshot(tmp_path / "briefs") == before  # same three files, same bytes, no temp files
 
 
+def test_disk_full_while_indexing_is_one_line_not_a_bug(sample_corpus, monkeypatch):
+    """SQLite says "database or disk is full"; the analyst must read that, not "a bug in briefer",
+    and once space is freed the index is intact and takes the change."""
+    from briefer import index as index_mod
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    assert cli("index", "--corpus", sample_corpus, "--no-embeddings").exit_code == 0
+    first = sorted(sample_corpus.glob("*.txt"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nA new paragraph about chips.\n", encoding="utf-8")
+    with monkeypatch.context() as mp:
+        mp.setattr(index_mod, "extract", full)
+        line = one_line_error(cli("index", "--corpus", sample_corpus, "--no-embeddings"), "The disk is full",
+                              "database or disk is full", "Free some space", "unchanged")
+    assert "bug" not in line
+    again = cli("index", "--corpus", sample_corpus, "--no-embeddings")
+    assert again.exit_code == 0 and "1 changed" in again.output, again.output
+
+
+def test_an_index_that_cannot_be_opened_on_a_full_disk_says_so(sample_corpus, monkeypatch):
+    """The CI run that ran out of disk read "cannot rollback - no transaction is active" and was told to
+    delete its index; a full disk is the cause to name."""
+    from briefer import errors
+    from briefer import index as index_mod
+
+    def no_rollback(self, busy_timeout):
+        raise sqlite3.OperationalError("cannot rollback - no transaction is active")
+
+    monkeypatch.setattr(index_mod.CorpusIndex, "_connect", no_rollback)
+    monkeypatch.setattr(errors.shutil, "disk_usage", lambda path: SimpleNamespace(total=1 << 30, used=1 << 30, free=4096))
+    line = one_line_error(cli("index", "--corpus", sample_corpus, "--no-embeddings"), "cannot be opened: the disk is full",
+                          "Free some space")
+    assert "Delete the folder" not in line
+
+
 def test_disk_full_during_render_is_one_line(sample_corpus, tmp_path, monkeypatch):
     generate(settings_for(sample_corpus, tmp_path), TOPIC, model=FakeLLM(default=copy_first_source), embedder=None)
     before = snapshot(tmp_path / "briefs")
