@@ -88,6 +88,11 @@ _PLURAL_MARK = re.compile(r"\((?:s|es)\)")
 # ...; 2. Guidance as to when ...; 3. ..." is split at each number, so an item ends with the next
 # one's ("... the types of testing allowed; and 5.", rejected by a judge).  A noun phrase, not a
 # statement.
+# A template's placeholder: "AGENCY NAME is committed to ensuring the security of the American public"
+# (CISA's disclosure policy template) is no statement about any agency; a memo said "AGENCY NAME has
+# a security policy".
+_PLACEHOLDER = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{3,})*\s+(?:NAME|ADDRESS|EMAIL|PHONE|DATE|TITLE|URL)\b|"
+                          r"(?i:\[(?:insert\s+)?(?:agency|organi[sz]ation|company|department|name|date)\b[^\]]{0,30}\])")
 _INLINE_ITEM = re.compile(r"[;,]\s+(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]$")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
@@ -120,7 +125,15 @@ def _cells(sentence: str) -> bool:
     if "\t" in sentence:
         return True
     parts = sentence.split("; ")
-    short = len(parts) >= 2 and sum(len(p.split()) for p in parts) / len(parts) <= 4
+    lengths = sorted(len(p.split()) for p in parts)
+    short = len(parts) >= 2 and sum(lengths) / len(parts) <= 4
+    # A data catalogue's row keeps one long cell: "Housing; Lack of Green Space; Amount of land, not
+    # including crop land, that is covered with ...; Multi-Resolution Land Characteristics Consortium;
+    # 2019; ..." (CEJST's dataset list, quoted and rejected by a judge).  Most of its cells stay short,
+    # the first among them; a sentence listing with semicolons opens with a clause ("China seeks to
+    # further expand offshore in agriculture; AI; digital trade; ...").
+    if len(parts) >= 5 and lengths[len(lengths) // 2] <= 4 and len(parts[0].split()) <= 4:
+        return True
     # "Artificial Intelligence (AI): Robotics; intelligent vehicles; drones; and machinery." is a
     # labelled list row even with its full stop.
     return short and (not _TERMINAL.search(sentence) or (len(parts) >= 3 and bool(_LABEL.match(sentence))))
@@ -202,6 +215,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "table of contents"
     if _garbled(text):
         return "garbled text"
+    if _PLACEHOLDER.search(text):
+        return "template placeholder"
     if _CITATION.match(text) and _CITATION_HINT.search(text):
         return "citation list"
     if _BOILERPLATE.match(text):

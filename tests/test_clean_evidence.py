@@ -335,6 +335,15 @@ def test_real_titles_kept(title: str) -> None:
      "Ci,11'/ian J:).:ecutive Branch Departments and Agencies' Internet-Accessible s:vstems1 established "
      "requirements for federal agencies.", "garbled text"),
     ("These directives do not app(y to statutorily de.fined systems or to l11telligence systems.", "garbled text"),
+    # cejst-datasets.md (bench/eval-fetched2): a data catalogue's row with one long cell
+    ("Housing; Lack of Green Space; Amount of land, not including crop land, that is covered with artificial "
+     "materials like concrete or pavement; Multi-Resolution Land Characteristics Consortium; 2019; National "
+     "Land Cover Database (USGS); 48 States + DC; Possibly not bound to geographies because its raster data.",
+     "table row"),
+    # cisa-bod-20-01-vdp-template (bench/eval-fetched3): a template's placeholder, and a bracketed one
+    ("AGENCY NAME is committed to ensuring the security of the American public by protecting their information.",
+     "template placeholder"),
+    ("[Agency name] will acknowledge receipt of your report within three business days.", "template placeholder"),
     # omb-draft-vdp-memo-2019 (bench/eval-fetched3): a numbered list run into one paragraph
     ("The scope of systems covered by the policy (and often those that are explicitly not covered), "
      "and the types of testing allowed; and 5.", "fragment"),
@@ -362,6 +371,10 @@ def test_evidence_problem_rejects(sentence: str, reason: str) -> None:
     "EPA pursued enforcement to reduce/treat/dispose of pollutants at 3,314 sites, e.g., in air/toxics/water.",
     "The Department reported 21 funding announcement(s) in FY2023, and the figures were audited.",
     "Definitions for a bureau code are located in Attachments 3 and 7.",
+    # a CRS sentence that lists with semicolons opens with a clause (IF13204)
+    "China seeks to further expand offshore in agriculture; AI; digital trade; data centers; mobile payments; "
+    "smart cities; health; meteorology; renewables; tourism; and S&T.",
+    "The agency name appears in the header; the date, the title, the URL and the contact name follow it.",
 ])
 def test_evidence_problem_accepts_prose(sentence: str) -> None:
     assert evidence_problem(sentence) is None
