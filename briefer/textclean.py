@@ -93,6 +93,12 @@ _PLURAL_MARK = re.compile(r"\((?:s|es)\)")
 # a security policy".
 _PLACEHOLDER = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{3,})*\s+(?:NAME|ADDRESS|EMAIL|PHONE|DATE|TITLE|URL)\b|"
                           r"(?i:\[(?:insert\s+)?(?:agency|organi[sz]ation|company|department|name|date)\b[^\]]{0,30}\])")
+# A letterhead's address run into the body by a PDF's text layer: "... with other federal, state,
+# local, and Tribal 1200 Pennsylvania Avenue governments." (EPA's scorecard, rejected by a judge).
+# An address that ends a sentence ("mailed to FOI/PA Office, SBA, 409 Third St., SW, Washington DC
+# 20416.") or goes on with a preposition ("moved to 1200 Pennsylvania Avenue in 2019") is the text's own.
+_ADDRESS_INSIDE = re.compile(r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,2}(?:Avenue|Street|Road|Boulevard|Drive|Place)"
+                             r"(?:,?\s+[NS][EW])?\s+([a-z]+)")
 _INLINE_ITEM = re.compile(r"[;,]\s+(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]$")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
@@ -105,6 +111,7 @@ _CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*\d|\baccessed\b|\bibid\b|\b
                             re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
 _SMALL = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
+_CLAUSE_WORDS = frozenset("where which that since near until after before when while who whose".split())
 _AUX = frozenset("is are was were be been being has have had will would can could may might must "
                  "shall should do does did remains remain became become includes include said says".split())
 
@@ -217,6 +224,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "garbled text"
     if _PLACEHOLDER.search(text):
         return "template placeholder"
+    if any(m.group(1) not in _SMALL | _AUX | _CLAUSE_WORDS for m in _ADDRESS_INSIDE.finditer(text)):
+        return "page furniture"
     if _CITATION.match(text) and _CITATION_HINT.search(text):
         return "citation list"
     if _BOILERPLATE.match(text):

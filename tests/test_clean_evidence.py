@@ -344,6 +344,10 @@ def test_real_titles_kept(title: str) -> None:
     ("AGENCY NAME is committed to ensuring the security of the American public by protecting their information.",
      "template placeholder"),
     ("[Agency name] will acknowledge receipt of your report within three business days.", "template placeholder"),
+    # epa-ej-scorecard-phase-one (bench/eval-fetched2): the letterhead's address inside a sentence
+    ("EPA actively seeks to Environmental incorporate environmental justice and external civil rights "
+     "Protection Agency at all levels of the agency, as well as through strategic partnerships with other "
+     "federal, state, local, and Tribal 1200 Pennsylvania Avenue governments.", "page furniture"),
     # omb-draft-vdp-memo-2019 (bench/eval-fetched3): a numbered list run into one paragraph
     ("The scope of systems covered by the policy (and often those that are explicitly not covered), "
      "and the types of testing allowed; and 5.", "fragment"),
@@ -375,6 +379,8 @@ def test_evidence_problem_rejects(sentence: str, reason: str) -> None:
     "China seeks to further expand offshore in agriculture; AI; digital trade; data centers; mobile payments; "
     "smart cities; health; meteorology; renewables; tourism; and S&T.",
     "The agency name appears in the header; the date, the title, the URL and the contact name follow it.",
+    "Privacy Act requests should be mailed to FOI/PA Office, SBA, 409 Third St., SW, Washington DC 20416.",
+    "The office moved to 1200 Pennsylvania Avenue in 2019, and its staff grew.",
 ])
 def test_evidence_problem_accepts_prose(sentence: str) -> None:
     assert evidence_problem(sentence) is None
