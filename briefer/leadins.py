@@ -64,8 +64,12 @@ def glued_heading_len(sentence: str) -> int:
 
 # FAQ pages label their answers: "A: The purpose of the Open Data Policy is ...", "A3: If data are ...";
 # a CRS Markdown file's footnotes are table rows, their number a cell: "5.; Scholars and practitioners ...";
-# contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...".
+# contract clauses number theirs after a lead-in: "Specifically: (a) To carry out their missions, ...";
+# a PDF page's footnote keeps its number: "1 In Executive Order 14008 ..., President Biden directed ..."
+# (quoted, number and all, in a memo); no sentence opens with a figure and then "In" or "The".
 _ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|"
+                           r"\d{1,3}\s+(?=(?:In|The|This|These|Those|For|On|As|At|By|According|Under|Since|While|When|"
+                           r"Although|Because|If|With|From|It|Its|An|Following|During|After|Before|Each|All|Most)\s)|"
                            r"(?:(?:Specifically|In particular|Namely|That is)\s?:\s+)?"
                            r"\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
 

@@ -50,7 +50,7 @@ _ABOUT_ITSELF = re.compile(
     r"(?:shown|listed|included|presented)\s+(?:here|below|above|in)\b)", re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
-_POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,100}?,\s*see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
+_POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
                       r"\b(?:may|can) be found (?:at|in|on)\b|\bis available (?:at|from|on)\b", re.IGNORECASE)
 # A prompt to write or to picture something, not a statement: a reporting template's "Describe how the
 # agency will ensure ...", an essay's "Imagine a bustling open-source port ..." (both rejected by a

@@ -348,6 +348,11 @@ def test_real_titles_kept(title: str) -> None:
     ("EPA actively seeks to Environmental incorporate environmental justice and external civil rights "
      "Protection Agency at all levels of the agency, as well as through strategic partnerships with other "
      "federal, state, local, and Tribal 1200 Pennsylvania Avenue governments.", "page furniture"),
+    # footnotes of cejst-technical-support-document-v2.pdf and R48694.10.pdf once their number is cut
+    ("For information on which specific fieldnames to include, please see the public GitHub repository for "
+     "this project.", "cross-reference"),
+    ("For a summary of the federal science, technology, engineering, and mathematics (STEM) investments "
+     "inventory, see Appendix A.", "cross-reference"),
     # omb-draft-vdp-memo-2019 (bench/eval-fetched3): a numbered list run into one paragraph
     ("The scope of systems covered by the policy (and often those that are explicitly not covered), "
      "and the types of testing allowed; and 5.", "fragment"),
@@ -613,6 +618,15 @@ def test_catalogue_entries_footnote_numbers_and_list_notes_are_not_quoted():
     row = ("5.; Scholars and practitioners have not reached a consensus on the number of layers in the internet "
            "architecture model, varying between three and seven.")
     assert row[answer_label_len(row):].startswith("Scholars and practitioners")
+    # a PDF footnote keeps its number (cejst-technical-support-document-v2.pdf, quoted so in a memo)
+    note = ("1 In Executive Order 14008 on Tackling the Climate Crisis at Home and Abroad, President Biden directed "
+            "the White House Council on Environmental Quality to develop a geospatial mapping tool.")
+    assert note[answer_label_len(note):].startswith("In Executive Order 14008")
+    byline = "15 This section was written by Marcy E. Gallo, Analyst in Science and Technology Policy."
+    assert answer_label_len(byline) == 0  # the rest is no evidence either
+    for prose in ("40 percent of the benefits should flow to disadvantaged communities.",
+                  "3 The Evolution of Export Controls"):
+        assert answer_label_len(prose) == 0, prose
 
 
 def test_a_list_item_that_states_something_is_evidence_without_a_full_stop():
