@@ -17,6 +17,9 @@ import re
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\ufb05": "st", "\ufb06": "st"})
 _LOST_FF = re.compile(r"(?<=[A-Za-z])[\x00!](?=[a-z])")
+# A word can end in "ff" ("staff", "tariff"), never in "ffi": "200 EPA sta\x00 in EPA headquarters"
+# (a memo quoted the NUL).  A "!" there is an exclamation mark.
+_LOST_FF_END = re.compile(r"(?<=[A-Za-z])\x00(?![A-Za-z])")
 _LOST_FT = re.compile(r"(?<=[a-z])\"(?=[a-z])")
 LOST_LIGATURES_MIN = 2  # damaged words in a document before they are repaired
 
@@ -24,7 +27,7 @@ LOST_LIGATURES_MIN = 2  # damaged words in a document before they are repaired
 def repair_ligatures(pages: list[str]) -> list[str]:
     """The pages' text with ligatures spelled out and lost ones restored (see ``_LOST_FF``)."""
     pages = [page.translate(_LIGATURES) for page in pages]
-    if sum(len(_LOST_FF.findall(page)) for page in pages) < LOST_LIGATURES_MIN:
-        return pages
-    return [_LOST_FT.sub("ft", _LOST_FF.sub(lambda m: "ffi" if page[m.end()] in "bcdfgkmnptvz" else "ff", page))
-            for page in pages]
+    if sum(len(_LOST_FF.findall(page)) + len(_LOST_FF_END.findall(page)) for page in pages) >= LOST_LIGATURES_MIN:
+        pages = [_LOST_FT.sub("ft", _LOST_FF_END.sub("ff", _LOST_FF.sub(
+            lambda m: "ffi" if page[m.end()] in "bcdfgkmnptvz" else "ff", page))) for page in pages]
+    return [page.replace("\x00", "") for page in pages]  # a NUL left is no text

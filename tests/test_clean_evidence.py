@@ -206,6 +206,10 @@ def test_pdf_ligatures_spelled_out_and_lost_ones_restored() -> None:
         "Traffic offices and the Office, after a swiftly made rule."]
     one = ['Say "Yahoo!ok" and he said"no" to it.']  # a single "!" between letters is no damage
     assert repair_ligatures(one) == one
+    # EPA's scorecard: "staff" at a word's end, where no "ffi" can be; a NUL that is no ligature goes
+    assert repair_ligatures(["200 EPA sta\x00 in EPA headquarters.", "Trainings for sta\x00, partners."]) == [
+        "200 EPA staff in EPA headquarters.", "Trainings for staff, partners."]
+    assert repair_ligatures(["One stray\x00 NUL."]) == ["One stray NUL."]
 
 
 def test_a_narrow_column_line_ending_in_and_or_a_comma_goes_on() -> None:
