@@ -84,10 +84,6 @@ _TOC = re.compile(r"(?:\.\s?){6,}")
 # quote.  A form's "office(s)" and a footnote mark after a bracket ("(DOJ)5") are not such words.
 _GARBLED_WORD = re.compile(r"[A-Za-z][({}|\\;:,!]+[A-Za-z0-9]|[a-z]\d+[a-z]")
 _PLURAL_MARK = re.compile(r"\((?:s|es)\)")
-# An item of a numbered list run into one paragraph: "VDPs typically include: 1. A description of
-# ...; 2. Guidance as to when ...; 3. ..." is split at each number, so an item ends with the next
-# one's ("... the types of testing allowed; and 5.", rejected by a judge).  A noun phrase, not a
-# statement.
 # A template's placeholder: "AGENCY NAME is committed to ensuring the security of the American public"
 # (CISA's disclosure policy template) is no statement about any agency; a memo said "AGENCY NAME has
 # a security policy".
@@ -99,6 +95,10 @@ _PLACEHOLDER = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{3,})*\s+(?:NAME|ADDRESS|EMAIL
 # 20416.") or goes on with a preposition ("moved to 1200 Pennsylvania Avenue in 2019") is the text's own.
 _ADDRESS_INSIDE = re.compile(r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,2}(?:Avenue|Street|Road|Boulevard|Drive|Place)"
                              r"(?:,?\s+[NS][EW])?\s+([a-z]+)")
+# An item of a numbered list run into one paragraph: "VDPs typically include: 1. A description of
+# ...; 2. Guidance as to when ...; 3. ..." is split at each number, so an item ends with the next
+# one's ("... the types of testing allowed; and 5.", rejected by a judge).  A noun phrase, not a
+# statement.
 _INLINE_ITEM = re.compile(r"[;,]\s+(?:(?:and|or)\s+)?\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]$")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z][\w'\u2019-]*\.?\s*){1,4}"
@@ -111,9 +111,10 @@ _CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*\d|\baccessed\b|\bibid\b|\b
                             re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
 _SMALL = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
-_CLAUSE_WORDS = frozenset("where which that since near until after before when while who whose".split())
 _AUX = frozenset("is are was were be been being has have had will would can could may might must "
                  "shall should do does did remains remain became become includes include said says".split())
+# Words a sentence goes on with after an address of its own ("moved to 1200 Pennsylvania Avenue in 2019").
+_AFTER_ADDRESS = _SMALL | _AUX | frozenset("where which that since near until after before when while who whose".split())
 
 
 def _garbled(text: str) -> bool:
@@ -224,7 +225,7 @@ def evidence_problem(sentence: str) -> str | None:
         return "garbled text"
     if _PLACEHOLDER.search(text):
         return "template placeholder"
-    if any(m.group(1) not in _SMALL | _AUX | _CLAUSE_WORDS for m in _ADDRESS_INSIDE.finditer(text)):
+    if any(m.group(1) not in _AFTER_ADDRESS for m in _ADDRESS_INSIDE.finditer(text)):
         return "page furniture"
     if _CITATION.match(text) and _CITATION_HINT.search(text):
         return "citation list"
