@@ -3,7 +3,10 @@
 Imports nothing from briefer on purpose (run as its own process by bench/run.py),
 so the figures are what llama.cpp alone costs for the same prompts, in the same
 order (so KV-cache prefix reuse happens exactly as in briefer), with the same
-model, context size, threads, GPU layers, sampling settings and seed.
+model, context size, threads, GPU layers, sampling settings and seed -- except
+the copy guard (``briefer/paraphrase.py``, numpy only), the sampling rule that
+keeps the model from copying its sources, passed as llama-cpp-python's
+``logits_processor`` so both sides generate the same answers.
 
 Usage: python bench/raw_replay.py RECORD.json --repeat-penalty 1.15 > out.json
 """
@@ -11,9 +14,11 @@ Usage: python bench/raw_replay.py RECORD.json --repeat-penalty 1.15 > out.json
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 import time
+from pathlib import Path
 
 
 def main() -> None:
@@ -29,15 +34,22 @@ def main() -> None:
     t0 = time.perf_counter()
     import llama_cpp
 
+    # The module alone, by its path: importing the package would run briefer's OpenMP settings.
+    spec = importlib.util.spec_from_file_location("paraphrase", Path(__file__).resolve().parent.parent / "briefer" / "paraphrase.py")
+    paraphrase = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(paraphrase)
+
     llm = llama_cpp.Llama(model_path=record["model"]["path"], n_ctx=s["n_ctx"], n_threads=s["threads"],
                           n_threads_batch=s["threads"], n_gpu_layers=s["gpu_layers"], seed=s["seed"], verbose=False)
+    forms = paraphrase.WordForms([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
     load_s = time.perf_counter() - t0
     calls = []
     for title, messages, recorded in prompts:
         llama_cpp.llama_perf_context_reset(llm.ctx)  # counters are cumulative otherwise
         t = time.perf_counter()
         out = llm.create_chat_completion(messages=messages, max_tokens=s["max_tokens"], temperature=s["temperature"],
-                                         seed=s["seed"], repeat_penalty=args.repeat_penalty)
+                                         seed=s["seed"], repeat_penalty=args.repeat_penalty,
+                                         logits_processor=llama_cpp.LogitsProcessorList([paraphrase.GuardProcessor(forms)]))
         wall = time.perf_counter() - t
         perf = llama_cpp.llama_perf_context(llm.ctx)
         text = out["choices"][0]["message"].get("content") or ""

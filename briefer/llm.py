@@ -24,6 +24,7 @@ from typing import Protocol
 
 from . import interrupt
 from .errors import ModelError
+from .paraphrase import GuardProcessor, WordForms
 from .modelfile import check_fits, default_models_dir, file_sha256, read_gguf_header, resolve_model_path
 
 #: Tiny models loop without it; recorded in the JSON record so a replay can match.
@@ -40,7 +41,6 @@ class ChatResult:
     prompt_seconds: float = 0.0
     generation_seconds: float = 0.0
     finish_reason: str = ""
-    copied: int = 0  # of completion_tokens, those the batch decoder fed from the prompt (a copied line's tail)
 
 
 class ChatModel(Protocol):
@@ -240,6 +240,7 @@ class LlamaChatModel:
 
     def chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int) -> ChatResult:
         import llama_cpp
+        from llama_cpp import LogitsProcessorList
 
         ctx = self._llm.ctx
         if self.adapt_threads:
@@ -254,6 +255,7 @@ class LlamaChatModel:
                     temperature=temperature,
                     seed=seed,
                     repeat_penalty=REPEAT_PENALTY,
+                    logits_processor=LogitsProcessorList([GuardProcessor(self.word_forms())]),
                 )
         except ValueError as exc:
             raise context_error(exc, n_ctx=self.info["n_ctx"], max_tokens=max_tokens,
@@ -298,7 +300,7 @@ class LlamaChatModel:
             outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY)
         return [ChatResult(text=o.text, prompt_tokens=len(r.tokens), prompt_evaluated=o.evaluated,
                            completion_tokens=o.generated, prompt_seconds=o.prompt_seconds,
-                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason, copied=o.copied)
+                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason)
                 for r, o in zip(requests, outputs)]
 
     def _formatter(self):
@@ -319,8 +321,16 @@ class LlamaChatModel:
         if getattr(self, "_batch", None) is None:
             from .batchgen import BatchDecoder
 
-            self._batch = BatchDecoder(self._llm, self.info.get("threads_now", self.info["threads"]), self._abort)
+            self._batch = BatchDecoder(self._llm, self.info.get("threads_now", self.info["threads"]), self._abort,
+                                       self.word_forms())
         return self._batch
+
+    def word_forms(self) -> WordForms:
+        """The vocabulary read as words, for the copy guard (``briefer/paraphrase.py``); built once."""
+        if getattr(self, "_forms", None) is None:
+            llm = self._llm
+            self._forms = WordForms([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
+        return self._forms
 
     def choose(self, messages: list[dict], options: tuple[str, ...]) -> str:
         """Answer with exactly one of ``options``: generation constrained by a GBNF grammar.
