@@ -74,18 +74,21 @@ def build_messages(system: str, question: str, evidence: Sequence[Evidence]) -> 
             {"role": "assistant", "content": EXAMPLE_ANSWER}, _turn(question, format_sources(evidence))]
 
 
-_KEY_LINE = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?\[?(K[A-Z0-9]{1,6})\]?[ \t]*[:：][ \t]*(.+?)[ \t]*$", re.MULTILINE)
+# "KA7: text", "[KA7]: text", or the sources' own form "[KA7] text", which Qwen sometimes echoes (the
+# bracket then opened the line's sentence and was taken for the previous line's citation).
+_KEY_LINE = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:\[?(K[A-Z0-9]{1,6})\]?[ \t]*[:：]|\[(K[A-Z0-9]{1,6})\])[ \t]*(.+?)[ \t]*$",
+                       re.MULTILINE)
 
 
 def key_lines_to_citations(text: str) -> str:
     """ "KA7: The council approved …" lines become "The council approved … [KA7]" sentences."""
     def one(m: re.Match) -> str:
-        body = m.group(2).rstrip()
+        key, body = m.group(1) or m.group(2), m.group(3).rstrip()
         if not re.search(r"[.!?][\"”’')\]]*$", body):
             body += "."
         # Every sentence of the line cites the key: "KAM: S1. S2." copies a two-sentence source,
         # and S1 without a key was re-cited by word overlap alone.
-        return " ".join(f"{body[s:e]} [{m.group(1)}]" for s, e in sentence_spans(body)) or body
+        return " ".join(f"{body[s:e]} [{key}]" for s, e in sentence_spans(body)) or body
     return _KEY_LINE.sub(one, text)
 
 

@@ -209,7 +209,7 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
         if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
                 or restates_question(text, asked)):
             continue
-        cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
+        named = cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
         result, used = check_sentence_sources(text, [e.text for e in cited])
         if result.supported:
             cited = [cited[i] for i in used]  # drop keys that support nothing
@@ -223,11 +223,15 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
             if not entailed:
                 result = dataclasses.replace(result, status=UNSUPPORTED)
         if result.supported and len(cited) == 1 and quote_instead(text, cited[0].text):
-            if any(v.citations == [cited[0].key] for v in out):
-                continue  # that quote is already in the section
-            seen.append(analyse(cited[0].text).facts)
-            out.append(VerifiedSentence(cited[0].text, [cited[0].key], SUPPORTED, ORIGIN_EXTRACTED,
-                                        check_sentence(cited[0].text, [cited[0].text]).as_dict()))
+            _add_quote(cited[0], out, seen)
+            continue
+        if not result.supported and not keep_unsupported and _restates(text, named):
+            # The model restated its one source and got it wrong: the fact it pointed at is shown
+            # as the quote (a reworded "Mondays through Fridays" for "weekdays" fails the word
+            # checks and lost the section its figure), if the quote is clean and new.
+            if evidence_problem(named[0].text) is None and not _near_duplicate(analyse(named[0].text).facts,
+                                                                              seen + earlier):
+                _add_quote(named[0], out, seen)
             continue
         if result.supported or keep_unsupported:
             seen.append(facts)
@@ -262,6 +266,20 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
                                         result.as_dict()))
             added, supported = added + 1, supported + 1
     return out
+
+
+def _restates(sentence: str, cited: Sequence[Evidence]) -> bool:
+    """Does the sentence cite one source and share most of its words with it?  An invented
+    sentence ("Tariffs hit 900% in 1850.") shares few; its source is not what it meant."""
+    return len(cited) == 1 and check_sentence(sentence, [cited[0].text]).overlap >= MEMBER_MIN
+
+
+def _add_quote(e: Evidence, out: list[VerifiedSentence], seen: list[frozenset[str]]) -> None:
+    """Show evidence ``e`` verbatim, as a quote, unless the section already quotes it."""
+    if any(v.citations == [e.key] for v in out):
+        return
+    seen.append(analyse(e.text).facts)
+    out.append(VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED, check_sentence(e.text, [e.text]).as_dict()))
 
 
 # broadly_relevant: the best cosine between a section's question(s) and its evidence.  On our

@@ -137,7 +137,7 @@ def test_looping_duplicates_are_collapsed():
     assert [(vs.text, vs.citations, vs.origin) for vs in out] == [(loop, ["A2"], ORIGIN_MODEL)]
 
 
-def test_invented_facts_are_dropped_and_good_sentences_kept():
+def test_invented_facts_are_dropped_wrong_restatements_give_way_to_their_source_and_good_sentences_kept():
     good = "Tariffs on Chinese goods rose to more than 145 percent, expanding Trump's trade war."
     answer = [
         (good, ["A1"]),
@@ -149,12 +149,15 @@ def test_invented_facts_are_dropped_and_good_sentences_kept():
          []),  # uncited but supported: citation attached after generation
     ]
     out = verify_section(answer, EVIDENCE, QUESTION)
-    assert [(vs.text, vs.citations) for vs in out] == [
-        (good, ["A1"]),
+    assert [(vs.text, vs.citations, vs.origin) for vs in out] == [
+        (good, ["A1"], ORIGIN_MODEL),
+        # "Alibaba" for "Baidu": the source it restated wrongly is quoted (the 125 percent is not
+        # quoted again: the section already says what A1 says)
+        (BAIDU, ["A2"], ORIGIN_EXTRACTED),
         ("In 2019 the Trump administration placed several Chinese AI companies on an entity list.",
-         ["A3"]),
+         ["A3"], ORIGIN_MODEL),
     ]
-    assert all(vs.status == SUPPORTED and vs.origin == ORIGIN_MODEL for vs in out)
+    assert all(vs.status == SUPPORTED for vs in out)
 
 
 def test_keep_unsupported_keeps_them_flagged():
@@ -165,7 +168,9 @@ def test_keep_unsupported_keeps_them_flagged():
     assert out[0].status == UNSUPPORTED and out[0].origin == ORIGIN_MODEL
     assert out[0].citations == ["A1"]
     assert out[0].checks["missing_numbers"] == ["125 percent"]
-    assert verify_section([(bad, ["A1"])], EVIDENCE, QUESTION, min_sentences=0) == []
+    # not kept: the source it got wrong is quoted instead, with the right figure
+    quoted = verify_section([(bad, ["A1"])], EVIDENCE, QUESTION, min_sentences=0)
+    assert [(v.text, v.origin, v.status) for v in quoted] == [(TARIFF, ORIGIN_EXTRACTED, SUPPORTED)]
 
 
 def test_flagged_wrong_sentence_does_not_block_quoting_the_right_one():
