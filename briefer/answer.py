@@ -136,11 +136,29 @@ def _looks_like_marker(inner: str, valid: set[str]) -> bool:
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\. (?=[A-Z]\.)")
 
 
+# The end of a line's last whole sentence: a full stop, "!" or "?" (closing quotes or brackets
+# after it), then a space and a capital.
+_WHOLE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[A-Z“\"])")
+
+
+def _cut_line_end(text: str) -> str:
+    """The answer without the unfinished tail of its last "KEY: …" line, cut off by max_tokens.
+
+    The line's whole sentences stay ("KYH: Huawei launched its Ascend chips. These have found fav"
+    keeps the launch: dropping the whole line lost a memo that fact); a line with none is dropped.
+    """
+    start = text.rfind("\n") + 1
+    ends = list(_WHOLE_END.finditer(text, start))
+    if ends and _KEY_LINE.match(text[start:ends[-1].end()]):
+        return text[:ends[-1].end()]
+    return text[:max(0, start - 1)]
+
+
 def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
     """Split the model's answer into sentences, each with the valid keys it cites."""
     text = _SPACED_INITIALS.sub(r"\1.", result.text.strip())
-    if result.finish_reason == "length" and "\n" in text and _KEY_LINE.search(text):
-        text = text[:text.rindex("\n")]  # the last "KEY: …" line was cut off by max_tokens
+    if result.finish_reason == "length" and _KEY_LINE.search(text):
+        text = _cut_line_end(text)
     text = key_lines_to_citations(text)
     parsed = ParsedAnswer(refused=is_refusal(text))
     if not text or parsed.refused:

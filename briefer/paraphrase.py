@@ -15,7 +15,9 @@ a near-spelling that changes the meaning.  Never forbidden:
 * names and numbers (a token opening with a capital or a digit): the prompt asks to keep them
   exactly, and the checks require them;
 * short words ("of", "the", "and"): forbidding them broke grammar ("Chinese Academy Sciences");
-* word pieces (a token not starting a word): forbidding one mid-word made typos ("self-reiliance").
+* word pieces (a token not starting a word): forbidding one mid-word made typos ("self-reiliance");
+* anything inside quotation marks: a quotation is copied word for word (forbidding made "surrender
+  not an option" into "surrender not an o option").
 
 A forced change of word must not change script either: Qwen, kept from an English word, wrote
 "launching新产品", so tokens of a script the prompt does not use (CJK) are forbidden throughout.
@@ -117,10 +119,20 @@ class CopyGuard:
         has_cjk = any(_CJK.search(forms.pieces[t]) for t in set(prompt))
         self.foreign = forms.cjk[:0] if has_cjk else forms.cjk
 
+        self.quoting = False  # inside a quotation of the current line
+
     def push(self, tok: int) -> None:
         self.tracker.push(tok)
+        piece = self.forms.pieces[tok]
+        if self.forms.newline[tok]:
+            self.quoting = False
+        for ch in piece.rsplit("\n", 1)[-1]:
+            if ch in "“”\"":
+                self.quoting = ch == "“" or (ch == '"' and not self.quoting)
 
     def forbidden(self) -> list[int]:
+        if self.quoting:  # a quotation is copied word for word ("surrender not an option" became "an o option")
+            return []
         return [f for t in self.tracker.continuations(MAX_RUN) for f in self.forms.forms(t)]
 
     def apply(self, scores: np.ndarray) -> np.ndarray:

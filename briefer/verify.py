@@ -275,11 +275,21 @@ def _restates(sentence: str, cited: Sequence[Evidence]) -> bool:
 
 
 def _add_quote(e: Evidence, out: list[VerifiedSentence], seen: list[frozenset[str]]) -> None:
-    """Show evidence ``e`` verbatim, as a quote, unless the section already quotes it."""
-    if any(v.citations == [e.key] for v in out):
-        return
+    """Show evidence ``e`` verbatim, as a quote, unless the section already quotes it.
+
+    A model sentence citing ``e`` alone gives way to the quote: an evidence unit of two sentences
+    ("... a tug-of-war. This new rule targets ... model weights ...") whose first the model restated
+    and whose second it copied kept only the first, and the memo lost the model weights.
+    (``seen`` holds the facts of ``out``, item by item.)
+    """
+    quote = VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED, check_sentence(e.text, [e.text]).as_dict())
+    for i, v in enumerate(out):
+        if v.citations == [e.key]:
+            if v.origin == ORIGIN_MODEL:
+                out[i], seen[i] = quote, analyse(e.text).facts
+            return
     seen.append(analyse(e.text).facts)
-    out.append(VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED, check_sentence(e.text, [e.text]).as_dict()))
+    out.append(quote)
 
 
 # broadly_relevant: the best cosine between a section's question(s) and its evidence.  On our

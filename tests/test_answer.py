@@ -91,6 +91,18 @@ def test_a_key_line_cut_off_by_the_token_limit_is_dropped():
     result = ChatResult("K7QA: Chips were banned in 2023.\nK8QB: Tariffs rose to", finish_reason="length")
     parsed = parse_answer(result, {"K7QA", "K8QB"})
     assert parsed.sentences == [("Chips were banned in 2023.", ["K7QA"])]
+    alone = parse_answer(ChatResult("K8QB: Tariffs rose to", finish_reason="length"), {"K8QB"})
+    assert alone.sentences == []
+
+
+def test_the_whole_sentences_of_a_cut_off_key_line_are_kept():
+    result = ChatResult("K7QA: Chips were banned in 2023.\nK8QB: Huawei launched its Ascend chips in 2024. "
+                        "These have found favor among", finish_reason="length")
+    parsed = parse_answer(result, {"K7QA", "K8QB"})
+    assert parsed.sentences == [("Chips were banned in 2023.", ["K7QA"]),
+                                ("Huawei launched its Ascend chips in 2024.", ["K8QB"])]
+    dotted = ChatResult("K8QB: The U.S. banned chips. It also", finish_reason="length")
+    assert parse_answer(dotted, {"K8QB"}).sentences == [("The U.S. banned chips.", ["K8QB"])]
 
 
 @pytest.mark.parametrize(

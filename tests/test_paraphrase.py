@@ -78,3 +78,21 @@ def test_the_logits_processor_follows_the_growing_sequence_llama_cpp_python_pass
     out = proc(np.array(seq, dtype=np.intc), scores)
     assert np.isneginf(out[ID[" approve"]]) and np.isneginf(out[ID[" approval"]])
     assert not np.isneginf(scores).any()  # the caller's array is left alone
+
+
+def test_inside_quotation_marks_the_answer_may_copy():
+    pieces = PIECES + [" “", "”", ' "']
+    forms = WordForms(pieces)
+    q = {p: i for i, p in enumerate(pieces)}
+    line = [q[" The"], q[" “"]] + LINE[1:]
+    guard = CopyGuard(line + [q["\n"]], forms)
+    for tok in line[:line.index(q[" approve"])]:
+        guard.push(tok)
+    assert guard.forbidden() == []  # within “…”: the quotation is copied as it is
+    guard.push(q["”"])
+    guard.push(q[" The"])
+    assert not guard.quoting
+    plain = CopyGuard(line, forms)
+    for tok in [q[' "'], q[" council"], q[' "']]:
+        plain.push(tok)
+    assert not plain.quoting  # a straight quote closes what it opened
