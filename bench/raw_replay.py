@@ -3,10 +3,10 @@
 Imports nothing from briefer on purpose (run as its own process by bench/run.py),
 so the figures are what llama.cpp alone costs for the same prompts, in the same
 order (so KV-cache prefix reuse happens exactly as in briefer), with the same
-model, context size, threads, GPU layers, sampling settings and seed -- except
-the copy guard (``briefer/paraphrase.py``, numpy only), the sampling rule that
-keeps the model from copying its sources, passed as llama-cpp-python's
-``logits_processor`` so both sides generate the same answers.
+model, context size, threads, GPU layers, sampling settings and seed.  A memo made
+with ``BRIEFER_COPY_GUARD`` is replayed with the guard (``briefer/paraphrase.py``,
+numpy only, loaded by its path) as llama-cpp-python's ``logits_processor``, so
+both sides generate the same answers.
 
 Usage: python bench/raw_replay.py RECORD.json --repeat-penalty 1.15 > out.json
 """
@@ -41,7 +41,8 @@ def main() -> None:
 
     llm = llama_cpp.Llama(model_path=record["model"]["path"], n_ctx=s["n_ctx"], n_threads=s["threads"],
                           n_threads_batch=s["threads"], n_gpu_layers=s["gpu_layers"], seed=s["seed"], verbose=False)
-    forms = paraphrase.WordForms([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
+    guard = s.get("copy_guard", False)
+    forms = guard and paraphrase.WordForms([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
     load_s = time.perf_counter() - t0
     calls = []
     for title, messages, recorded in prompts:
@@ -49,7 +50,8 @@ def main() -> None:
         t = time.perf_counter()
         out = llm.create_chat_completion(messages=messages, max_tokens=s["max_tokens"], temperature=s["temperature"],
                                          seed=s["seed"], repeat_penalty=args.repeat_penalty,
-                                         logits_processor=llama_cpp.LogitsProcessorList([paraphrase.GuardProcessor(forms)]))
+                                         logits_processor=llama_cpp.LogitsProcessorList([paraphrase.GuardProcessor(forms)])
+                                         if guard else None)
         wall = time.perf_counter() - t
         perf = llama_cpp.llama_perf_context(llm.ctx)
         text = out["choices"][0]["message"].get("content") or ""

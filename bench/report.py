@@ -70,16 +70,17 @@ def to_markdown(res: dict) -> str:
             if r and "tokens" in r:
                 t = r["tokens"]
                 tok_rows.append([key, str(t["prompt_sent"]), str(t["prompt_evaluated"]), _pct(r["prompt_evaluated_share"]),
-                                 str(t["generated"]), _f(r["prompt_tok_per_s"]),
+                                 str(t["generated"]), str(t.get("copied", "")), _f(r["prompt_tok_per_s"]),
                                  _f(r["gen_tok_per_s"])])
         raw = speed.get("raw")
         if raw and "error" not in raw:
             tok_rows.append(["raw replay", str(raw["prompt_tokens"]), str(raw["prompt_evaluated"]),
                              _pct(raw["prompt_evaluated"] / raw["prompt_tokens"] if raw["prompt_tokens"] else None),
-                             str(raw["generated"]), _f(raw["prompt_tok_per_s"]), _f(raw["gen_tok_per_s"])])
-        lines += ["Tokens:", ""]
+                             str(raw["generated"]), "0", _f(raw["prompt_tok_per_s"]), _f(raw["gen_tok_per_s"])])
+        lines += ["Tokens (*of generated, fed from the prompt* counts a copied line's tail, fast-forwarded by "
+                  "`briefer/batchgen.py`):", ""]
         lines += _table(["run", "prompt sent", "prompt evaluated", "evaluated share", "generated",
-                         "prompt tok/s", "gen tok/s"], tok_rows)
+                         "of generated, fed from the prompt", "prompt tok/s", "gen tok/s"], tok_rows)
         ratio = speed.get("ratio_briefer_over_raw")
         if ratio:
             lines += [f"briefer / raw: LLM calls {_f(ratio['llm_calls'], '.2f')}×, warm memo wall vs raw calls "

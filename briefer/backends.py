@@ -54,7 +54,7 @@ def local_chat(settings: Settings) -> Any:
 
     return load_chat_model(settings.model, n_ctx=settings.n_ctx, n_threads=settings.effective_threads,
                            gpu_layers=settings.gpu_layers, seed=settings.seed, adapt_threads=settings.threads is None,
-                           models_dir=settings.model_folder)
+                           models_dir=settings.model_folder, copy_guard=settings.copy_guard)
 
 
 def local_embedder(settings: Settings) -> Any:

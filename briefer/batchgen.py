@@ -16,10 +16,18 @@ Batched matrix products may round differently from one-at-a-time decoding, so
 a memo can differ in a word from the sequential one; both are verified alike.
 llama-cpp-python has no high-level API for this, hence the low-level calls.
 
-**Copying is cut short** (``briefer/paraphrase.py``): once an answer repeats a
-long run of its own section's prompt, the word that would continue the run is
-forbidden, so the model writes the sentence in its own words.  The shared
-prefix (system prompt and worked example) is not a source and is not tracked.
+**Copied lines are fast-forwarded** (:class:`CopyTracker`).  The model often
+restates a long report sentence word for word, and a copy is shown as the
+quote it copies (``quoting.quote_instead``), so decoding its tail one token at
+a time buys nothing.  Once ``COPY_RUN`` answer tokens in a row repeat the
+section's own prompt, the rest of that prompt line is fed in the next batch,
+where it costs what prompt tokens cost (about a quarter of a generated token
+here).  This is prompt-lookup decoding without the check: the check is not
+needed because a copied line becomes the verbatim quote either way.
+
+With ``BRIEFER_COPY_GUARD`` the opposite happens: a long verbatim run is cut
+short and the model must reword (``briefer/paraphrase.py``); nothing is then
+fast-forwarded.
 """
 
 from __future__ import annotations
@@ -30,10 +38,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .paraphrase import CopyGuard, WordForms
+from .paraphrase import CopyGuard, RunTracker, WordForms
 
 LAST_N = 64  # llama-cpp-python's default last_n_tokens_size, the window of the repeat penalty
 N_BATCH = 512
+# Answer tokens repeating the section's prompt in a row before the rest of the copied line is
+# fed at once.  16 tokens is about 12 words: a summary shares shorter runs with its source
+# ("The U.S. Space Force is the sixth branch of the Armed Forces." is 13), a copy longer ones.
+COPY_RUN = 16
+# A fed line's tail does not count against the answer's ``max_tokens`` (the cap bounds the time
+# decoding takes, and fed tokens cost a fraction); the answer's whole text, fed or decoded, stays
+# within this many times ``max_tokens``, which is what the context is sized for.
+FED_ALLOWANCE = 2
 
 
 @dataclass
@@ -50,6 +66,7 @@ class Output:
     evaluated: int  # prompt tokens this request caused to be evaluated
     prompt_seconds: float
     generation_seconds: float
+    copied: int = 0  # of the generated tokens, those fed from the prompt by the copy fast-forward
 
 
 def penalise(logits: np.ndarray, history: list[int], penalty: float) -> np.ndarray:
@@ -61,6 +78,32 @@ def penalise(logits: np.ndarray, history: list[int], penalty: float) -> np.ndarr
     logits = logits.copy()
     logits[ids] = np.where(vals > 0, vals / penalty, vals * penalty)
     return logits
+
+
+class CopyTracker(RunTracker):
+    """Follows the answer's verbatim run through its section's own prompt tokens (see the module doc)."""
+
+    def __init__(self, prompt: list[int], start: int, is_newline: Callable[[int], bool],
+                 end_line: Callable[[int], list[int]] = lambda t: [t]) -> None:
+        super().__init__(prompt, is_newline, start)
+        self.end_line = end_line
+
+    def rest_of_line(self) -> list[int]:
+        """The prompt tokens that finish the line being copied (through its newline), once the run is long."""
+        if not self.runs:
+            return []
+        q, n = max(self.runs.items(), key=lambda kv: (kv[1], -kv[0]))
+        if n < COPY_RUN:
+            return []
+        rest = []
+        for t in self.prompt[q + 1:]:
+            if self.is_newline(t):
+                self.runs = {}
+                # End the line as the answer's lines end: the source list's last line ends in a
+                # blank line, and after one the model went on with the prompt ("NOT COVERED").
+                return rest + self.end_line(t)
+            rest.append(t)
+        return []  # the prompt's last line is the chat template's, not a source
 
 
 def repeated_line(text: str) -> int:
@@ -101,7 +144,8 @@ class BatchDecoder:
         self._prefix: list[int] = []  # tokens held by sequence 0 from the last call
         self._vocab = llama_cpp.llama_model_get_vocab(llm.model)
         self._n_vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
-        self._forms = forms  # the vocabulary as words, for the copy guard; None decodes without it
+        self._newline: dict[int, bool] = {}
+        self._forms = forms  # with the copy guard on: the vocabulary as words; None: copies are fast-forwarded
 
     def close(self) -> None:
         if self._ctx is not None:
@@ -141,16 +185,17 @@ class BatchDecoder:
         """Generate every request's answer together (greedy, repeat penalty)."""
         n = len(requests)
         prefix = _common_prefix([r.tokens for r in requests])
-        need = len(prefix) + sum(len(r.tokens) - len(prefix) + max_tokens for r in requests) + 8
+        room = max_tokens * (FED_ALLOWANCE if COPY_RUN else 1)
+        need = len(prefix) + sum(len(r.tokens) - len(prefix) + room for r in requests) + 8
         self._ensure(need, n)
         t0 = time.perf_counter()
         evaluated = self._prefill(requests, prefix)
         t1 = time.perf_counter()
-        outputs = self._generate(requests, max_tokens, penalty)
+        outputs = self._generate(requests, max_tokens, penalty, len(prefix))
         t2 = time.perf_counter()
         total = sum(evaluated) or 1
-        return [Output(text, reason, gen, ev, (t1 - t0) * ev / total, (t2 - t1) / n)
-                for (text, reason, gen), ev in zip(outputs, evaluated)]
+        return [Output(text, reason, gen, ev, (t1 - t0) * ev / total, (t2 - t1) / n, copied)
+                for (text, reason, gen, copied), ev in zip(outputs, evaluated)]
 
     def _prefill(self, requests: list[Request], prefix: list[int]) -> list[int]:
         """Evaluate the shared prefix once (reusing the last call's), then every request's own tail."""
@@ -203,13 +248,17 @@ class BatchDecoder:
         finally:
             lc.llama_batch_free(batch)
 
-    def _generate(self, requests: list[Request], max_tokens: int, penalty: float) -> list[tuple[str, str, int]]:
+    def _generate(self, requests: list[Request], max_tokens: int, penalty: float,
+                  prefix_len: int = 0) -> list[tuple[str, str, int, int]]:
         lc = self._lc
         gen: list[list[int]] = [[] for _ in requests]
+        copied = [0] * len(requests)
         done: dict[int, tuple[str, str]] = {}
         logits = self._last_logits
         pos = [len(r.tokens) for r in requests]
         guards = [CopyGuard(r.tokens, self._forms) if self._forms is not None else None for r in requests]
+        trackers = [CopyTracker(r.tokens, prefix_len, self._is_newline, self._one_newline)
+                    if COPY_RUN and self._forms is None else None for r in requests]
         while len(done) < len(requests):
             step: list[tuple[int, int, int]] = []
             for s, r in enumerate(requests):
@@ -220,9 +269,14 @@ class BatchDecoder:
                 if lc.llama_vocab_is_eog(self._vocab, tok):
                     done[s] = (self._text(gen[s]), "stop")
                     continue
+                new = [tok]
                 if guards[s] is not None:
                     guards[s].push(tok)
-                gen[s].append(tok)
+                if trackers[s] is not None:
+                    trackers[s].push(tok)
+                    new += trackers[s].rest_of_line()[:max(0, FED_ALLOWANCE * max_tokens - len(gen[s]) - 1)]
+                    copied[s] += len(new) - 1
+                gen[s] += new
                 text = self._text(gen[s])
                 cut = first_stop(text, r.stops)
                 loop = repeated_line(text)
@@ -230,14 +284,26 @@ class BatchDecoder:
                     done[s] = (text[:cut], "stop")
                 elif loop >= 0:  # the model writes its lines again: the rest would be the same loop
                     done[s] = (text[:loop], "stop")
-                elif len(gen[s]) >= max_tokens:
+                elif len(gen[s]) - copied[s] >= max_tokens or len(gen[s]) >= FED_ALLOWANCE * max_tokens:
                     done[s] = (text, "length")
                 else:
-                    step.append((s, pos[s], tok))
-                    pos[s] += 1
-            if step:
+                    step += [(s, pos[s] + j, t) for j, t in enumerate(new)]
+                    pos[s] += len(new)
+            if step:  # a fast-forwarded line makes a step long: decoded in N_BATCH chunks like a prompt
                 logits = self._decode_chunks(step, want_last=True)
-        return [(*done[s], len(gen[s])) for s in range(len(requests))]
+        return [(*done[s], len(gen[s]), copied[s]) for s in range(len(requests))]
+
+    def _one_newline(self, tok: int) -> list[int]:
+        """``tok`` (it holds a newline) with what follows its first newline dropped: ".\\n\\n" becomes ".\\n"."""
+        text = self._llm.detokenize([tok])
+        if text.count(b"\n") == 1 and text.endswith(b"\n"):
+            return [tok]
+        return self._llm.tokenize(text[:text.index(b"\n") + 1], add_bos=False, special=False)
+
+    def _is_newline(self, tok: int) -> bool:
+        if tok not in self._newline:
+            self._newline[tok] = b"\n" in self._llm.detokenize([tok])
+        return self._newline[tok]
 
     def _text(self, tokens: list[int]) -> str:
         return self._llm.detokenize(tokens).decode("utf-8", errors="ignore")

@@ -54,7 +54,7 @@ class SectionWriter:
     def __init__(self, settings: Settings, model: ChatModel, system: str, pool: list[Evidence], broad_min: float) -> None:
         self.settings, self.model, self.system, self.pool, self.broad_min = settings, model, system, pool, broad_min
         self.valid = {e.key for e in pool}
-        self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0}
+        self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0, "copied": 0}
         self.timings = {"llm_prompt": 0.0, "llm_generation": 0.0, "verification": 0.0}
         self.said: list[dict] = []  # every kept sentence so far, memo-wide
 
@@ -62,6 +62,7 @@ class SectionWriter:
         self.tokens["prompt_sent"] += result.prompt_tokens
         self.tokens["prompt_evaluated"] += result.prompt_evaluated
         self.tokens["generated"] += result.completion_tokens
+        self.tokens["copied"] += getattr(result, "copied", 0)
         self.timings["llm_prompt"] += result.prompt_seconds
         self.timings["llm_generation"] += result.generation_seconds
 

@@ -41,6 +41,7 @@ class ChatResult:
     prompt_seconds: float = 0.0
     generation_seconds: float = 0.0
     finish_reason: str = ""
+    copied: int = 0  # of completion_tokens, those the batch decoder fed from the prompt (a copied line's tail)
 
 
 class ChatModel(Protocol):
@@ -220,6 +221,7 @@ class LlamaChatModel:
             raise KeyboardInterrupt
 
     adapt_threads = False
+    copy_guard = False  # forbid long verbatim runs through the prompt (briefer/paraphrase.py)
 
     def _retune_threads(self, llama_cpp) -> None:
         """Follow the machine's load between answers: llama.cpp's OpenMP threads spin while
@@ -255,7 +257,7 @@ class LlamaChatModel:
                     temperature=temperature,
                     seed=seed,
                     repeat_penalty=REPEAT_PENALTY,
-                    logits_processor=LogitsProcessorList([GuardProcessor(self.word_forms())]),
+                    logits_processor=LogitsProcessorList([GuardProcessor(self.word_forms())]) if self.copy_guard else None,
                 )
         except ValueError as exc:
             raise context_error(exc, n_ctx=self.info["n_ctx"], max_tokens=max_tokens,
@@ -300,7 +302,7 @@ class LlamaChatModel:
             outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY)
         return [ChatResult(text=o.text, prompt_tokens=len(r.tokens), prompt_evaluated=o.evaluated,
                            completion_tokens=o.generated, prompt_seconds=o.prompt_seconds,
-                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason)
+                           generation_seconds=o.generation_seconds, finish_reason=o.finish_reason, copied=o.copied)
                 for r, o in zip(requests, outputs)]
 
     def _formatter(self):
@@ -322,7 +324,7 @@ class LlamaChatModel:
             from .batchgen import BatchDecoder
 
             self._batch = BatchDecoder(self._llm, self.info.get("threads_now", self.info["threads"]), self._abort,
-                                       self.word_forms())
+                                       self.word_forms() if self.copy_guard else None)
         return self._batch
 
     def word_forms(self) -> WordForms:
@@ -366,12 +368,14 @@ def context_error(exc: ValueError, *, n_ctx: int, max_tokens: int, n_ctx_train: 
 
 
 def load_chat_model(path: str | Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int,
-                    adapt_threads: bool = False, models_dir: Path | None = None) -> LlamaChatModel:
+                    adapt_threads: bool = False, models_dir: Path | None = None,
+                    copy_guard: bool = False) -> LlamaChatModel:
     """Load the chat model; ``adapt_threads`` (threads not set by the analyst) re-measures the
     free cores before each answer and changes the thread count if the machine got busier or idler."""
     resolved = resolve_model_path(path, models_dir)
     model = LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=choose_gpu_layers(gpu_layers), seed=seed)
     model.adapt_threads = adapt_threads
+    model.copy_guard = copy_guard
     return model
 
 

@@ -271,6 +271,7 @@ def build_record(settings: Settings, topic: Topic, index: Store, model: ChatMode
                      "threads": settings.effective_threads, "top_k": settings.top_k,
                      "evidence_per_section": settings.evidence_per_section, "keep_unsupported": settings.keep_unsupported,
                      "entailment": bool(getattr(settings, "entailment", False)),
+                     "copy_guard": bool(getattr(settings, "copy_guard", False)),
                      "retrieval": "hybrid" if dense else "bm25"},
         "corpus": {"dir": str(Path(settings.corpus).resolve()), "files": {p: sha for p, (sha, _) in docs.items()}},
         "sections": sections,

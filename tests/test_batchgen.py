@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from briefer.batchgen import _common_prefix, first_stop, penalise, repeated_line
+from briefer import batchgen
+from briefer.batchgen import COPY_RUN, CopyTracker, _common_prefix, first_stop, penalise, repeated_line
 from briefer.llm import ChatResult, chat_all
 
 
@@ -41,6 +42,60 @@ def test_common_prefix_leaves_every_prompt_a_token_of_its_own():
     assert _common_prefix([[1, 2, 3], [1, 2, 3, 4]]) == [1, 2]  # the first prompt still decodes its last token
     assert _common_prefix([[1, 2, 3]]) == [1, 2]
     assert _common_prefix([[9, 2], [1, 2]]) == []
+
+
+NL = 0  # the newline token in the tracker tests
+
+
+def _tracker(prompt: list[int], start: int = 0) -> CopyTracker:
+    return CopyTracker(prompt, start, lambda t: t == NL)
+
+
+def test_a_long_verbatim_run_fast_forwards_the_rest_of_the_copied_line():
+    line = list(range(100, 100 + COPY_RUN + 5))
+    prompt = [1, 2] + line + [NL] + [50, 51, NL]
+    tr = _tracker(prompt)
+    for t in line[:COPY_RUN - 1]:
+        tr.push(t)
+        assert tr.rest_of_line() == []  # a shorter shared run is a summary's, not a copy
+    tr.push(line[COPY_RUN - 1])
+    assert tr.rest_of_line() == line[COPY_RUN:] + [NL]  # the line's tail through its newline, then a fresh start
+    assert tr.rest_of_line() == []
+
+
+def test_a_copied_line_ending_in_a_blank_line_ends_in_one_newline():
+    """The source list's last line ends in a blank line; fed that, the model went on with the prompt."""
+    line = list(range(100, 100 + COPY_RUN + 2))
+    tr = CopyTracker(line + [7, 60, 61], 0, lambda t: t in (NL, 7), lambda t: [NL] if t == 7 else [t])
+    for t in line[:COPY_RUN]:
+        tr.push(t)
+    assert tr.rest_of_line() == line[COPY_RUN:] + [NL]
+
+
+def test_a_run_broken_by_a_new_word_or_a_newline_starts_over():
+    line = list(range(100, 100 + 2 * COPY_RUN))
+    prompt = line + [NL]
+    tr = _tracker(prompt)
+    for t in line[:COPY_RUN - 2]:
+        tr.push(t)
+    tr.push(999)  # the model rewords: the run is gone
+    for t in line[COPY_RUN - 1:2 * COPY_RUN - 3]:
+        tr.push(t)
+    assert tr.rest_of_line() == []  # COPY_RUN - 2 tokens since the break
+    tr.push(NL)
+    assert tr.runs == {}
+
+
+def test_only_the_sections_own_prompt_is_followed_and_its_last_line_is_never_forced():
+    shared = list(range(200, 200 + COPY_RUN + 3)) + [NL]
+    own = list(range(300, 300 + COPY_RUN + 3))  # the prompt's last line: the chat template's, no newline after
+    tr = _tracker(shared + own, start=len(shared))
+    for t in shared[:COPY_RUN + 1]:
+        tr.push(t)
+    assert tr.rest_of_line() == []  # the worked example in the shared prefix is not a source
+    for t in own[:COPY_RUN + 1]:
+        tr.push(t)
+    assert tr.rest_of_line() == []
 
 
 class _OneByOne:
@@ -107,7 +162,50 @@ def test_together_false_asks_one_chat_after_another_even_when_the_backend_can_ba
     assert [r.text for r in out] == ["answer to a"]
 
 
-def test_the_copy_guard_keeps_a_batched_answer_from_repeating_its_source(fast_model):
+def test_a_copied_line_is_fast_forwarded_and_reads_as_the_copy(fast_model, monkeypatch):
+    """The model asked to repeat a sentence starts copying it; with the fast-forward the rest of
+    the line is fed from the prompt, so the line is the source exactly (decoded token by token,
+    SmolLM2 drops the last words), and the chat decoded alongside is unchanged."""
+    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
+                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
+    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
+            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    other = _conv("Who runs the council?")
+    fast = fast_model.chat_many([conv, other], max_tokens=80, temperature=0.0, seed=1)
+    monkeypatch.setattr(batchgen, "COPY_RUN", 0)
+    slow = fast_model.chat_many([conv, other], max_tokens=80, temperature=0.0, seed=1)
+    assert slow[0].copied == 0 and fast[0].copied > 10
+    assert slow[0].text.strip()[:80] == sentence[:80]  # the model does copy it
+    assert fast[0].text.strip().startswith(sentence)
+    assert fast[1].text == slow[1].text  # the other chat, decoded alongside, is unchanged
+
+
+def test_fed_tokens_do_not_count_against_the_answer_cap(fast_model, monkeypatch):
+    """A cap of 30 tokens cuts the 40-token copy when every token is decoded; fed, the line is whole,
+    and the answer's whole text stays within FED_ALLOWANCE times the cap."""
+    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
+                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
+    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
+            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    fast = fast_model.chat_many([conv, _conv("Who runs the council?")], max_tokens=30, temperature=0.0, seed=1)
+    assert fast[0].text.strip().startswith(sentence)
+    assert fast[0].completion_tokens - fast[0].copied <= 30 < fast[0].completion_tokens
+    assert fast[0].completion_tokens <= batchgen.FED_ALLOWANCE * 30
+    monkeypatch.setattr(batchgen, "COPY_RUN", 0)
+    slow = fast_model.chat_many([conv, _conv("Who runs the council?")], max_tokens=30, temperature=0.0, seed=1)
+    assert slow[0].finish_reason == "length" and not slow[0].text.strip().startswith(sentence)
+
+
+@pytest.fixture(scope="module")
+def guarded_model(fast_model_path):
+    from briefer.llm import LlamaChatModel
+
+    model = LlamaChatModel(fast_model_path, n_ctx=2048, n_threads=1, n_gpu_layers=0)
+    model.copy_guard = True
+    return model
+
+
+def test_the_copy_guard_keeps_a_batched_answer_from_repeating_its_source(guarded_model, fast_model):
     """Asked to repeat a sentence, the model is stopped after a few words of it and must go on in
     other words; the chat decoded alongside, which copies nothing, is decoded as without the guard."""
     sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
@@ -115,26 +213,24 @@ def test_the_copy_guard_keeps_a_batched_answer_from_repeating_its_source(fast_mo
     conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
             {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
     other = _conv("Who runs the council?")
-    guarded = fast_model.chat_many([conv, other], max_tokens=60, temperature=0.0, seed=1)
-    batch = fast_model._batcher()
-    forms, batch._forms = batch._forms, None
-    try:
-        free = fast_model.chat_many([conv, other], max_tokens=60, temperature=0.0, seed=1)
-    finally:
-        batch._forms = forms
-    assert free[0].text.strip()[:80] == sentence[:80]  # left alone, the model does copy it
+    guarded = guarded_model.chat_many([conv, other], max_tokens=60, temperature=0.0, seed=1)
+    free = fast_model.chat_many([conv, other], max_tokens=60, temperature=0.0, seed=1)
+    assert free[0].text.strip().startswith(sentence)  # left alone, the model copies it (fast-forwarded)
+    assert guarded[0].copied == 0  # nothing is fast-forwarded under the guard
     assert sentence[:80] not in guarded[0].text and guarded[0].text.strip()
     assert longest_shared_words(guarded[0].text, sentence) < longest_shared_words(free[0].text, sentence)
     assert guarded[1].text == free[1].text
 
 
-def test_the_copy_guard_applies_to_one_chat_at_a_time_too(fast_model):
+def test_the_copy_guard_applies_to_one_chat_at_a_time_too(guarded_model, fast_model):
     sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
                 "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
     conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
             {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
-    out = fast_model.chat(conv, max_tokens=60, temperature=0.0, seed=1)
+    out = guarded_model.chat(conv, max_tokens=60, temperature=0.0, seed=1)
     assert out.text.strip() and sentence[:80] not in out.text
+    free = fast_model.chat(conv, max_tokens=60, temperature=0.0, seed=1)
+    assert longest_shared_words(out.text, sentence) < longest_shared_words(free.text, sentence)
 
 
 def longest_shared_words(text: str, source: str) -> int:
