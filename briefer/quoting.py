@@ -69,6 +69,15 @@ _RELATION = {**dict.fromkeys(("no later than", "not later than", "prior to", "by
              **dict.fromkeys(("after", "following", "since", "starting", "beginning", "from"), "after"),
              **dict.fromkeys(("in", "on", "during", "as of", "at"), "at")}
 COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
+# What bounds the rest of a source sentence: a condition put first ("As necessary following the
+# issuance of this Directive, CISA will review ...", "Where contact information is known, you should
+# respond ...", "When agencies integrate ..., they can weigh ...") or a restriction ("Datasets were
+# only selected if, at a minimum, ...").  A summary that drops it states the rest without it: the
+# judge rejected each of these at 25ba4f8.
+_LEADING_CONDITION = re.compile(r"^\W*(as necessary|whenever|wherever|when|where|once|unless|provided that|"
+                                r"as long as|in the event)\b", re.IGNORECASE)
+_RESTRICTION = re.compile(r"\b(only(?=\s+(?:\w+\s+){0,2}(?:if|when|where|after|once)\b)|at a minimum|at least|at most|"
+                         r"no more than|no fewer than|up to)\b", re.IGNORECASE)
 
 
 def is_copy(sentence: str, source: str) -> bool:
@@ -83,6 +92,16 @@ def is_copy(sentence: str, source: str) -> bool:
         if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
             return True
     return False
+
+
+def drops_condition(sentence: str, source: str) -> bool:
+    """Does the sentence drop the condition a source sentence opens with, or a restriction ("only")?"""
+    for part in split_sentences(source) or [source]:
+        m = _LEADING_CONDITION.match(part)
+        if m and not re.search(rf"\b{re.escape(m.group(1))}\b", sentence, re.IGNORECASE):
+            return True
+    said = {m.lower() for m in _RESTRICTION.findall(sentence)}
+    return any(m.lower() not in said for m in _RESTRICTION.findall(source))
 
 
 def drops_what_changed(sentence: str, source: str, said: Analysis) -> bool:
@@ -161,6 +180,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "attribution dropped"  # the source says who claims it, or how sure; the summary states it as fact
     if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)):
         return "obligation changed"
+    if drops_condition(sentence, source):
+        return "condition dropped"
     if _SOURCE_VOICE.search(sentence):
         return "source's voice"
     if drops_what_changed(sentence, source, said):

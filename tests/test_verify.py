@@ -340,6 +340,17 @@ def test_each_quoting_rule_names_itself():
             "Europe and China's inland ports.")
     assert quote_reason("It gives priority to rail connections to Europe.", plan) == "unresolved reference"
     assert quote_reason("The plan gives priority to rail connections to Europe.", plan) is None
+    review = ("As necessary following the issuance of this Directive, CISA will review this Directive to account "
+              "for changes in the general cybersecurity landscape.")
+    assert quote_reason("CISA will review the Directive for changes in the cybersecurity landscape.", review) == \
+        "condition dropped"
+    assert quote_reason("As necessary, CISA will review the Directive for changes in the landscape.", review) is None
+    contact = "Where contact information is known, you should respond to every vulnerability report."
+    assert quote_reason("Respond to every vulnerability report you receive.", contact) == "condition dropped"
+    datasets = "Datasets were only selected if they were accurate for all 50 states."
+    assert quote_reason("Datasets were selected if they covered all 50 states accurately.", datasets) == \
+        "condition dropped"
+    assert quote_reason("Datasets were selected only if they covered all 50 states accurately.", datasets) is None
 
 
 def test_a_summary_that_drops_who_says_so_or_how_sure_is_quoted_instead():
