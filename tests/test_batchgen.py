@@ -162,14 +162,17 @@ def test_together_false_asks_one_chat_after_another_even_when_the_backend_can_ba
     assert [r.text for r in out] == ["answer to a"]
 
 
+REPEAT_ME = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
+             "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
+REPEAT_CHAT = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
+               {"role": "user", "content": f"{REPEAT_ME}\nRepeat the line above exactly."}]
+
+
 def test_a_copied_line_is_fast_forwarded_and_reads_as_the_copy(fast_model, monkeypatch):
     """The model asked to repeat a sentence starts copying it; with the fast-forward the rest of
     the line is fed from the prompt, so the line is the source exactly (decoded token by token,
     SmolLM2 drops the last words), and the chat decoded alongside is unchanged."""
-    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
-                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
-    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
-            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    sentence, conv = REPEAT_ME, REPEAT_CHAT
     other = _conv("Who runs the council?")
     fast = fast_model.chat_many([conv, other], max_tokens=80, temperature=0.0, seed=1)
     monkeypatch.setattr(batchgen, "COPY_RUN", 0)
@@ -183,10 +186,7 @@ def test_a_copied_line_is_fast_forwarded_and_reads_as_the_copy(fast_model, monke
 def test_fed_tokens_do_not_count_against_the_answer_cap(fast_model, monkeypatch):
     """A cap of 30 tokens cuts the 40-token copy when every token is decoded; fed, the line is whole,
     and the answer's whole text stays within FED_ALLOWANCE times the cap."""
-    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
-                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
-    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
-            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    sentence, conv = REPEAT_ME, REPEAT_CHAT
     fast = fast_model.chat_many([conv, _conv("Who runs the council?")], max_tokens=30, temperature=0.0, seed=1)
     assert fast[0].text.strip().startswith(sentence)
     assert fast[0].completion_tokens - fast[0].copied <= 30 < fast[0].completion_tokens
@@ -208,10 +208,7 @@ def guarded_model(fast_model_path):
 def test_the_copy_guard_keeps_a_batched_answer_from_repeating_its_source(guarded_model, fast_model):
     """Asked to repeat a sentence, the model is stopped after a few words of it and must go on in
     other words; the chat decoded alongside, which copies nothing, is decoded as without the guard."""
-    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
-                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
-    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
-            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    sentence, conv = REPEAT_ME, REPEAT_CHAT
     other = _conv("Who runs the council?")
     guarded = guarded_model.chat_many([conv, other], max_tokens=60, temperature=0.0, seed=1)
     free = fast_model.chat_many([conv, other], max_tokens=60, temperature=0.0, seed=1)
@@ -223,10 +220,7 @@ def test_the_copy_guard_keeps_a_batched_answer_from_repeating_its_source(guarded
 
 
 def test_the_copy_guard_applies_to_one_chat_at_a_time_too(guarded_model, fast_model):
-    sentence = ("The harbour district of Harlow Bay holds the oldest fish market of the region, founded in 1820 "
-                "by a guild of fishermen and rebuilt twice after storms in 1901 and 1953.")
-    conv = [{"role": "system", "content": "You repeat the user's text exactly, then stop."},
-            {"role": "user", "content": f"{sentence}\nRepeat the line above exactly."}]
+    sentence, conv = REPEAT_ME, REPEAT_CHAT
     out = guarded_model.chat(conv, max_tokens=60, temperature=0.0, seed=1)
     assert out.text.strip() and sentence[:80] not in out.text
     free = fast_model.chat(conv, max_tokens=60, temperature=0.0, seed=1)
