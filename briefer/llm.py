@@ -24,8 +24,8 @@ from typing import Protocol
 
 from . import interrupt
 from .errors import ModelError
-from .paraphrase import GuardProcessor, WordForms
 from .modelfile import check_fits, default_models_dir, file_sha256, read_gguf_header, resolve_model_path
+from .paraphrase import GuardProcessor, WordForms
 
 #: Tiny models loop without it; recorded in the JSON record so a replay can match.
 REPEAT_PENALTY = 1.15

@@ -125,7 +125,6 @@ class CopyGuard:
         self.tracker = RunTracker(prompt, lambda t: forms.newline[t])
         has_cjk = any(_CJK.search(forms.pieces[t]) for t in set(prompt))
         self.foreign = forms.cjk[:0] if has_cjk else forms.cjk
-
         self.quoting = False  # inside a quotation of the current line
 
     def push(self, tok: int) -> None:
