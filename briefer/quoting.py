@@ -15,7 +15,7 @@ import re
 
 from briefer.claims import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
-from briefer.textanalysis import split_sentences, terms
+from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # Who says so, and how sure: "according to official U.S. assessments, Iran halted ...",
@@ -69,6 +69,8 @@ _RELATION = {**dict.fromkeys(("no later than", "not later than", "prior to", "by
              **dict.fromkeys(("after", "following", "since", "starting", "beginning", "from"), "after"),
              **dict.fromkeys(("in", "on", "during", "as of", "at"), "at")}
 COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
+# How sure a source is, by its verb: "may provide" is not "provides" (the judge's commonest objection).
+_MODAL = re.compile(r"\b(may|might|could|would)\s+(?:not\s+)?(?:(?:be|have|also|still)\s+)*([A-Za-z]+)", re.IGNORECASE)
 # What bounds the rest of a source sentence: a condition put first ("As necessary following the
 # issuance of this Directive, CISA will review ...", "Where contact information is known, you should
 # respond ...", "When agencies integrate ..., they can weigh ...") or a restriction ("Datasets were
@@ -92,6 +94,15 @@ def is_copy(sentence: str, source: str) -> bool:
         if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
             return True
     return False
+
+
+def drops_hedge(sentence: str, source: str) -> bool:
+    """Does the sentence state a verb its source hedges, without the hedge ("may provide" →
+    "provides", "could prohibit" → "can prohibit")?  The any-hedge check missed these when the
+    sentence kept another hedge-like word ("certain policy issues")."""
+    kept = {m.group(1).lower() for m in _MODAL.finditer(sentence)}
+    verbs = {stem(w) for w in re.findall(r"[A-Za-z]+", sentence.lower())}
+    return any(m.group(1).lower() not in kept and stem(m.group(2).lower()) in verbs for m in _MODAL.finditer(source))
 
 
 def drops_condition(sentence: str, source: str) -> bool:
@@ -176,7 +187,7 @@ def quote_reason(sentence: str, source: str) -> str | None:
     kept, stated = set(_YEAR.findall(sentence)), set(_YEAR.findall(source))
     if len(stated) >= 2 and kept and kept < stated:
         return "year moved"
-    if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION):
+    if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION) or drops_hedge(sentence, source):
         return "attribution dropped"  # the source says who claims it, or how sure; the summary states it as fact
     if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)):
         return "obligation changed"

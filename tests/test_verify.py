@@ -345,6 +345,13 @@ def test_each_quoting_rule_names_itself():
     assert quote_reason("CISA will review the Directive for changes in the cybersecurity landscape.", review) == \
         "condition dropped"
     assert quote_reason("As necessary, CISA will review the Directive for changes in the landscape.", review) is None
+    layered = "The internet architecture model may provide a helpful approach to understand certain policy issues."
+    assert quote_reason("The layered model provides a useful way into certain policy questions.",
+                        layered) == "attribution dropped"  # "certain" kept, "may" dropped
+    assert quote_reason("The layered model may provide a useful way into certain policy questions.", layered) is None
+    congress = "Alternatively, Congress could prohibit the Agencies from requiring merging parties to report certain data."
+    assert quote_reason("Congress can prohibit the agencies from asking merging firms for certain data.",
+                        congress) == "attribution dropped"
     contact = "Where contact information is known, you should respond to every vulnerability report."
     assert quote_reason("Respond to every vulnerability report you receive.", contact) == "condition dropped"
     datasets = "Datasets were only selected if they were accurate for all 50 states."
