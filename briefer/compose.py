@@ -21,14 +21,15 @@ from .llm import ChatModel, chat_all
 from .schema import Evidence
 from .settings import Settings
 from .topics import Section, Topic
-from .verify import broadly_relevant, is_relevant, verify_section
+from .relevance import broadly_relevant, is_relevant
+from .verify import verify_section
 
 KEY_POINTS_TITLE = "Key points"
 KEY_POINTS_MAX = 4
 OWN_WORDS_BONUS = 0.1
 QUOTE_FIGURES = 2  # evidence sentences with a figure the model left out, quoted per section
 # A broad question may be answered by quoting when its evidence is this close (cosine); on our
-# eval sets plainly unrelated questions scored <= 0.27 and near-topic ones 0.46-0.68 (verify.py).
+# eval sets plainly unrelated questions scored <= 0.27 and near-topic ones 0.46-0.68 (relevance.py).
 QUOTE_MIN_COSINE = 0.45
 
 

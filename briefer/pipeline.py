@@ -37,7 +37,8 @@ from .settings import Settings
 from .store import IndexReport, Store, open_store
 from .duplicates import find_duplicates
 from .topics import Topic, load_topic
-from .verify import BROAD_MIN_COSINE, BROAD_MIN_LEXICAL, ORIGIN_EXTRACTED
+from .relevance import BROAD_MIN_COSINE, BROAD_MIN_LEXICAL
+from .verify import ORIGIN_EXTRACTED
 
 Progress = Callable[..., None]
 CONTEXT_CHARS = 240

@@ -3,9 +3,9 @@
 ``claims.py`` judges one sentence against the texts it cites.  This module
 makes the decisions about a whole section on top of that: which evidence a
 model sentence should cite when its own keys are wrong (:func:`best_support`),
-which repeats to drop, which evidence sentences to quote verbatim when the
-model said too little (:func:`verify_section`), and whether the evidence
-addresses the question at all, or the memo must refuse (:func:`is_relevant`).
+which repeats to drop, and which evidence sentences to quote verbatim when the
+model said too little (:func:`verify_section`).  Whether the evidence addresses
+the question at all, or the memo must refuse, is ``relevance.py``'s.
 """
 
 from __future__ import annotations
@@ -19,21 +19,16 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from briefer.claims import (
-    ALIAS,
     MEMBER_MIN,
     SUPPORTED,
     UNSUPPORTED,
-    Analysis,
     analyse,
     check_sentence,
     check_sentence_sources,
-    demonyms,
-    has_number,
-    has_token,
     strip_markers,
 )
 from briefer.quoting import quote_instead
-from briefer.textanalysis import stem
+from briefer.relevance import FRAME, question_terms, topics
 from briefer.textclean import evidence_problem
 from briefer.schema import CheckResult, Evidence
 
@@ -41,19 +36,9 @@ ORIGIN_MODEL = "model"
 ORIGIN_EXTRACTED = "extracted"
 
 NEAR_DUPLICATE = 0.8  # share of the shorter sentence's words: the same claim again
-# is_relevant: share of the question's content words that one evidence
-# sentence must hold.  Against toy-BM25 hits from the sample corpus, 11
-# on-topic questions scored >= 0.56 and 10 off-topic ones <= 0.33 (EU AI Act,
-# Fed rates, Tesla batteries, ASML, ...), except "Who won the 2022 FIFA World
-# Cup?" (0.50: "2022" and "world" occur) which the names test refuses.
-RELEVANCE_MIN_SHARE = 0.45
 _PAIR_POOL = 8  # candidates combined in best_support (28 pairs)
 
-_SUBQUESTION_RE = re.compile(r"[?;]|,?\s+and\s+(?=(?:what|how|which|why|when|where|who|whom|"
-                             r"whose|does|did|do|is|are|was|were)\b)", re.IGNORECASE)
-# Words that frame a question rather than name its topic.
-_FRAME = {"say", "said", "describ", "explain", "mention", "accord", "corpu", "document",
-          "sourc", "tell", "happen", "mani", "much"}
+
 
 
 @dataclass
@@ -103,19 +88,6 @@ def _near_duplicate(facts: frozenset[str], seen: Sequence[frozenset[str]]) -> bo
                and (facts & other or facts == other) for other in seen)
 
 
-def _topics(a: Analysis) -> frozenset[str]:
-    """What a text is *about*, for relevance only: "Chinese" counts as China.
-
-    (For support the demonym stays distinct: see ``claims.ALIAS``.)
-    """
-    return frozenset(demonyms().get(f, f) for f in a.content) | {
-        f"#{n.value:f}" for n in a.numbers}
-
-
-def _question_terms(question: str) -> frozenset[str]:
-    return _topics(analyse(question)) - _FRAME
-
-
 def _ranked_for(question: str, evs: list[Evidence]) -> list[Evidence]:
     """Evidence about one question, best first.
 
@@ -124,8 +96,8 @@ def _ranked_for(question: str, evs: list[Evidence]) -> list[Evidence]:
     then by retrieval score.  Keep only sentences about the question: at least
     two of its words and half the best weight, never mere padding.
     """
-    terms = _question_terms(question)
-    held = {e.key: terms & _topics(analyse(e.text)) for e in evs}
+    terms = question_terms(question)
+    held = {e.key: terms & topics(analyse(e.text)) for e in evs}
     df = Counter(t for h in held.values() for t in h)
     weight = {e.key: sum(math.log(1 + len(evs) / df[t]) for t in held[e.key]) for e in evs}
     best, top = max(weight.values()), max(max(e.score for e in evs), 0.0) or 1.0
@@ -165,7 +137,7 @@ def restates_question(sentence: str, question: str) -> bool:
     check and briefs no one.  Numbers count as content: "… rose to 145%" is news.
     """
     said, asked = analyse(sentence), analyse(question)
-    new = _topics(said) - _topics(asked) - _FRAME
+    new = topics(said) - topics(asked) - FRAME
     return len(new) < 2
 
 
@@ -290,78 +262,3 @@ def _add_quote(e: Evidence, out: list[VerifiedSentence], seen: list[frozenset[st
             return
     seen.append(analyse(e.text).facts)
     out.append(quote)
-
-
-# broadly_relevant: the best cosine between a section's question(s) and its evidence.  On our
-# eval sets (bench/), 38 on-topic analyst questions scored 0.37-0.83 and the plainly unrelated
-# off-corpus ones 0.21-0.27 (unemployment, vitamin D, the ECB, the FIFA World Cup); near-topic
-# ones (0.46-0.68) must be refused by their names, which the evidence lacks.
-BROAD_MIN_COSINE = 0.33
-BROAD_MIN_LEXICAL = 0.3  # the same without an embedder: a share of the queries' words (Evidence.score)
-
-
-def broadly_relevant(question: str, evidence: Sequence[Evidence], min_score: float = BROAD_MIN_COSINE) -> bool:
-    """A broad analyst question ("What should Congress watch?") names nothing to match lexically.
-
-    Such a question (every name and written-out figure it uses present in
-    the evidence) is
-    answered when its evidence was found by meaning: the best cosine between
-    the question(s) and an evidence sentence (``Evidence.meaning``) reaches
-    ``min_score`` (``BROAD_MIN_COSINE``; in BM25-only runs the lexical share
-    in ``Evidence.score`` against ``BROAD_MIN_LEXICAL``).  A question that names
-    a thing or a number must pass :func:`is_relevant`, so an off-corpus
-    question ("What rate did the ECB set?") is still refused.
-    """
-    q = analyse(question)
-    if not evidence:
-        return False
-    pooled = analyse("\n".join(e.text for e in evidence))
-    if any(any(c.isdigit() for c in n.surface) and not has_number(n, pooled) for n in q.numbers):
-        return False  # a specific number ("in 2019") must be there; "the two countries" need not
-    if any(2 * sum(has_token(t, pooled) for t in toks) < len(toks) for _, toks in q.entities):
-        return False  # it names something the evidence does not
-    found = max(e.meaning for e in evidence) or max(e.score for e in evidence)  # cosine, else lexical share
-    return found >= min_score
-
-
-def is_relevant(question: str, evidence: Sequence[Evidence]) -> bool:
-    """Does the evidence address the question at all (else the memo refuses)?
-
-    Retrieval always returns *something*, and generic words ("AI", "models")
-    occur everywhere in a themed corpus, so both tests must pass:
-
-    1. The specific terms are present somewhere: every number, and at least
-       half the tokens of each name/acronym run ("Xi Jinping" matches
-       "President Xi"; "EU AI Act" does not match a corpus that only says
-       "AI").  Names and numbers are what tie a question to a corpus.
-    2. One evidence sentence holds ``RELEVANCE_MIN_SHARE`` of the question's
-       content words (and at least two), so the topic words co-occur in one
-       place instead of matching as scattered common words.
-
-    A compound question ("How many firms attended, and what does it show?")
-    or an enumeration ("…about traffic, bus times and air quality?") is
-    relevant if the whole or any part of it passes: each part dilutes the
-    other's share.
-    """
-    texts = [e.text for e in evidence if e.text and e.text.strip()]
-    if not texts:
-        return False
-    pooled = analyse("\n".join(texts))
-    about = [_topics(analyse(t)) for t in texts]
-
-    def found(token: str) -> bool:  # "China" in the question, "Chinese" in the evidence
-        key = ALIAS.get(token) or stem(token)
-        return has_token(token, pooled) or demonyms().get(key, key) in _topics(pooled)
-
-    # Enumerations ("…about traffic, bus journey times and nitrogen dioxide?")
-    # are judged item by item too: no single sentence lists every item.
-    items = [p for p in re.split(r"[,;]", question) if p.strip()]
-    for part in [question, *_SUBQUESTION_RE.split(question), *(items if len(items) > 1 else [])]:
-        q, terms = analyse(part), _question_terms(part)
-        if not terms or not all(has_number(n, pooled) for n in q.numbers) or any(
-                2 * sum(map(found, toks)) < len(toks) for _, toks in q.entities):
-            continue
-        best = max(len(terms & a) for a in about)
-        if best >= min(2, len(terms)) and best / len(terms) >= RELEVANCE_MIN_SHARE:
-            return True
-    return False

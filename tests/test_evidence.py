@@ -9,7 +9,8 @@ from briefer.evidence import Scored, _absorb, allocate, reading_order
 from briefer.queries import evidence_slots, section_queries, sub_questions, subject_less
 from briefer.evidence_spans import quotable, quotable_span
 from briefer.schema import Evidence
-from briefer.verify import broadly_relevant, restates_question, verify_section
+from briefer.relevance import broadly_relevant
+from briefer.verify import restates_question, verify_section
 
 
 def _s(doc: str, start: int, rel: float, vec=None, text: str = "x") -> Scored:

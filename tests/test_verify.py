@@ -24,11 +24,11 @@ from sample_text import (
 from briefer.claims import SUPPORTED, UNSUPPORTED
 from briefer.textanalysis import split_sentences
 from briefer.schema import Evidence
+from briefer.relevance import is_relevant
 from briefer.verify import (
     ORIGIN_EXTRACTED,
     ORIGIN_MODEL,
     best_support,
-    is_relevant,
     verify_section,
 )
 from briefer.quoting import quote_instead
@@ -282,7 +282,6 @@ def test_is_relevant_without_evidence_or_content():
 
 def test_enumeration_question_is_relevant_item_by_item():
     from briefer.schema import Evidence
-    from briefer.verify import is_relevant
 
     texts = [
         "During the pilot, traffic on the charged streets fell by 18 percent compared with a year earlier.",
