@@ -155,9 +155,10 @@ def quote_reason(sentence: str, source: str) -> str | None:
     reference"); when it keeps
     none of the numbers the source states ("figures dropped": a number is usually the
     finding an analyst needs), moves a year ("year moved"), drops who reports the claim
-    or how sure it is ("attribution dropped", ``_ATTRIBUTION``), states an obligation
-    the source does not or drops one it states ("obligation changed", ``_OBLIGED``), or
-    speaks in the source's own voice ("We will …", "This memorandum provides …":
+    or how sure it is ("attribution dropped", ``_ATTRIBUTION``, :func:`drops_hedge`), states
+    an obligation the source does not or drops one it states ("obligation changed",
+    ``_OBLIGED``), drops the condition or restriction that bounds the source ("condition
+    dropped", :func:`drops_condition`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
     "source's voice"), keeps a change's figure but not what changed ("what changed
     dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
     moved", :func:`moves_a_date`: "by" a date the source says things happen
