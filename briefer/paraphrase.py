@@ -163,11 +163,10 @@ class GuardProcessor:
         self.seen = 0
 
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        ids = [int(t) for t in input_ids]
         if self.guard is None:
-            self.guard = CopyGuard(ids, self.forms)
+            self.guard = CopyGuard([int(t) for t in input_ids], self.forms)
         else:
-            for t in ids[self.seen:]:
-                self.guard.push(t)
-        self.seen = len(ids)
+            for t in input_ids[self.seen:]:  # only the tokens generated since the last call
+                self.guard.push(int(t))
+        self.seen = len(input_ids)
         return self.guard.apply(scores)
