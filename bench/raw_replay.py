@@ -42,7 +42,7 @@ def main() -> None:
     llm = llama_cpp.Llama(model_path=record["model"]["path"], n_ctx=s["n_ctx"], n_threads=s["threads"],
                           n_threads_batch=s["threads"], n_gpu_layers=s["gpu_layers"], seed=s["seed"], verbose=False)
     guard = s.get("copy_guard", False)
-    forms = guard and paraphrase.WordForms([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
+    forms = guard and paraphrase.WordForms.of_model(llm)
     load_s = time.perf_counter() - t0
     calls = []
     for title, messages, recorded in prompts:

@@ -330,8 +330,7 @@ class LlamaChatModel:
     def word_forms(self) -> WordForms:
         """The vocabulary read as words, for the copy guard (``briefer/paraphrase.py``); built once."""
         if getattr(self, "_forms", None) is None:
-            llm = self._llm
-            self._forms = WordForms([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
+            self._forms = WordForms.of_model(self._llm)
         return self._forms
 
     def choose(self, messages: list[dict], options: tuple[str, ...]) -> str:

@@ -99,6 +99,11 @@ class WordForms:
                 self._starts.setdefault(core[:2], []).append(t)
         self._forms: dict[int, list[int]] = {}
 
+    @classmethod
+    def of_model(cls, llm) -> WordForms:
+        """The vocabulary of a loaded ``llama_cpp.Llama``, each token as the text it decodes to."""
+        return cls([llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())])
+
     def forms(self, tok: int) -> list[int]:
         """``tok`` and the tokens spelling its word otherwise; [] for a token that is never forbidden."""
         if tok in self._forms:

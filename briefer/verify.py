@@ -39,8 +39,6 @@ NEAR_DUPLICATE = 0.8  # share of the shorter sentence's words: the same claim ag
 _PAIR_POOL = 8  # candidates combined in best_support (28 pairs)
 
 
-
-
 @dataclass
 class VerifiedSentence:
     """One memo sentence after verification, ready for rendering/review."""
@@ -254,11 +252,12 @@ def _add_quote(e: Evidence, out: list[VerifiedSentence], seen: list[frozenset[st
     and whose second it copied kept only the first, and the memo lost the model weights.
     (``seen`` holds the facts of ``out``, item by item.)
     """
+    held = next((i for i, v in enumerate(out) if v.citations == [e.key]), None)
+    if held is not None and out[held].origin != ORIGIN_MODEL:
+        return  # the section already quotes it
     quote = VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED, check_sentence(e.text, [e.text]).as_dict())
-    for i, v in enumerate(out):
-        if v.citations == [e.key]:
-            if v.origin == ORIGIN_MODEL:
-                out[i], seen[i] = quote, analyse(e.text).facts
-            return
-    seen.append(analyse(e.text).facts)
-    out.append(quote)
+    if held is None:
+        out.append(quote)
+        seen.append(analyse(e.text).facts)
+    else:
+        out[held], seen[held] = quote, analyse(e.text).facts
