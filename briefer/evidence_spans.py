@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from .leadins import answer_label_len, connective_prefix_len, dangling_start, glued_heading_len
+from .leadins import answer_label_len, connective_prefix_len, dangling_start, glued_heading_len, subjectless_item
 from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
@@ -46,6 +46,8 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         return None
     s = _past_label(doc_text, s, e)
     text = doc_text[s:e]
+    if (s == 0 or doc_text[s - 1] == "\n") and subjectless_item(text):
+        return _with_lead_in(doc_text, spans, i, s, e)
     if dangling_start(text):
         cut = connective_prefix_len(text)
         if cut and not dangling_start(text[cut:]):
@@ -58,6 +60,26 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
                 return _close_quote(doc_text, spans, i, ps, e)
         return None
     return _close_quote(doc_text, spans, i, s, e)
+
+
+LEAD_IN_MAX_WORDS = 30
+
+
+def _with_lead_in(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:
+    """A list item with no subject (``leadins.subjectless_item``), quoted with the lead-in line it completes, or None.
+
+    "The objectives of this activity are to:" + "List any data assets ..." reads as one
+    sentence; "Launched two new grant programs ..." alone says nobody did it.  Only the first
+    item follows its lead-in directly, so only it can be quoted (a quote is one exact span).
+    """
+    if i == 0:
+        return None
+    ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+    lead_in = doc_text[ps:pe].rstrip()
+    if (not lead_in.endswith(":") or doc_text[pe:s].count("\n") != 1 or doc_text[pe:s].strip()
+            or len(lead_in.split()) > LEAD_IN_MAX_WORDS or dangling_start(lead_in)):
+        return None
+    return _close_quote(doc_text, spans, i, ps, e)
 
 
 def _past_label(doc_text: str, s: int, e: int) -> int:

@@ -84,6 +84,9 @@ _TOC = re.compile(r"(?:\.\s?){6,}")
 # quote.  A form's "office(s)" and a footnote mark after a bracket ("(DOJ)5") are not such words.
 _GARBLED_WORD = re.compile(r"[A-Za-z][({}|\\;:,!]+[A-Za-z0-9]|[a-z]\d+[a-z]")
 _PLURAL_MARK = re.compile(r"\((?:s|es)\)")
+# An article with no noun, only a parenthesis: "prioritized through the (released in February 2024)."
+# A web page printed to PDF drops a link's text and keeps the words around it.
+_LOST_LINK_TEXT = re.compile(r"\b(?:the|an?)\s+\([^()]{1,80}\)\s*(?:[.,;:]|$)", re.IGNORECASE)
 # A template's placeholder: "AGENCY NAME is committed to ensuring the security of the American public"
 # (CISA's disclosure policy template) is no statement about any agency; a memo said "AGENCY NAME has
 # a security policy".
@@ -221,7 +224,7 @@ def evidence_problem(sentence: str) -> str | None:
         return "url"
     if _TOC.search(text):
         return "table of contents"
-    if _garbled(text):
+    if _garbled(text) or _LOST_LINK_TEXT.search(text):
         return "garbled text"
     if _PLACEHOLDER.search(text):
         return "template placeholder"

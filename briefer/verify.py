@@ -232,10 +232,16 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
         result = check_sentence(e.text, [e.text])
         if result.supported:
             seen.append(facts)
-            out.append(VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED,
+            out.append(VerifiedSentence(_as_sentence(e.text), [e.key], SUPPORTED, ORIGIN_EXTRACTED,
                                         result.as_dict()))
             added, supported = added + 1, supported + 1
     return out
+
+
+def _as_sentence(quote: str) -> str:
+    """A quote as a memo sentence: one line.  A list item is quoted with its lead-in line ("... directive:\n
+    Publish ..."); the record's source keeps the exact text, the memo's sentence reads as prose."""
+    return " ".join(quote.split())
 
 
 def _restates(sentence: str, cited: Sequence[Evidence]) -> bool:
@@ -255,7 +261,8 @@ def _add_quote(e: Evidence, out: list[VerifiedSentence], seen: list[frozenset[st
     held = next((i for i, v in enumerate(out) if v.citations == [e.key]), None)
     if held is not None and out[held].origin != ORIGIN_MODEL:
         return  # the section already quotes it
-    quote = VerifiedSentence(e.text, [e.key], SUPPORTED, ORIGIN_EXTRACTED, check_sentence(e.text, [e.text]).as_dict())
+    quote = VerifiedSentence(_as_sentence(e.text), [e.key], SUPPORTED, ORIGIN_EXTRACTED,
+                             check_sentence(e.text, [e.text]).as_dict())
     if held is None:
         out.append(quote)
         seen.append(analyse(e.text).facts)
