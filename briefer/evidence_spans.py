@@ -14,7 +14,8 @@ import re
 
 import numpy as np
 
-from .leadins import answer_label_len, connective_prefix_len, dangling_start, glued_heading_len, subjectless_item
+from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
+                      subjectless_item)
 from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
@@ -46,6 +47,8 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         return None
     s = _past_label(doc_text, s, e)
     text = doc_text[s:e]
+    if _continues_a_line(doc_text, spans, i, s):
+        return _with_its_start(doc_text, spans, i, e)
     if (s == 0 or doc_text[s - 1] == "\n") and subjectless_item(text):
         return _with_lead_in(doc_text, spans, i, s, e)
     if dangling_start(text):
@@ -63,6 +66,40 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
 
 
 LEAD_IN_MAX_WORDS = 30
+WRAPPED_LINE_MIN_WORDS = 6
+
+
+def _continues_a_line(doc_text: str, spans: np.ndarray, i: int, s: int) -> bool:
+    """Does sentence ``i`` go on with a name that the line before it stopped on?
+
+    A scorecard printed to PDF wraps "Announced for funding in September 2023 through DOT's
+    Consolidated Rail Infrastructure and Safety" | "Improvements (CRISI) program, this project ...";
+    the splitter starts a sentence at the capital, and a judge rejected the quote that opens
+    mid-name.  The line before must be prose (not a heading), long, and stop on a capitalised word
+    without punctuation, and this sentence must not open with a word sentences open with.
+    """
+    if i == 0 or s == 0 or doc_text[s - 1] != "\n":
+        return False
+    ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+    before, words = doc_text[ps:pe].rstrip(), doc_text[s:s + 40].split()
+    if (doc_text[pe:s].strip() or not words or not words[0][:1].isupper() or words[0].strip(",;") in SENTENCE_OPENERS
+            or subjectless_item(doc_text[s:s + 200])):  # the next item of a list: "Made improvements to ..."
+        return False
+    last = before.split()[-1] if before.split() else ""
+    return (len(before.split()) >= WRAPPED_LINE_MIN_WORDS and last[:1].isupper() and last.replace("\u2019", "").isalpha()
+            and not ends_a_sentence(before) and evidence_problem(before + ".") != "heading")
+
+
+def _with_its_start(doc_text: str, spans: np.ndarray, i: int, e: int) -> tuple[int, int] | None:
+    """Sentence ``i`` with the wrapped line it continues, when that line opens a sentence; else None."""
+    ps = int(spans[i - 1, 0])
+    first = doc_text[ps:ps + 40].split()[0]
+    opens = first.strip(",") in SENTENCE_OPENERS or first.endswith("ed")  # "Announced for funding in ..."
+    if (ps == 0 or doc_text[ps - 1] == "\n") and opens and not subjectless_item(doc_text[ps:e]):
+        span = _close_quote(doc_text, spans, i, ps, e)
+        if span and quotable(doc_text[span[0]:span[1]]):
+            return span
+    return None
 
 
 def _with_lead_in(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:

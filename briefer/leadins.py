@@ -173,3 +173,15 @@ def subjectless_item(sentence: str) -> bool:
     if any(w in _FINITE for w in rest) or rest[0] in _AFTER_PARTICIPLE or rest[0] == ",":
         return False
     return first in _IMPERATIVES or first in _PAST_IRREGULAR or (first.endswith("ed") and len(first) > 4)
+
+
+# Words a sentence opens with.  A line of a PDF column that opens with any other capitalised word
+# after a line that stopped on a name ("... through DOT's Consolidated Rail Infrastructure and Safety"
+# | "Improvements (CRISI) program, this project ...") goes on with that name: see
+# :func:`briefer.evidence_spans.quotable_span`.
+SENTENCE_OPENERS = frozenset("""The In On For As At By This These That Those A An While Since According Under After
+    Before During Although Though Because If When With Without From Its It Some Many Several Most Each All Any No Not
+    Our We Their They To Of Once Unless Where Whether Both Such Other Only Also However But And Or Yet So Today
+    Currently Between Following Despite Over Beginning Starting Given Based Unlike Like Among Across Through Within Upon
+    Until Last Next Every Few More Much My Your His Her He She I You There Here What Which Who How Why Whereas
+    Further Furthermore Moreover Additionally Finally First Second Third One Two Three Four Five""".split())

@@ -99,6 +99,11 @@ _ARTICLE = re.compile(r"^\W*(?:the|an?)\s+", re.IGNORECASE)
 # sanctions" cut after "has been" is a noun phrase (a judge rejected it as a fragment).
 _VERB_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had|become|became|remains?|remained)\s*$",
                           re.IGNORECASE)
+# Words the source puts in quotation marks are someone's words, or a figure of speech: "seeks to
+# inflict \"strategic defeat\" on Russia" became "seeks strategic defeat on Ukraine", and a guide
+# called a "travel guide" became one that "provides a travel guide" (both rejected by the judge).
+_QUOTED_PHRASE = re.compile(r"[\"\u201c\u2018]([^\"\u201c\u201d\u2018\u2019]{2,60}?)[\"\u201d\u2019]")
+QUOTED_PHRASE_MAX_WORDS = 6
 _RESTRICTION = re.compile(r"\b(only(?=\s+(?:\w+\s+){0,2}(?:if|when|where|after|once)\b)|at a minimum|at least|at most|"
                          r"no more than|no fewer than|up to)\b", re.IGNORECASE)
 
@@ -139,6 +144,20 @@ def _drops(kind: re.Pattern, sentence: str, source: str) -> bool:
     """Does the source use a word of ``kind`` that the sentence leaves out?"""
     said = {m.lower() for m in kind.findall(sentence)}
     return any(m.lower() not in said for m in kind.findall(source))
+
+
+def unquotes(sentence: str, source: str) -> bool:
+    """Does the sentence use, outside quotation marks, a short phrase its source quotes?"""
+    lower = sentence.lower()
+    for m in _QUOTED_PHRASE.finditer(source):
+        phrase = m.group(1).strip(" ,.").lower()
+        at = lower.find(phrase) if 1 <= len(phrase.split()) <= QUOTED_PHRASE_MAX_WORDS else -1
+        if at >= 0:
+            before = sentence[:at]
+            if not (before.count('"') % 2 or before.count("\u201c") > before.count("\u201d")
+                    or before.count("\u2018") > before.count("\u2019")):
+                return True
+    return False
 
 
 def frame_made_actor(sentence: str, source: str) -> bool:
@@ -206,7 +225,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
     an obligation the source does not or drops one it states ("obligation changed",
     ``_OBLIGED``), drops the condition or restriction that bounds the source ("condition
     dropped", :func:`drops_condition`), states what the source asks "whether" ("question
-    stated as fact"), makes the source's frame its actor ("actor changed",
+    stated as fact"), uses words the source quotes as its own ("quotation marks dropped",
+    :func:`unquotes`), makes the source's frame its actor ("actor changed",
     :func:`frame_made_actor`), is a noun phrase cut from after the source's verb ("verb
     dropped", :func:`cut_after_verb`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
     "source's voice"), keeps a change's figure but not what changed ("what changed
@@ -246,6 +266,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "condition dropped"
     if _WHETHER_CLAUSE.search(source) and not re.search(r"\bwhether\b", sentence, re.IGNORECASE):
         return "question stated as fact"
+    if unquotes(sentence, source):
+        return "quotation marks dropped"
     if frame_made_actor(sentence, source):
         return "actor changed"
     if cut_after_verb(sentence, source):

@@ -771,3 +771,20 @@ def test_a_spaced_sidebar_label_is_cut_off_and_a_link_that_lost_its_text_is_not_
     assert evidence_problem("The responses to this RFI helped the Department inform equity-related activities "
                             "and metrics prioritized through the (released in February 2024).") == "garbled text"
     assert evidence_problem("The agency announced a (possibly temporary) halt to new permits in 2024.") is None
+
+
+def test_a_sentence_that_goes_on_with_the_name_a_wrapped_line_stopped_on_is_quoted_whole_or_not_at_all():
+    """A scorecard printed to PDF: the splitter starts a sentence at "Improvements", mid-name (judged at bb0770c)."""
+    doc = ("Foster Economic Sustainability Throughout Kentucky Project\n"
+           "Announced for funding in September 2023 through DOT's Consolidated Rail Infrastructure and Safety\n"
+           "Improvements (CRISI) program, this project in Kentucky involves track improvements in a rail yard.\n"
+           "Transit Administration 130 awards totaling nearly $1.7 billion from President Biden's Bipartisan\n"
+           "Infrastructure Law for transit projects in 46 states and territories.\n"
+           "Impact of US Export Control on the Industry\n"
+           "The US has imposed export bans and restrictions on China's access to advanced AI technology.")
+    spans = _spans_by_line(doc)
+    s, e = quotable_span(doc, spans, 2)  # joined with the line that opens its sentence
+    assert doc[s:e].startswith("Announced for funding") and doc[s:e].endswith("in a rail yard.")
+    assert quotable_span(doc, spans, 4) is None  # its line opens mid-sentence too: no join, and no fragment
+    s, e = quotable_span(doc, spans, 6)  # after a heading, a sentence starts
+    assert doc[s:e].startswith("The US has imposed")

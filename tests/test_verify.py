@@ -368,7 +368,7 @@ def test_each_quoting_rule_names_itself():
 
 
 def test_a_summary_that_states_what_the_source_asks_or_moves_its_actor_is_quoted_instead():
-    """Three of the judge's rejections at fe2e269 that every word check passed."""
+    """Four of the judge's rejections at fe2e269 that every word check passed."""
     from briefer.quoting import quote_reason
 
     members = ("Members may consider whether to exercise greater oversight of trade negotiations and whether "
@@ -389,6 +389,12 @@ def test_a_summary_that_states_what_the_source_asks_or_moves_its_actor_is_quoted
     assert quote_reason("Huawei's ongoing efforts to innovate despite the sanctions imposed by Washington.",
                         huawei) == "verb dropped"
     assert quote_reason("Huawei keeps innovating despite the sanctions imposed by Washington.", huawei) is None
+    putin = ("President Putin had said that Russia would not discuss arms control while the United States seeks to "
+             "inflict \u201cstrategic defeat\u201d on Russia by providing military aid to Ukraine.")
+    assert quote_reason("Putin said Russia would not discuss arms control while the United States seeks strategic "
+                        "defeat on Ukraine.", putin) == "quotation marks dropped"
+    assert quote_reason("Putin said Russia would not discuss arms control while the United States seeks to inflict "
+                        "\u201cstrategic defeat\u201d on Russia by aiding Ukraine.", putin) is None
 
 
 def test_a_summary_that_drops_who_says_so_or_how_sure_is_quoted_instead():
