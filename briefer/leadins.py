@@ -145,7 +145,8 @@ def connective_prefix_len(sentence: str) -> int:
 _IMPERATIVES = frozenset("""publish develop add display list create maintain provide submit ensure review remediate
     establish identify include update notify implement designate conduct coordinate assess track adopt prioritize
     document define complete post respond acknowledge collaborate engage promote share verify monitor remove retain
-    determine perform prepare make take give send keep avoid encourage""".split())
+    determine perform prepare make take give send keep avoid encourage address assist approve obtain consult analyze
+    evaluate manage oversee facilitate advise communicate""".split())
 _PAST_IRREGULAR = frozenset("made held led began built took gave sent won brought spent met sought wrote ran grew".split())
 _AFTER_PARTICIPLE = frozenset("in on at by for with from to of as under into during after before since through within "
                               "between among across over via upon against".split())  # "Based on ...", "Issued in May"

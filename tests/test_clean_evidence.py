@@ -757,6 +757,7 @@ def test_a_list_item_with_no_subject_is_quoted_with_its_lead_in_or_not_at_all():
     s, e = quotable_span(directive, spans, 1)  # the first item completes its lead-in: quoted with it
     assert directive[s:e].startswith("Within 180 calendar days") and directive[s:e].endswith("primary website.")
     assert quotable_span(directive, spans, 2) is None and quotable_span(directive, spans, 3) is None
+    assert subjectless_item("Address any issues related to publishing data to the SBA Internal Portal and Data.gov.")
     assert not subjectless_item("Review of the program began in 2020 and ended in 2023.")
     assert not subjectless_item("Licensed taxis and buses with more than nine seats are also exempt from the charge.")
 
