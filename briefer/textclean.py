@@ -48,6 +48,11 @@ _ABOUT_ITSELF = re.compile(
     # "The products shown here are grouped by common themes ..." (a CRS product list)
     r"the\s+(?:products|reports|items|entries|resources|documents|publications)\s+"
     r"(?:shown|listed|included|presented)\s+(?:here|below|above|in)\b)", re.IGNORECASE)
+# Who made the document is a byline, not a finding: "The Open Data Working Group (ODWG) at SBA created this SOP
+# that defines a process ..." (the open-data memo quoted it under "What information is protected").
+_MADE_THIS = re.compile(r"\b(?:created|prepared|wrote|authored|drafted|compiled|produced)\s+this\s+(?:SOP|report|"
+                        r"memo(?:randum)?|document|guidance|plan|procedure|scorecard|brief|paper|insight|primer)\b",
+                        re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
@@ -234,7 +239,7 @@ def evidence_problem(sentence: str) -> str | None:
         return "citation list"
     if _BOILERPLATE.match(text):
         return "boilerplate"
-    if _ABOUT_ITSELF.match(text):
+    if _ABOUT_ITSELF.match(text) or _MADE_THIS.search(text):
         return "about the document"
     if _POINTER.search(text):
         return "cross-reference"

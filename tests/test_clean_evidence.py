@@ -477,6 +477,9 @@ def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
         == "about the document"
     assert evidence_problem('7.; See, for example, OMB, "Research and Development," in Analytical Perspectives, '
                             "https://www.govinfo.gov/app/collection/budget, for FY2017 through FY2025.") == "citation list"
+    assert evidence_problem("The Open Data Working Group (ODWG) at SBA created this SOP that defines a process to "
+                            "implement Executive Order 13642.") == "about the document"  # who made it: a byline
+    assert evidence_problem("The agency created this program in 2019 to fund rural broadband projects.") is None
     assert evidence_problem("The table shows that funding rose by 12% in FY2026 compared with FY2025.") is None
     assert evidence_problem("7. The committee approved the bill in 2024 after a long debate over its costs.") is None
 
