@@ -5,7 +5,8 @@ decides whether the sentence, though supported, should still be replaced by
 its source: a copy is a quote, and a summary that loses what makes the source
 true (its figure, who reports it, how sure it is, what was measured) would
 state more than the source does.  An independent judge's reading of our memos
-(``bench/judge/``) found each of these rules' cases among its rejections.
+(``bench/judge/``) found each of these rules' cases among its rejections; the ones
+about who acts, what for and in whose words are in ``reframing.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 
 from briefer.claims import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
+from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
+    takes_figure_literally, unquotes
 from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -43,6 +46,10 @@ _ATTRIBUTION = (_REPORTED, _HEDGED)
 # not "responses must comply" (both rejected by the judge at 5a8c7ba).  Either way round, quote.
 _OBLIGED = re.compile(r"\b(?:must|shall|(?:is|are|be|being|was|were)\s+required|required\s+to|obliged|obligated|"
                       r"mandatory|has\s+to|have\s+to|responsible\s+for)\b", re.IGNORECASE)
+# So is a choice: "agencies may choose to take advantage of entities ... with relevant expertise" is not
+# "the analysis may require the use of entities ..." (judged at bccc965).
+_OPTIONAL = re.compile(r"\b(?:choose|chooses|chose|option|options|optional|optionally|discretion|voluntar(?:y|ily)|"
+                       r"elect to)\b", re.IGNORECASE)
 # The source's own voice: "We will be working across Councils ...", "This memorandum provides
 # guidance ..." read as the memo speaking (or the memo's author), not the document cited.
 _SOURCE_VOICE = re.compile(r"\b(?:[Ww]e|[Oo]urs?|us)\b|^(?i:this)\s+(?i:memorandum|memo|report|document|guidance|"
@@ -83,27 +90,6 @@ _LEADING_CONDITION = re.compile(r"^\W*(as necessary|whenever|wherever|when|where
 # raised annually from cameras" (rejected by the judge at fe2e269).  "Once a year" is a frequency.
 _CONDITION_INSIDE = re.compile(r"\b(once(?!\s+(?:a|an|per|every|again|more|or)\b)|unless|provided that|as long as|"
                                r"so long as)\b", re.IGNORECASE)
-# A yes/no question about a proposition is not the proposition: "whether Section 232 tariffs violate
-# U.S. trade obligations" became "Section 232 tariffs violations" (judge, fe2e269).  "Whether to act"
-# is an option, not a claim, and a summary may list it as one.
-_WHETHER_CLAUSE = re.compile(r"\bwhether\s+(?!(?:or\s+not\s+|and\s+how\s+|and\s+when\s+)?to\b)", re.IGNORECASE)
-# A frame is not an actor: "Under the Proliferated Space Warfighter Architecture, the Space Force is
-# soliciting ... satellites" became "The Proliferated Space Warfighter Architecture solicits
-# satellites" (rejected by the judge at 420b291 and fe2e269); so would "For the Space Force, the act
-# provided $14.9 billion" become "The Space Force provided".
-_FRAME = re.compile(r"^\W*(?:under|through|via|with|within|for|across|despite|amid|among)\s+(?:the\s+|an?\s+)?"
-                    r"((?:[\w\u2019'-]+\s+){0,9}?[\w\u2019'-]+),\s", re.IGNORECASE)
-_ARTICLE = re.compile(r"^\W*(?:the|an?)\s+", re.IGNORECASE)
-# What a verbatim cut from inside a source sentence must not follow: the source's own verb.  "... the
-# tech rivalry between the US and China has been Huawei's ongoing efforts to innovate despite the
-# sanctions" cut after "has been" is a noun phrase (a judge rejected it as a fragment).
-_VERB_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had|become|became|remains?|remained)\s*$",
-                          re.IGNORECASE)
-# Words the source puts in quotation marks are someone's words, or a figure of speech: "seeks to
-# inflict \"strategic defeat\" on Russia" became "seeks strategic defeat on Ukraine", and a guide
-# called a "travel guide" became one that "provides a travel guide" (both rejected by the judge).
-_QUOTED_PHRASE = re.compile(r"[\"\u201c\u2018]([^\"\u201c\u201d\u2018\u2019]{2,60}?)[\"\u201d\u2019]")
-QUOTED_PHRASE_MAX_WORDS = 6
 _RESTRICTION = re.compile(r"\b(only(?=\s+(?:\w+\s+){0,2}(?:if|when|where|after|once)\b)|at a minimum|at least|at most|"
                          r"no more than|no fewer than|up to)\b", re.IGNORECASE)
 
@@ -146,39 +132,14 @@ def _drops(kind: re.Pattern, sentence: str, source: str) -> bool:
     return any(m.lower() not in said for m in kind.findall(source))
 
 
-def unquotes(sentence: str, source: str) -> bool:
-    """Does the sentence use, outside quotation marks, a short phrase its source quotes?"""
-    lower = sentence.lower()
-    for m in _QUOTED_PHRASE.finditer(source):
-        phrase = m.group(1).strip(" ,.").lower()
-        at = lower.find(phrase) if 1 <= len(phrase.split()) <= QUOTED_PHRASE_MAX_WORDS else -1
-        if at >= 0:
-            before = sentence[:at]
-            if not (before.count('"') % 2 or before.count("\u201c") > before.count("\u201d")
-                    or before.count("\u2018") > before.count("\u2019")):
-                return True
-    return False
 
 
-def frame_made_actor(sentence: str, source: str) -> bool:
-    """Does the sentence open with what a source sentence names only as its frame ("Under X, Y does Z" → "X does Z")?"""
-    opening = _ARTICLE.sub("", sentence, count=1).lower()
-    for part in split_sentences(source) or [source]:
-        m = _FRAME.match(part)
-        if m and opening.startswith(m.group(1).lower() + " "):
-            return True
-    return False
 
 
-def cut_after_verb(sentence: str, source: str) -> bool:
-    """Is the sentence a verbatim stretch of its source that starts right after the source's verb (a noun phrase)?"""
-    core = sentence.strip().rstrip(".").strip()
-    if not core:
-        return False
-    at = source.find(core)
-    if at < 0:
-        at = source.find(core[0].lower() + core[1:])
-    return at > 0 and bool(_VERB_BEFORE.search(source[:at]))
+
+
+
+
 
 
 def drops_what_changed(sentence: str, source: str, said: Analysis) -> bool:
@@ -222,12 +183,14 @@ def quote_reason(sentence: str, source: str) -> str | None:
     none of the numbers the source states ("figures dropped": a number is usually the
     finding an analyst needs), moves a year ("year moved"), drops who reports the claim
     or how sure it is ("attribution dropped", ``_ATTRIBUTION``, :func:`drops_hedge`), states
-    an obligation the source does not or drops one it states ("obligation changed",
-    ``_OBLIGED``), drops the condition or restriction that bounds the source ("condition
+    an obligation the source does not, drops one it states or drops a choice it gives
+    ("obligation changed", ``_OBLIGED``, ``_OPTIONAL``), drops the condition or restriction that bounds the source ("condition
     dropped", :func:`drops_condition`), states what the source asks "whether" ("question
     stated as fact"), uses words the source quotes as its own ("quotation marks dropped",
     :func:`unquotes`), makes the source's frame its actor ("actor changed",
-    :func:`frame_made_actor`), is a noun phrase cut from after the source's verb ("verb
+    :func:`frame_made_actor`), states a figure of speech as fact ("figure taken literally",
+    :func:`takes_figure_literally`), gives something another purpose ("purpose changed",
+    :func:`changes_purpose`), is a noun phrase cut from after the source's verb ("verb
     dropped", :func:`cut_after_verb`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
     "source's voice"), keeps a change's figure but not what changed ("what changed
     dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
@@ -260,16 +223,20 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "year moved"
     if any(kind.search(source) and not kind.search(sentence) for kind in _ATTRIBUTION) or drops_hedge(sentence, source):
         return "attribution dropped"  # the source says who claims it, or how sure; the summary states it as fact
-    if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)):
+    if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)) or _drops(_OPTIONAL, sentence, source):
         return "obligation changed"
     if drops_condition(sentence, source):
         return "condition dropped"
-    if _WHETHER_CLAUSE.search(source) and not re.search(r"\bwhether\b", sentence, re.IGNORECASE):
+    if states_what_it_asks(sentence, source):
         return "question stated as fact"
     if unquotes(sentence, source):
         return "quotation marks dropped"
     if frame_made_actor(sentence, source):
         return "actor changed"
+    if takes_figure_literally(sentence, source):
+        return "figure taken literally"
+    if changes_purpose(sentence, source):
+        return "purpose changed"
     if cut_after_verb(sentence, source):
         return "verb dropped"
     if _SOURCE_VOICE.search(sentence):

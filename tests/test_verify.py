@@ -368,7 +368,7 @@ def test_each_quoting_rule_names_itself():
 
 
 def test_a_summary_that_states_what_the_source_asks_or_moves_its_actor_is_quoted_instead():
-    """Four of the judge's rejections at fe2e269 that every word check passed."""
+    """The judge's rejections at fe2e269 and bccc965 that every word check passed."""
     from briefer.quoting import quote_reason
 
     members = ("Members may consider whether to exercise greater oversight of trade negotiations and whether "
@@ -393,6 +393,21 @@ def test_a_summary_that_states_what_the_source_asks_or_moves_its_actor_is_quoted
              "inflict \u201cstrategic defeat\u201d on Russia by providing military aid to Ukraine.")
     assert quote_reason("Putin said Russia would not discuss arms control while the United States seeks strategic "
                         "defeat on Ukraine.", putin) == "quotation marks dropped"
+    leaks = ("The U.S. is rapidly trying to plug these leaks\u2014picture it as deploying a fleet of watchdog ships to "
+             "patrol the trade routes, closing loopholes on indirect procurement channels.")
+    assert quote_reason("The U.S. is trying to plug leaks by deploying watchdog ships on trade routes.", leaks) == \
+        "figure taken literally"
+    assert quote_reason("The U.S. is trying to close loopholes on indirect procurement channels.", leaks) is None
+    controls = ("In recent years, the United States government has ramped up its export controls aimed at stunting "
+                "China's technological ascent in artificial intelligence.")
+    assert quote_reason("US export controls are aimed at restricting China's access to artificial intelligence.",
+                        controls) == "purpose changed"
+    assert quote_reason("US export controls are aimed at stunting China's technological rise in artificial "
+                        "intelligence.", controls) is None
+    choose = ("Because of the complexity of this analysis, agencies may choose to take advantage of entities in the "
+              "Executive Branch that may have relevant expertise.")
+    assert quote_reason("The complexity of this analysis may require the use of Executive Branch entities with "
+                        "relevant expertise.", choose) == "obligation changed"
     assert quote_reason("Putin said Russia would not discuss arms control while the United States seeks to inflict "
                         "\u201cstrategic defeat\u201d on Russia by aiding Ukraine.", putin) is None
 

@@ -1,0 +1,107 @@
+"""How a faithful-looking summary can reframe its source: who acts, what for, in whose words, as what.
+
+Every word of "The Proliferated Space Warfighter Architecture solicits satellites" is in its
+source, "Under the Proliferated Space Warfighter Architecture, the Space Force is soliciting ...
+satellites"; the word checks (``claims.py``) pass it, and an independent judge of our memos
+(``bench/judge/``) rejected it.  Each rule here is one such finding made general: a frame made
+the actor, a question stated as its answer, someone's quoted words or a figure of speech stated
+as fact, a purpose changed, a noun phrase cut from after its verb.  ``quoting.quote_reason``
+asks them; the memo then shows the source itself, as a quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+from briefer.textanalysis import split_sentences, stem, terms
+
+# A yes/no question about a proposition is not the proposition: "whether Section 232 tariffs violate
+# U.S. trade obligations" became "Section 232 tariffs violations" (judge, fe2e269).  "Whether to act"
+# is an option, not a claim, and a summary may list it as one.
+_WHETHER_CLAUSE = re.compile(r"\bwhether\s+(?!(?:or\s+not\s+|and\s+how\s+|and\s+when\s+)?to\b)", re.IGNORECASE)
+# A frame is not an actor: "Under the Proliferated Space Warfighter Architecture, the Space Force is
+# soliciting ... satellites" became "The Proliferated Space Warfighter Architecture solicits
+# satellites" (rejected by the judge at 420b291 and fe2e269); so would "For the Space Force, the act
+# provided $14.9 billion" become "The Space Force provided".
+_FRAME = re.compile(r"^\W*(?:under|through|via|with|within|for|across|despite|amid|among)\s+(?:the\s+|an?\s+)?"
+                    r"((?:[\w\u2019'-]+\s+){0,9}?[\w\u2019'-]+),\s", re.IGNORECASE)
+_ARTICLE = re.compile(r"^\W*(?:the|an?)\s+", re.IGNORECASE)
+# What a verbatim cut from inside a source sentence must not follow: the source's own verb.  "... the
+# tech rivalry between the US and China has been Huawei's ongoing efforts to innovate despite the
+# sanctions" cut after "has been" is a noun phrase (a judge rejected it as a fragment).
+_VERB_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had|become|became|remains?|remained)\s*$",
+                          re.IGNORECASE)
+# Words the source puts in quotation marks are someone's words, or a figure of speech: "seeks to
+# inflict \"strategic defeat\" on Russia" became "seeks strategic defeat on Ukraine", and a guide
+# called a "travel guide" became one that "provides a travel guide" (both rejected by the judge).
+_QUOTED_PHRASE = re.compile(r"[\"\u201c\u2018]([^\"\u201c\u201d\u2018\u2019]{2,60}?)[\"\u201d\u2019]")
+QUOTED_PHRASE_MAX_WORDS = 6
+# A figure of speech is not a fact: "picture it as deploying a fleet of watchdog ships to patrol the
+# trade routes" became "The U.S. is ... deploying watchdog ships" (judge, fe2e269).
+_FIGURATIVE = re.compile(r"\b(?:picture it as|think of it as|imagine|metaphorically|so to speak|as if|as though|"
+                         r"akin to)\b", re.IGNORECASE)
+FIGURE_WORDS = 2  # words of the figure a sentence must reuse to take it literally
+_FIGURE_END = re.compile(r"[,;:.()\u2014\u2013]")  # the figure runs to the clause's end
+# What something is for: "export controls aimed at stunting China's technological ascent" is not
+# controls "aimed at restricting China's access to advanced chips" (judge, fe2e269), nor "the plan aims
+# to create ... and diversify" an aim "to diversify" (judge, 5a8c7ba): the purpose's verb must be the source's.
+_PURPOSE = re.compile(r"\b(aimed at|aims? to|intended to|designed to|in order to|meant to|seeks? to|sought to)\s+(\w+)",
+                      re.IGNORECASE)
+
+
+def states_what_it_asks(sentence: str, source: str) -> bool:
+    """Does the source ask "whether" something is so, and the sentence leave the "whether" out?"""
+    return bool(_WHETHER_CLAUSE.search(source)) and not re.search(r"\bwhether\b", sentence, re.IGNORECASE)
+
+
+def unquotes(sentence: str, source: str) -> bool:
+    """Does the sentence use, outside quotation marks, a short phrase its source quotes?"""
+    lower = sentence.lower()
+    for m in _QUOTED_PHRASE.finditer(source):
+        phrase = m.group(1).strip(" ,.").lower()
+        at = lower.find(phrase) if 1 <= len(phrase.split()) <= QUOTED_PHRASE_MAX_WORDS else -1
+        if at >= 0:
+            before = sentence[:at]
+            if not (before.count('"') % 2 or before.count("\u201c") > before.count("\u201d")
+                    or before.count("\u2018") > before.count("\u2019")):
+                return True
+    return False
+
+
+def takes_figure_literally(sentence: str, source: str) -> bool:
+    """Does the sentence state, without the source's "picture it as", what the source offers as a figure?"""
+    if _FIGURATIVE.search(sentence):
+        return False
+    said = set(terms(sentence))
+    figures = (_FIGURE_END.split(source[m.end():m.end() + 120], maxsplit=1)[0] for m in _FIGURATIVE.finditer(source))
+    return any(len(set(terms(figure)) & said) >= FIGURE_WORDS for figure in figures)
+
+
+def changes_purpose(sentence: str, source: str) -> bool:
+    """Does the sentence give something a purpose ("aimed at X-ing") with another verb than its source's?"""
+    theirs: dict[str, set[str]] = {}
+    for m in _PURPOSE.finditer(source):
+        theirs.setdefault(m.group(1).lower()[:3], set()).add(stem(m.group(2).lower()))
+    return any(m.group(1).lower()[:3] in theirs and stem(m.group(2).lower()) not in theirs[m.group(1).lower()[:3]]
+               for m in _PURPOSE.finditer(sentence))
+
+
+def frame_made_actor(sentence: str, source: str) -> bool:
+    """Does the sentence open with what a source sentence names only as its frame ("Under X, Y does Z" → "X does Z")?"""
+    opening = _ARTICLE.sub("", sentence, count=1).lower()
+    for part in split_sentences(source) or [source]:
+        m = _FRAME.match(part)
+        if m and opening.startswith(m.group(1).lower() + " "):
+            return True
+    return False
+
+
+def cut_after_verb(sentence: str, source: str) -> bool:
+    """Is the sentence a verbatim stretch of its source that starts right after the source's verb (a noun phrase)?"""
+    core = sentence.strip().rstrip(".").strip()
+    if not core:
+        return False
+    at = source.find(core)
+    if at < 0:
+        at = source.find(core[0].lower() + core[1:])
+    return at > 0 and bool(_VERB_BEFORE.search(source[:at]))
