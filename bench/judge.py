@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| memo | cited sentences | judged | supported | model's own: judged | supported |")
     print("|---|---|---|---|---|---|")
     for memo, s in score(rows).items():
-        pct = f" ({s['supported'] / s['judged']:.0%})" if s["judged"] else ""
-        mpct = f" ({s['model_supported'] / s['model_judged']:.0%})" if s["model_judged"] else ""
+        pct = f" ({s['supported'] / s['judged']:.1%})" if s["judged"] else ""
+        mpct = f" ({s['model_supported'] / s['model_judged']:.1%})" if s["model_judged"] else ""
         print(f"| {memo} | {s['sentences']} | {s['judged']} | {s['supported']}{pct} | {s['model_judged']} | "
               f"{s['model_supported']}{mpct} |")
     return 0
