@@ -4,8 +4,10 @@ A candidate is a slice of the document, never rewritten, so that its citation
 stays exact: the sentence itself, the sentence with the one before it (it opens
 with "These chips…"), the sentence without a bare connective ("However, …"), or
 the sentences of a quotation the splitter cut apart, rejoined, or the sentence without a
-heading that PDF extraction glued to its front or an FAQ's "A:" label.  What is never
-evidence at all (headings, table rows, bylines ...) is ``textclean``'s call.
+heading that PDF extraction glued to its front or an FAQ's "A:" label, a list item with
+the lead-in line it completes ("... directive:" | "Publish a ..."), or a PDF line that opens
+mid-name with the wrapped line before it.  What is never evidence at all (headings, table
+rows, bylines ...) is ``textclean``'s call.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ _GOES_ON = re.compile(r"\s*[a-z0-9(]")
 
 
 def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] | None:
-    """The quotable span for sentence ``i``: with its antecedent, trimmed, or None."""
+    """The quotable span for sentence ``i``: with its antecedent, its lead-in line or the wrapped line it
+    continues, trimmed, or None."""
     s, e = int(spans[i, 0]), int(spans[i, 1])
     if not ends_a_sentence(doc_text[s:e]) and _GOES_ON.match(doc_text, e):
         return None
@@ -93,7 +96,7 @@ def _continues_a_line(doc_text: str, spans: np.ndarray, i: int, s: int) -> bool:
 def _with_its_start(doc_text: str, spans: np.ndarray, i: int, e: int) -> tuple[int, int] | None:
     """Sentence ``i`` with the wrapped line it continues, when that line opens a sentence; else None."""
     ps = int(spans[i - 1, 0])
-    first = doc_text[ps:ps + 40].split()[0]
+    first = (doc_text[ps:ps + 40].split() or [""])[0]
     opens = first.strip(",") in SENTENCE_OPENERS or first.endswith("ed")  # "Announced for funding in ..."
     if (ps == 0 or doc_text[ps - 1] == "\n") and opens and not subjectless_item(doc_text[ps:e]):
         span = _close_quote(doc_text, spans, i, ps, e)

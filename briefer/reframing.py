@@ -79,10 +79,13 @@ def takes_figure_literally(sentence: str, source: str) -> bool:
 
 def changes_purpose(sentence: str, source: str) -> bool:
     """Does the sentence give something a purpose ("aimed at X-ing") with another verb than its source's?"""
+    def kind(marker: str) -> str:  # "aimed at" and "aims to" are one kind of purpose
+        return stem(marker.split()[0].lower())
+
     theirs: dict[str, set[str]] = {}
     for m in _PURPOSE.finditer(source):
-        theirs.setdefault(m.group(1).lower()[:3], set()).add(stem(m.group(2).lower()))
-    return any(m.group(1).lower()[:3] in theirs and stem(m.group(2).lower()) not in theirs[m.group(1).lower()[:3]]
+        theirs.setdefault(kind(m.group(1)), set()).add(stem(m.group(2).lower()))
+    return any(kind(m.group(1)) in theirs and stem(m.group(2).lower()) not in theirs[kind(m.group(1))]
                for m in _PURPOSE.finditer(sentence))
 
 
