@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Callable
 
 from briefer.claims import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
@@ -168,6 +169,18 @@ def moves_a_date(sentence: str, source: str) -> bool:
     return any(date in theirs and not how & theirs[date] for date, how in _dated(sentence).items())
 
 
+# What the sentence does to the source's conditions and relations, in the order they are asked.
+_RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
+    ("condition dropped", drops_condition),
+    ("question stated as fact", states_what_it_asks),
+    ("quotation marks dropped", unquotes),
+    ("actor changed", frame_made_actor),
+    ("figure taken literally", takes_figure_literally),
+    ("purpose changed", changes_purpose),
+    ("verb dropped", cut_after_verb),
+)
+
+
 def quote_instead(sentence: str, source: str) -> bool:
     """Show the source itself, as a quote, rather than this model sentence? (See :func:`quote_reason`.)"""
     return quote_reason(sentence, source) is not None
@@ -225,20 +238,9 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "attribution dropped"  # the source says who claims it, or how sure; the summary states it as fact
     if bool(_OBLIGED.search(source)) != bool(_OBLIGED.search(sentence)) or _drops(_OPTIONAL, sentence, source):
         return "obligation changed"
-    if drops_condition(sentence, source):
-        return "condition dropped"
-    if states_what_it_asks(sentence, source):
-        return "question stated as fact"
-    if unquotes(sentence, source):
-        return "quotation marks dropped"
-    if frame_made_actor(sentence, source):
-        return "actor changed"
-    if takes_figure_literally(sentence, source):
-        return "figure taken literally"
-    if changes_purpose(sentence, source):
-        return "purpose changed"
-    if cut_after_verb(sentence, source):
-        return "verb dropped"
+    for reason, rule in _RELATION_RULES:
+        if rule(sentence, source):
+            return reason
     if _SOURCE_VOICE.search(sentence):
         return "source's voice"
     if drops_what_changed(sentence, source, said):
