@@ -30,12 +30,13 @@ from .limits import DEFAULT, Limits, check_zip
 TITLE_MAX = 120
 # Part of the index's SCHEMA_VERSION (briefer.index): bump it whenever any extractor's
 # output changes (text, title or date), so indexes built from the old text are rebuilt.
-# x9: a NUL from a lost "ff" at a word's end is "ff", any other NUL dropped (briefer.ligatures);
+# x10: a stamp at a PDF page's top inside a sentence the page before left open is dropped
+# (briefer.formats_pdf); x9: a NUL from a lost "ff" at a word's end is "ff", any other NUL dropped (briefer.ligatures);
 # x8: a PDF line with a clause's comma is no heading; x7: kramdown attribute lists removed from
 # Markdown; x6: a PDF line ending in "and", "of", a comma ... goes on in the next (briefer.formats_pdf);
 # x5: PDF ligatures spelled out and lost ones restored (briefer.ligatures); x4: PDF Symbol-font and
 # "o" bullets, Markdown footnotes; x3: deeply nested Markdown is not rendered
-EXTRACTOR_VERSION = "x9"
+EXTRACTOR_VERSION = "x10"
 _HEAD = 65536  # metadata (front matter, headings, dates) is looked for near the top only
 
 ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date

@@ -89,15 +89,28 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
             if len(where) >= 3 or (len(where) >= 2 and 2 * len(where) >= total)}
 
 
+# A stamp printed once at a page's top ("IN12614 · VERSION 3 · UPDATED" on a CRS Insight's last page):
+# no lower-case letter, a few words.  Between two halves of a sentence it can be no heading.
+_STAMP = re.compile(r"^[^a-z]*[A-Z][^a-z]*$")
+STAMP_MAX_WORDS = 8
+
+
+def _stamp(line: str, before: str) -> bool:
+    """Is ``line``, at a page's top, a stamp inside a sentence that the page before left open?"""
+    return (bool(before) and not _TERMINAL.search(before) and bool(_STAMP.match(line))
+            and len(line.split()) <= STAMP_MAX_WORDS)
+
+
 def _strip_running(pages: list[list[str]]) -> list[list[str]]:
-    """Drop running headers/footers, page numbers and bare URLs from each page's zones."""
+    """Drop running headers/footers, page numbers, bare URLs and mid-sentence stamps from each page's zones."""
     running = _running_lines(pages) if len(pages) > 1 else set()
-    cleaned = []
+    cleaned: list[list[str]] = []
     for number, lines in enumerate(pages):
         keep = []
+        before = cleaned[-1][-1] if cleaned and cleaned[-1] else ""  # the last line the page before kept
         for index, line in enumerate(lines):
             top, bottom = index < ZONE, index >= len(lines) - ZONE
-            furniture = _PAGE_NUMBER.match(line) or _BARE_URL.match(line)
+            furniture = _PAGE_NUMBER.match(line) or _BARE_URL.match(line) or (top and _stamp(line, before))
             # The first page's top holds the title, which later pages repeat as their header.
             junk = furniture or (_key(line) in running and (number > 0 or not top))
             if not ((top or bottom) and junk):

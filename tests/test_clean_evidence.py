@@ -792,3 +792,17 @@ def test_a_sentence_that_goes_on_with_the_name_a_wrapped_line_stopped_on_is_quot
     assert quotable_span(doc, spans, 4) is None  # its line opens mid-sentence too: no join, and no fragment
     s, e = quotable_span(doc, spans, 6)  # after a heading, a sentence starts
     assert doc[s:e].startswith("The US has imposed")
+
+
+def test_a_stamp_at_a_pages_top_inside_a_sentence_is_page_furniture():
+    """A CRS Insight's last page opens with "IN12614 · VERSION 3 · UPDATED" in the middle of a sentence
+    that the page before left open; it was quoted inside the sentence ("alienate IN12614 · VERSION 3 ·
+    UPDATED trading partners", an untuned memo at 908df32).  A heading after a finished sentence stays."""
+    text = clean_pages([
+        "Congressional Research Service 3\nOther observers caution that tariffs could increase costs for U.S. "
+        "businesses, alienate",
+        "Congressional Research Service 4\nIN12614 \u00b7 VERSION 3 \u00b7 UPDATED\ntrading partners and encourage "
+        "copper exporters to seek other markets.",
+        "Congressional Research Service 5\nBACKGROUND\nThe program began in 2020 with six pilot projects."])
+    assert "alienate trading partners and encourage" in text and "VERSION 3" not in text
+    assert "\nBACKGROUND\n" in text
