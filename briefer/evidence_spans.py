@@ -88,8 +88,9 @@ def _continues_a_line(doc_text: str, spans: np.ndarray, i: int, s: int) -> bool:
     if (doc_text[pe:s].strip() or not words or not words[0][:1].isupper() or words[0].strip(",;") in SENTENCE_OPENERS
             or subjectless_item(doc_text[s:s + 200])):  # the next item of a list: "Made improvements to ..."
         return False
-    last = before.split()[-1] if before.split() else ""
-    return (len(before.split()) >= WRAPPED_LINE_MIN_WORDS and last[:1].isupper() and last.replace("\u2019", "").isalpha()
+    line = before.split()
+    last = line[-1] if line else ""
+    return (len(line) >= WRAPPED_LINE_MIN_WORDS and last[:1].isupper() and last.replace("\u2019", "").isalpha()
             and not ends_a_sentence(before) and evidence_problem(before + ".") != "heading")
 
 
@@ -99,9 +100,7 @@ def _with_its_start(doc_text: str, spans: np.ndarray, i: int, e: int) -> tuple[i
     first = (doc_text[ps:ps + 40].split() or [""])[0]
     opens = first.strip(",") in SENTENCE_OPENERS or first.endswith("ed")  # "Announced for funding in ..."
     if (ps == 0 or doc_text[ps - 1] == "\n") and opens and not subjectless_item(doc_text[ps:e]):
-        span = _close_quote(doc_text, spans, i, ps, e)
-        if span and quotable(doc_text[span[0]:span[1]]):
-            return span
+        return _close_quote(doc_text, spans, i, ps, e)  # the caller asks ``quotable`` of the joined text
     return None
 
 
