@@ -50,10 +50,11 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         return None
     s = _past_label(doc_text, s, e)
     text = doc_text[s:e]
+    item = (s == 0 or doc_text[s - 1] == "\n") and subjectless_item(text)
+    if item:  # the next item of a list ("Made improvements to ..."), not a wrapped line's tail
+        return _with_lead_in(doc_text, spans, i, s, e)
     if _continues_a_line(doc_text, spans, i, s):
         return _with_its_start(doc_text, spans, i, e)
-    if (s == 0 or doc_text[s - 1] == "\n") and subjectless_item(text):
-        return _with_lead_in(doc_text, spans, i, s, e)
     if dangling_start(text):
         cut = connective_prefix_len(text)
         if cut and not dangling_start(text[cut:]):
@@ -79,14 +80,14 @@ def _continues_a_line(doc_text: str, spans: np.ndarray, i: int, s: int) -> bool:
     Consolidated Rail Infrastructure and Safety" | "Improvements (CRISI) program, this project ...";
     the splitter starts a sentence at the capital, and a judge rejected the quote that opens
     mid-name.  The line before must be prose (not a heading), long, and stop on a capitalised word
-    without punctuation, and this sentence must not open with a word sentences open with.
+    without punctuation, and this sentence must not open with a word sentences open with (nor be a
+    list item: :func:`quotable_span` asks that first).
     """
     if i == 0 or s == 0 or doc_text[s - 1] != "\n":
         return False
     ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
     before, words = doc_text[ps:pe].rstrip(), doc_text[s:s + 40].split()
-    if (doc_text[pe:s].strip() or not words or not words[0][:1].isupper() or words[0].strip(",;") in SENTENCE_OPENERS
-            or subjectless_item(doc_text[s:s + 200])):  # the next item of a list: "Made improvements to ..."
+    if doc_text[pe:s].strip() or not words or not words[0][:1].isupper() or words[0].strip(",;") in SENTENCE_OPENERS:
         return False
     line = before.split()
     last = line[-1] if line else ""
