@@ -24,7 +24,7 @@ from .schema import Document
 CHUNK_WORDS = 160
 CHUNK_OVERLAP = 24
 WINDOW_CHARS = 200_000  # split huge documents before the splitter sees them
-# Part of the index's SCHEMA_VERSION (briefer.index), so an index built with other
+# Part of the index's SCHEMA_VERSION (briefer.index_schema), so an index built with other
 # chunks or terms is rebuilt from the corpus on open instead of mixing old and new.
 # A chunk-size change bumps it by itself; a change to chunk_spans(), chunk_id(),
 # textanalysis.terms(), index_stem() or INDEX_STOPWORDS must bump it by hand (append or bump a

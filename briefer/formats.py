@@ -28,7 +28,7 @@ from typing import Any
 from .limits import DEFAULT, Limits, check_zip
 
 TITLE_MAX = 120
-# Part of the index's SCHEMA_VERSION (briefer.index): bump it whenever any extractor's
+# Part of the index's SCHEMA_VERSION (briefer.index_schema): bump it whenever any extractor's
 # output changes (text, title or date), so indexes built from the old text are rebuilt.
 # x10: a stamp at a PDF page's top inside a sentence the page before left open is dropped
 # (briefer.formats_pdf); x9: a NUL from a lost "ff" at a word's end is "ff", any other NUL dropped (briefer.ligatures);

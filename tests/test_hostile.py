@@ -420,7 +420,7 @@ def test_disk_full_during_generate_keeps_the_whole_previous_memo(sample_corpus, 
 def test_disk_full_while_indexing_is_one_line_not_a_bug(sample_corpus, monkeypatch):
     """SQLite says "database or disk is full"; the analyst must read that, not "a bug in briefer",
     and once space is freed the index is intact and takes the change."""
-    from briefer import index as index_mod
+    from briefer import index_write
 
     def full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
@@ -429,7 +429,7 @@ def test_disk_full_while_indexing_is_one_line_not_a_bug(sample_corpus, monkeypat
     first = sorted(sample_corpus.glob("*.txt"))[0]
     first.write_text(first.read_text(encoding="utf-8") + "\nA new paragraph about chips.\n", encoding="utf-8")
     with monkeypatch.context() as mp:
-        mp.setattr(index_mod, "extract", full)
+        mp.setattr(index_write, "extract", full)
         line = one_line_error(cli("index", "--corpus", sample_corpus, "--no-embeddings"), "The disk is full",
                               "database or disk is full", "Free some space", "unchanged")
     assert "bug" not in line

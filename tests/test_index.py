@@ -16,7 +16,7 @@ import pytest
 from filelock import FileLock
 from typer.testing import CliRunner
 
-from briefer import index as index_mod
+from briefer import index_write
 from briefer import snapshot
 from briefer.textanalysis import terms
 from briefer.cli import app
@@ -127,8 +127,8 @@ def test_deleted_and_unreadable_files_leave_the_index(sample_corpus, isolated_ho
 
 
 def test_interrupted_refresh_keeps_old_index_and_resumes(sample_corpus, isolated_home, monkeypatch):
-    monkeypatch.setattr(index_mod, "EMBED_BATCH", 2)
-    monkeypatch.setattr(index_mod, "CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr(index_write, "EMBED_BATCH", 2)
+    monkeypatch.setattr(index_write, "CHECKPOINT_EVERY", 2)
     open_index(isolated_home, sample_corpus, HashEmbedder()).refresh()
     for i in range(4):
         lines = (" ".join(f"Bulk note {i}.{j}.{s} on wolfram smelting quotas." for s in range(40)) for j in range(6))
@@ -256,7 +256,7 @@ def test_an_extractor_change_re_splits_and_re_embeds_unchanged_files(tmp_path, i
     """After an upgrade whose extractor gives other text for the same bytes, the index was rebuilt
     but the sentence store kept the old text's spans and vectors (named by the file's sha256 only):
     every sentence was read at the wrong offsets, and the evidence of a CRS set lost half its facts."""
-    from briefer import corpus as corpus_module, formats, index as index_module
+    from briefer import corpus as corpus_module, formats, index_schema
     from briefer.textanalysis import sentence_spans
 
     corpus = tmp_path / "corpus"
@@ -272,7 +272,7 @@ def test_an_extractor_change_re_splits_and_re_embeds_unchanged_files(tmp_path, i
         "Preface added by a new extractor version. " + original(raw)[0], *original(raw)[1:]))
     monkeypatch.setitem(corpus_module._FORMATS, ".md", ("md", "Markdown", formats.extract_md))
     monkeypatch.setattr(formats, "EXTRACTOR_VERSION", formats.EXTRACTOR_VERSION + "-test")
-    monkeypatch.setattr(index_module, "SCHEMA_VERSION", index_module.SCHEMA_VERSION + "-test")
+    monkeypatch.setattr(index_schema, "SCHEMA_VERSION", index_schema.SCHEMA_VERSION + "-test")
     idx = open_index(isolated_home, corpus, emb)
     idx.refresh()
     idx.refresh_sentences()
