@@ -8,71 +8,28 @@ code 2.  Ctrl-C at any moment exits 130 with a note that nothing was changed
 (writes are atomic, and :mod:`briefer.interrupt` makes sure a Ctrl-C that
 lands inside llama.cpp is not lost).  Progress is shown by
 :class:`briefer.progress.Reporter` and reaches the core as a callback; text that comes from files (paths, titles, corpus sentences) is
-escaped so brackets in it are never read as Rich markup.
+escaped so brackets in it are never read as Rich markup.  The shared options are
+declared in :mod:`briefer.cli_options`; the consoles, the one-line errors and the
+printing of results are in :mod:`briefer.cli_output`.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, Optional
 
 import typer
-import typer.core
 from rich.console import Console
-from rich.markup import escape
 
 from . import __version__, interrupt
-from .catalog import DEFAULT_MODEL
-from .errors import BrieferError, explain
+from .cli_options import (CorpusOpt, EmbedOpt, GpuOpt, JsonOpt, ModelOpt, NoEmbedOpt, ProgressOpt, ReviewFormat, SearchMode,
+                          TemplateOpt, ThreadsOpt, _formats, _opt)
+from .cli_output import STATE, _handled, _OneLineErrors, _print_hits, _print_models, _print_review, _warn_gpu, err, out
 from .progress import Reporter
 from .settings import Settings, load_settings
-
-out = Console()
-err = Console(stderr=True)
-STATE = {"debug": False}
-
-
-try:  # typer >= 0.2x runs on its own vendored copy of click
-    from typer._click import exceptions as _clickx
-except ImportError:  # older typer: click itself
-    from click import exceptions as _clickx
-
-_NO_ARGS = getattr(_clickx, "NoArgsIsHelpError", ())  # click >= 8.2
-_CONTROL_FLOW = tuple({typer.Exit, typer.Abort, _clickx.ClickException, getattr(_clickx, "Abort", typer.Abort),
-                       getattr(_clickx, "Exit", typer.Exit)})  # typer's own, never errors to report
-
-
-class _OneLineErrors(typer.core.TyperGroup):
-    """Usage errors (bad option values, unknown options) as one line and exit code 2,
-    instead of a framed help panel; ``--help`` and the commands behave as usual."""
-
-    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
-        try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            code = code if isinstance(code, int) else 0
-        except _NO_ARGS as exc:  # bare `briefer`: the help text
-            exc.show()
-            code = 0
-        except _clickx.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "briefer"
-            err.print(f"Error: {escape(exc.format_message())} (see `{escape(where)} --help`)", highlight=False, soft_wrap=True)
-            code = 2
-        except _clickx.ClickException as exc:
-            err.print(f"Error: {escape(exc.format_message())}", highlight=False, soft_wrap=True)
-            code = exc.exit_code
-        except (getattr(_clickx, "Abort", typer.Abort), typer.Abort):
-            err.print("Interrupted.", highlight=False)
-            code = 130
-        if standalone_mode:
-            sys.exit(code)
-        return code
 
 
 app = typer.Typer(cls=_OneLineErrors, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -80,80 +37,12 @@ app = typer.Typer(cls=_OneLineErrors, add_completion=False, no_args_is_help=True
                   help="Cited briefing memos from a folder of documents.")
 
 
-def _opt(*names: str, help: str, env: str | None = None, default: str | bool | None = None, **kw: Any) -> Any:
-    """An option whose help shows its environment variable and default."""
-    if env:
-        kw.update(envvar=env, show_envvar=True)
-    if default is not None:
-        kw["show_default"] = default
-    return typer.Option(*names, help=help, **kw)
-
-
-CorpusOpt = Annotated[Optional[Path], _opt("--corpus", help="Corpus folder.", env="BRIEFER_CORPUS", default="corpus/", metavar="DIR")]
-TemplateOpt = Annotated[Optional[Path], _opt("--template-dir", help="Your templates, searched before the shipped ones.",
-                                             env="BRIEFER_TEMPLATE_DIR", default="shipped templates only", metavar="DIR")]
-ModelOpt = Annotated[Optional[str], _opt("--model", help="GGUF chat model: a path, or the name of an installed model (see `briefer models`).",
-                                         env="BRIEFER_MODEL", default=DEFAULT_MODEL, metavar="NAME|PATH")]
-EmbedOpt = Annotated[Optional[Path], _opt("--embed-model", help="GGUF embedding model.", env="BRIEFER_EMBED_MODEL",
-                                          default="all-MiniLM-L6-v2, converted on first use", metavar="PATH")]
-NoEmbedOpt = Annotated[Optional[bool], _opt("--no-embeddings/--embeddings", help="BM25 only, without the dense embedder.",
-                                            env="BRIEFER_NO_EMBEDDINGS", default="--embeddings")]
-ThreadsOpt = Annotated[Optional[int], _opt("--threads", help="CPU threads for llama.cpp.", env="BRIEFER_THREADS",
-                                           default="the cores free right now, at most the physical cores", min=1, metavar="N")]
-GpuOpt = Annotated[Optional[int], _opt("--gpu-layers", help="Layers to offload to the GPU (-1: all).", env="BRIEFER_GPU_LAYERS",
-                                       default="all when a GPU build and device are present, else 0", min=-1, metavar="N")]
-ProgressOpt = Annotated[Optional[bool], _opt("--progress/--no-progress", help="Show counts and rates of long steps on stderr.",
-                                             default="when stderr is a terminal")]
-JsonOpt = Annotated[bool, _opt("--json", help="Print JSON instead of text.")]
-
-
 def _settings(**overrides) -> Settings:
     return load_settings(**overrides)
 
 
-def _fail(exc: BaseException) -> NoReturn:
-    """One line on stderr and the error's exit code; the traceback only with --debug."""
-    if STATE["debug"]:
-        raise exc
-    exc = explain(exc)
-    if isinstance(exc, BrieferError):
-        message = str(exc)
-    else:
-        message = (f"unexpected {type(exc).__name__}: {exc}. This is a bug in briefer; "
-                   "re-run with --debug for the full traceback and report it.")
-    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(getattr(exc, "exit_code", 1))
-
-
-@contextmanager
-def _handled(interrupted: str = "nothing was changed.") -> Iterator[None]:
-    """Run a command body: errors become one line; Ctrl-C exits 130 and says what survived."""
-    try:
-        with interrupt.guard():
-            yield
-    except _CONTROL_FLOW:
-        raise  # typer's own control flow (these subclass Exception)
-    except KeyboardInterrupt:
-        if STATE["debug"]:
-            raise
-        if STATE.get("process"):  # the `briefer` process itself, not a caller's (tests' CliRunner)
-            interrupt.settle()
-        err.print(f"Interrupted: {interrupted}", highlight=False)
-        raise typer.Exit(130) from None
-    except Exception as exc:  # noqa: BLE001 - see _fail
-        _fail(exc)
-
-
 def _progress(console: Console, live: bool | None = None, *, announce: bool = False) -> Reporter:
     return Reporter(console, live, announce=announce)
-
-
-def _warn_gpu(gpu_layers: int | None) -> None:
-    from .llm import gpu_layers_warning
-
-    message = gpu_layers_warning(gpu_layers)
-    if message:
-        err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -233,11 +122,7 @@ def models(model: ModelOpt = None, threads: ThreadsOpt = None, gpu_layers: GpuOp
         else:
             info = describe_model(settings.model, threads=settings.effective_threads, gpu_layers=settings.gpu_layers,
                                   models_dir=settings.model_folder)
-    if as_json:
-        out.print_json(json.dumps(info))
-        return
-    for key, value in info.items():
-        out.print(f"{key}: {value}", highlight=False, markup=False)
+    _print_models(info, as_json)
 
 
 app.command("doctor", help="Alias of `models`.")(models)
@@ -256,12 +141,6 @@ def index(corpus: CorpusOpt = None, embed_model: EmbedOpt = None, no_embeddings:
         check_corpus_dir(settings.corpus)  # before preparing the embedder
         _, report = refresh_index(settings, load_embedder(settings, reporter), reporter)
     out.print(f"{report.summary()} in {report.seconds:.2f} s", highlight=False)
-
-
-class SearchMode(str, enum.Enum):
-    hybrid = "hybrid"
-    bm25 = "bm25"
-    dense = "dense"
 
 
 @app.command()
@@ -287,25 +166,7 @@ def search(query: Annotated[str, typer.Argument(help="What to look for.")],
         embedder = load_embedder(settings, reporter)
         idx, _ = refresh_index(settings, embedder, reporter, wait=False)  # a reader never waits for a writer
         hits = Retriever(idx, embedder).search(query, k, mode=mode.value)
-    rows = [{"document": h.document, "title": h.title, "score": round(h.score, 6), "start": h.start, "end": h.end, "text": h.text} for h in hits]
-    if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return
-    if not rows:
-        err.print("No passages matched.", highlight=False)
-    for i, row in enumerate(rows, 1):
-        out.print(f"[bold]{i}. {escape(row['document'])}[/bold] ({row['start']}–{row['end']}, score {row['score']:.4f})", highlight=False)
-        out.print("   " + " ".join(row["text"].split())[:400], highlight=False, markup=False)
-
-
-def _formats(value: str) -> list[str]:
-    from .render import FORMATS
-
-    names = [f.strip() for f in value.split(",") if f.strip()]
-    bad = [f for f in names if f not in FORMATS]
-    if bad or not names:
-        raise typer.BadParameter(f"{', '.join(bad) or repr(value)}: choose one or more of {', '.join(FORMATS)}, comma-separated")
-    return names
+    _print_hits(hits, as_json)
 
 
 @app.command()
@@ -337,11 +198,6 @@ def schema() -> None:
     sys.stdout.write(schema_json())
 
 
-class ReviewFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command("review")
 def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json record.")],
                corpus: Annotated[Optional[Path], _opt("--corpus", help="Corpus folder the record's sources come from.",
@@ -361,32 +217,6 @@ def review_cmd(record_path: Annotated[Path, typer.Argument(help="A <topic>.json 
     else:
         _print_review(result)
     raise typer.Exit(0 if result.ok else 1)
-
-
-def _print_review(result: Any) -> None:
-    colours = {"supported": "green", "extracted": "cyan", "unsupported": "red"}
-    section = None
-    for s in result.sentences:
-        if s.section != section:
-            section = s.section
-            out.print(f"\n[bold]## {escape(section)}[/bold]", highlight=False)
-        label = s.label.upper() if s.label == "unsupported" else s.label
-        out.print(f"- [{colours[s.label]}]{label}[/{colours[s.label]}] {escape(s.text)} {s.citations}",
-                  highlight=False, soft_wrap=True)
-        if s.label == "unsupported":
-            out.print(f"    checks: {s.checks}", highlight=False, markup=False)
-        for note in s.notes:
-            out.print(f"    ! {note}", highlight=False, markup=False, soft_wrap=True)
-        for q in s.quotes:
-            out.print(f"    > {' '.join(q.split())}", highlight=False, markup=False, soft_wrap=True)
-    for title in result.refused_sections:
-        out.print(f"\n[bold]## {escape(title)}[/bold]\n- not covered by the corpus", highlight=False)
-    for mv in result.moved_sources:
-        out.print(f"moved source \\[{mv['id']}] {escape(mv['document'])}: {escape(mv['reason'])}", highlight=False)
-    for st in result.stale_sources:
-        out.print(f"[red]stale source[/red] \\[{st['id']}] {escape(st['document'])}: {escape(st['reason'])}", highlight=False)
-    totals = result.totals()
-    out.print("\n" + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in totals.items()), highlight=False)
 
 
 def main() -> None:
