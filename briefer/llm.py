@@ -4,16 +4,14 @@
 that replays queued answers.  ``LlamaChatModel`` uses the chat template stored
 in the GGUF (``create_chat_completion`` picks it up from the metadata) and
 relies on llama-cpp-python's prefix matching to reuse the KV cache between
-sections: every section's prompt starts with the same system message.
+sections: every section's prompt starts with the same system message.  How a chat
+becomes prompt tokens is in ``briefer/llm_prompt.py``, GPU detection in ``briefer/gpu.py``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,14 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from . import interrupt
+from . import gpu, interrupt
 from .errors import ModelError
-from .modelfile import check_fits, default_models_dir, file_sha256, read_gguf_header, resolve_model_path
+from .llm_prompt import ZWSP, batch_request, chat_formatter, context_error, control_pattern, defang_with
+from .modelfile import check_fits, read_gguf_header, resolve_model_path
 from .paraphrase import GuardProcessor, WordForms
+
+# Importers of briefer.llm get these from here; the code looks them up in briefer.gpu, so patch them there.
+from .gpu import GPU_INSTALL_HINT, choose_gpu_layers, describe_model, gpu_available, gpu_layers_warning, gpu_offload_supported
+
+__all__ = ["REPEAT_PENALTY", "ZWSP", "ChatModel", "ChatResult", "GPU_INSTALL_HINT", "LlamaChatModel", "chat_all",
+           "choose_gpu_layers", "context_error", "describe_model", "gpu_available", "gpu_layers_warning",
+           "gpu_offload_supported", "load_chat_model", "resolve_model_path"]
 
 #: Tiny models loop without it; recorded in the JSON record so a replay can match.
 REPEAT_PENALTY = 1.15
-ZWSP = "\u200b"
 
 
 @dataclass
@@ -61,57 +66,6 @@ def chat_all(model: ChatModel, conversations: list[list[dict]], *, max_tokens: i
     if many is not None:
         return many(conversations, max_tokens=max_tokens, temperature=temperature, seed=seed)
     return [model.chat(m, max_tokens=max_tokens, temperature=temperature, seed=seed) for m in conversations]
-
-
-def gpu_available() -> bool:
-    """A GPU offload build of llama.cpp *and* a device present.
-
-    ``llama_supports_gpu_offload`` alone only says how the library was built; a
-    CUDA build on a machine without a GPU would still fail to offload.
-    """
-    try:
-        import llama_cpp
-
-        if not llama_cpp.llama_supports_gpu_offload():
-            return False
-    except Exception:  # noqa: BLE001 - any failure means "no GPU"
-        return False
-    if sys.platform == "darwin":
-        return True  # Metal
-    return any(Path(p).exists() for p in ("/dev/nvidia0", "/dev/kfd")) or any(Path("/dev/dri").glob("renderD*"))
-
-
-def choose_gpu_layers(requested: int | None) -> int:
-    if requested is not None:
-        return requested
-    return -1 if gpu_available() else 0
-
-
-def gpu_offload_supported() -> bool:
-    """Whether this llama-cpp-python build can offload to a GPU at all (CUDA, Metal, Vulkan...)."""
-    try:
-        import llama_cpp
-
-        return bool(llama_cpp.llama_supports_gpu_offload())
-    except Exception:  # noqa: BLE001 - not installed or broken: no GPU
-        return False
-
-
-GPU_INSTALL_HINT = ('reinstall llama-cpp-python with GPU support, e.g. CMAKE_ARGS="-DGGML_CUDA=on" '
-                    'pip install llama-cpp-python --no-cache-dir --force-reinstall (README, "GPU")')
-
-
-def gpu_layers_warning(requested: int | None) -> str | None:
-    """A warning when GPU layers were asked for but cannot be offloaded, else None."""
-    if not requested:
-        return None
-    if not gpu_offload_supported():
-        return (f"--gpu-layers {requested} has no effect: this llama-cpp-python build is CPU-only, so the model "
-                f"runs on the CPU. To use a GPU, {GPU_INSTALL_HINT}.")
-    if not gpu_available():
-        return (f"--gpu-layers {requested}: this llama-cpp-python build supports GPU offload, but no GPU device "
-                "was found (/dev/nvidia0, /dev/kfd or /dev/dri/renderD*); llama.cpp may fall back to the CPU.")
-    return None
 
 
 class LlamaChatModel:
@@ -152,7 +106,7 @@ class LlamaChatModel:
             "n_ctx_train": train_ctx,
             "threads": n_threads,
             "gpu_layers": n_gpu_layers,
-            "gpu_offload": bool(n_gpu_layers) and gpu_available(),
+            "gpu_offload": bool(n_gpu_layers) and gpu.gpu_available(),
             "chat_format": getattr(self._llm, "chat_format", None),
             "llama_cpp_python": llama_cpp.__version__,
         }
@@ -160,24 +114,14 @@ class LlamaChatModel:
         self._interrupted = False
         self._abort = llama_cpp.ggml_abort_callback(lambda _data: self._interrupted)  # keep a reference
         llama_cpp.llama_set_abort_callback(self._llm.ctx, self._abort, None)
-        vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
-        control = {t for i in range(self._llm.n_vocab()) if llama_cpp.llama_vocab_is_control(vocab, i)
-                   and len(t := self._llm._model.token_get_text(i)) > 1}
-        # One alternation, longest first (Gemma has 6000+ control tokens, <unused0>...).
-        self._control = re.compile("|".join(map(re.escape, sorted(control, key=len, reverse=True)))) if control else None
+        self._control = control_pattern(llama_cpp, self._llm)
 
     def defang(self, text: str) -> str:
-        """Break up control-token strings (``<|im_start|>``...) that occur in prompt text.
+        """Break up this model's control-token strings in prompt text (see :func:`briefer.llm_prompt.defang_with`)."""
+        return defang_with(self._control, text)
 
-        llama-cpp-python tokenizes the formatted chat with ``special=True``, so
-        a corpus document containing ``<|im_end|><|im_start|>system`` would
-        otherwise open a real system turn.  A zero-width space after the first
-        character makes it ordinary text; only the model's view changes, the
-        quotes and offsets in the record come from the document itself.
-        """
-        if self._control is None:
-            return text
-        return self._control.sub(lambda m: m.group(0)[0] + ZWSP + m.group(0)[1:], text)
+    def _defanged(self, messages: list[dict]) -> list[dict]:
+        return [{**m, "content": self.defang(m["content"])} for m in messages]
 
     @contextmanager
     def _ctrl_c_aborts(self) -> Iterator[None]:
@@ -252,7 +196,7 @@ class LlamaChatModel:
         try:
             with self._ctrl_c_aborts():
                 out = self._llm.create_chat_completion(
-                    messages=[{**m, "content": self.defang(m["content"])} for m in messages],
+                    messages=self._defanged(messages),
                     max_tokens=max_tokens,
                     temperature=temperature,
                     seed=seed,
@@ -283,41 +227,18 @@ class LlamaChatModel:
         Falls back to one chat after another where batching does not apply: sampling
         with a temperature, or a chat format not taken from the model's own template.
         """
-        formatter = self._formatter()
+        formatter = chat_formatter(self._llm)
         if temperature != 0.0 or formatter is None or len(conversations) < 2:
             return [self.chat(m, max_tokens=max_tokens, temperature=temperature, seed=seed) for m in conversations]
-        from .batchgen import Request
-
-        requests = []
-        for messages in conversations:
-            r = formatter(messages=[{**m, "content": self.defang(m["content"])} for m in messages])
-            tokens = self._llm.tokenize(r.prompt.encode("utf-8"), add_bos=not r.added_special, special=True)
-            if len(tokens) + max_tokens > self.info["n_ctx"]:
-                raise context_error(ValueError(f"Requested tokens ({len(tokens) + max_tokens}) exceed context window "
-                                               f"of {self.info['n_ctx']}"), n_ctx=self.info["n_ctx"],
-                                    max_tokens=max_tokens, n_ctx_train=self.info.get("n_ctx_train"))
-            stops = [r.stop] if isinstance(r.stop, str) else list(r.stop or [])
-            requests.append(Request(tokens, stops))
+        requests = [batch_request(self._llm, formatter, self._defanged(messages), max_tokens=max_tokens,
+                                  n_ctx=self.info["n_ctx"], n_ctx_train=self.info.get("n_ctx_train"))
+                    for messages in conversations]
         with self._ctrl_c_aborts():
             outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY)
         return [ChatResult(text=o.text, prompt_tokens=len(r.tokens), prompt_evaluated=o.evaluated,
                            completion_tokens=o.generated, prompt_seconds=o.prompt_seconds,
                            generation_seconds=o.generation_seconds, finish_reason=o.finish_reason, copied=o.copied)
                 for r, o in zip(requests, outputs)]
-
-    def _formatter(self):
-        """The chat template's formatter, as llama-cpp-python builds it, or None for other chat formats."""
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        llm = self._llm
-        template = llm.metadata.get("tokenizer.chat_template")
-        if llm.chat_format != "chat_template.default" or not template:
-            return None
-        def text(token_id: int) -> str:
-            return llm._model.token_get_text(token_id) if token_id != -1 else ""
-
-        return Jinja2ChatFormatter(template=template, eos_token=text(llm.token_eos()), bos_token=text(llm.token_bos()),
-                                   stop_token_ids=[llm.token_eos()])
 
     def _batcher(self):
         if getattr(self, "_batch", None) is None:
@@ -345,25 +266,11 @@ class LlamaChatModel:
         grammar = llama_cpp.LlamaGrammar.from_string(f"root ::= {rule}", verbose=False)
         with self._ctrl_c_aborts():
             out = self._llm.create_chat_completion(
-                messages=[{**m, "content": self.defang(m["content"])} for m in messages],
+                messages=self._defanged(messages),
                 max_tokens=max(len(self._llm.tokenize(o.encode(), add_bos=False)) for o in options) + 1,
                 temperature=0.0, grammar=grammar)
         text = (out["choices"][0]["message"].get("content") or "").strip()
         return text if text in options else options[-1]
-
-
-def context_error(exc: ValueError, *, n_ctx: int, max_tokens: int, n_ctx_train: int | None = None) -> Exception:
-    """llama-cpp-python's "Requested tokens (N) exceed context window of C" as a one-line ModelError
-    that names the context size needed (prompt + answer, rounded up to 512); other ValueErrors unchanged."""
-    found = re.search(r"Requested tokens \((\d+)\) exceed context window of (\d+)", str(exc))
-    if not found:
-        return exc
-    prompt, window = int(found.group(1)), int(found.group(2)) or n_ctx
-    needed = -(-(prompt + max_tokens) // 512) * 512
-    limit = f" (the model was trained for {n_ctx_train})" if n_ctx_train and needed > n_ctx_train else ""
-    return ModelError(f"The prompt needs {prompt} tokens plus up to {max_tokens} for the answer, but the model's context "
-                      f"is {window} tokens. Use --n-ctx {needed} or more (BRIEFER_N_CTX){limit}, or fewer evidence "
-                      "sentences per section.")
 
 
 def load_chat_model(path: str | Path | None, *, n_ctx: int, n_threads: int, gpu_layers: int | None, seed: int,
@@ -372,44 +279,7 @@ def load_chat_model(path: str | Path | None, *, n_ctx: int, n_threads: int, gpu_
     """Load the chat model; ``adapt_threads`` (threads not set by the analyst) re-measures the
     free cores before each answer and changes the thread count if the machine got busier or idler."""
     resolved = resolve_model_path(path, models_dir)
-    model = LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=choose_gpu_layers(gpu_layers), seed=seed)
+    model = LlamaChatModel(resolved, n_ctx=n_ctx, n_threads=n_threads, n_gpu_layers=gpu.choose_gpu_layers(gpu_layers), seed=seed)
     model.adapt_threads = adapt_threads
     model.copy_guard = copy_guard
     return model
-
-
-def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | None,
-                   models_dir: Path | None = None) -> dict:
-    """What `briefer models` prints: no model load needed."""
-    from . import catalog
-
-    resolved = resolve_model_path(path, models_dir)
-    try:
-        import llama_cpp
-
-        version = llama_cpp.__version__
-        offload = bool(llama_cpp.llama_supports_gpu_offload())
-    except Exception:  # noqa: BLE001
-        version, offload = "not installed", False
-    layers = choose_gpu_layers(gpu_layers)
-    device = gpu_available()
-    if not offload:
-        gpu = f"none: this llama-cpp-python build is CPU-only; to use a GPU, {GPU_INSTALL_HINT}"
-    elif not device:
-        gpu = "this build can offload, but no GPU device was found"
-    else:
-        gpu = f"this build can offload and a GPU is present; {'all' if layers < 0 else layers} layers offloaded"
-    return {
-        "gpu": gpu,
-        "path": str(resolved),
-        "size": resolved.stat().st_size,
-        "sha256": file_sha256(resolved, models_dir or default_models_dir()),
-        "llama_cpp_python": version,
-        "threads": threads,
-        "gpu_offload_supported": offload,
-        "gpu_layers": layers,
-        "offloaded": layers != 0 and offload and device,
-        "cpu_count": os.cpu_count(),
-        "models": ", ".join(f"{m['name']}{' (default)' if m['default'] else ''}: "
-                            f"{'installed' if m['installed'] else 'not installed: ' + m['install']}" for m in catalog.listing()),
-    }

@@ -197,10 +197,10 @@ def test_markdown_summary_and_html_box_agree():
 
 
 def test_models_says_whether_build_can_offload(monkeypatch):
-    from briefer import llm
+    from briefer import gpu, llm
 
-    monkeypatch.setattr(llm, "gpu_offload_supported", lambda: False)
-    monkeypatch.setattr(llm, "gpu_available", lambda: False)
+    monkeypatch.setattr(gpu, "gpu_offload_supported", lambda: False)
+    monkeypatch.setattr(gpu, "gpu_available", lambda: False)
     code, output = run("models", "--gpu-layers", "20")
     text = " ".join(output.split())
     assert code == 0, output
