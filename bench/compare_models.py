@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-DEFAULT_EVALS = ["eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-extra", "eval"]
+DEFAULT_EVALS = ["eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-fetched4", "eval-extra", "eval"]
 
 
 def one_model(name: str, eval_dirs: list[Path], home: Path, threads: int | None) -> dict:

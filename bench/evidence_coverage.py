@@ -26,7 +26,7 @@ from briefer.retrieval import Retriever  # noqa: E402
 from briefer.settings import load_settings  # noqa: E402
 from briefer.topics import load_topic  # noqa: E402
 
-DEFAULT_EVALS = ["eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-extra", "eval"]
+DEFAULT_EVALS = ["eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-fetched4", "eval-extra", "eval"]
 
 
 def main() -> None:

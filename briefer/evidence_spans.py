@@ -50,7 +50,7 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         return None
     s = _past_label(doc_text, s, e)
     text = doc_text[s:e]
-    item = (s == 0 or doc_text[s - 1] == "\n") and subjectless_item(text)
+    item = (s == 0 or doc_text[s - 1] == "\n") and subjectless_item(text, _in_a_list(doc_text, spans, i, s))
     if item:  # the next item of a list ("Made improvements to ..."), not a wrapped line's tail
         return _with_lead_in(doc_text, spans, i, s, e)
     if _continues_a_line(doc_text, spans, i, s):
@@ -103,6 +103,18 @@ def _with_its_start(doc_text: str, spans: np.ndarray, i: int, e: int) -> tuple[i
     if (ps == 0 or doc_text[ps - 1] == "\n") and opens and not subjectless_item(doc_text[ps:e]):
         return _close_quote(doc_text, spans, i, ps, e)  # the caller asks ``quotable`` of the joined text
     return None
+
+
+def _in_a_list(doc_text: str, spans: np.ndarray, i: int, s: int) -> bool:
+    """Does sentence ``i`` (at a line's start) follow a lead-in line ("... three primary objectives:") or
+    another list item on the line before?"""
+    if i == 0:
+        return False
+    ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+    if doc_text[pe:s] != "\n":
+        return False
+    prev = doc_text[ps:pe].rstrip()
+    return prev.endswith(":") or ((ps == 0 or doc_text[ps - 1] == "\n") and subjectless_item(prev, True))
 
 
 def _with_lead_in(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> tuple[int, int] | None:

@@ -128,6 +128,8 @@ def visible_lines(root: Any, filter_chrome: bool = False, strip_marks: bool = Fa
             if name == "br":
                 flush(keep_blank=in_pre)
                 continue
+            if name == "sup" and _footnote_mark(node, "".join(line)):
+                continue
             if name in _CELL and "".join(line).strip():
                 line[-1] = line[-1].rstrip(" ")
                 line.append(CELL_SEP)
@@ -139,6 +141,20 @@ def visible_lines(root: Any, filter_chrome: bool = False, strip_marks: bool = Fa
             stack.extend((child, child_pre, child_content) for child in reversed(node.contents))
     flush()
     return lines
+
+
+# A footnote mark is a short number or sign set above the line: "... by September 30, 2018.<sup><a
+# href="20">20</a></sup> The E.O. ..." (OMB's M-16-19 page) read "2018.20 The E.O.", one sentence with the
+# next and a figure that is not there.  An exponent or an ordinal ("10<sup>6</sup>", "2<sup>nd</sup>") is
+# text: a mark is linked, or set after punctuation.
+_MARK = re.compile(r"[\[(]?(?:\d{1,3}|[*\u2020\u2021\u00a7]{1,3})[\])]?")
+
+
+def _footnote_mark(node: Any, before: str) -> bool:
+    """Is this ``<sup>`` a footnote reference (left out of the text) rather than an exponent?"""
+    if not _MARK.fullmatch(node.get_text("", strip=True)):
+        return False
+    return node.find("a") is not None or node.parent.name == "a" or before.rstrip()[-1:] in ".,;:)\"\u201d\u2019"
 
 
 def _add_text(line: list[str], text: str, in_pre: bool, strip_marks: bool, flush: Any) -> None:

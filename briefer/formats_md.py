@@ -67,6 +67,13 @@ _WORD = re.compile(r"[a-z0-9]+")
 # the line before a list glued the list's first item to it ('{:start="3"} 3. Publish a vulnerability
 # disclosure policy ...'), a "sentence" opening with a brace.  They are layout, never text.
 _ATTRIBUTE_LIST = re.compile(r"\{:[^{}\n]*\}")
+# A list may start right under the line that leads into it ("Results include:" | "* Data Center ...") in
+# CommonMark, which is how GitHub and most sites show it; Python-Markdown wants a blank line first and
+# ran the items into the lead-in's paragraph ("Results include: * Data Center ...", a GSA blog post).
+# Only a list starting at "1" may interrupt a paragraph, as in CommonMark: a wrapped line that happens to
+# open with "2020. The ..." stays prose.
+_LIST_START = re.compile(r"^ {0,3}(?:[-*+]|1[.)])[ \t]+\S")
+_ANY_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+\S|^[ \t]{2,}\S")  # an item, or a line indented under one
 _SPACE_LOST = (
     (re.compile(r"(?<=[A-Za-z0-9.,;:])(\]\([^()\s]*\))(?=\[[A-Za-z0-9])"), r"\1 "),
     (re.compile(r"(\]\([^()\s]*\)[,;:])(?=[A-Z][a-z])"), r"\1 "),
@@ -126,6 +133,8 @@ def prepare(source: str) -> str:
                 line = pattern.sub(replacement, line)
             if vocabulary:
                 line = _EMPTY_EMPHASIS.sub(emphasis_gap, line)
+            if _LIST_START.match(line) and out and out[-1].strip() and not _ANY_ITEM.match(out[-1]):
+                out.append("")  # a list right under its lead-in line (see _LIST_START)
             out.append(_BAD_CLOSE.sub(r"\1\2\1 ", line))
     return "\n".join(out)
 

@@ -60,6 +60,10 @@ _BULLET = re.compile(r"^(?:[•●▪◦‣⁃■□➢✓\uf000-\uf0ff]|o\s+(?=
 _TOC_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+$")  # "Introduction ........ 1"
 _BULLET_GLYPH = re.compile(r"^(?:[•●▪◦‣⁃■□➢\uf000-\uf0ff]\s*|o\s+(?=[A-Z]))")
 _TERMINAL = re.compile(r"[.!?:][\u201d\u2019\"')\]]*$")
+_MID_SENTENCE = re.compile(r"(?![ivx]+\.\s)[a-z]{2,}\b")  # a line that opens on a lower-case word, not "ii. "
+_CLAUSE_START = re.compile(r"\S+(?:\s+\S+)?\s+(?:is|are|was|were|has|have|had|will|would|can|could|may|must|shall|"
+                           r"should|does|did)\b")
+_SENTENCE_END_INSIDE = re.compile(r"[a-z)][.!?][\u201d\u2019\"')\]]* [A-Z]")
 _WORD = re.compile(r"[a-z]+")
 _SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
 _CLAUSE = re.compile(r",\s+(?!by\b)[a-z]")  # ", by Laurie Harris" ends a catalogue entry
@@ -214,16 +218,25 @@ def _glue(prev: str, nxt: str, vocabulary: set[str]) -> str:
     return prev + " " + nxt
 
 
-def _joins(prev: str, nxt: str, full: int) -> bool:
+def _joins(prev: str, nxt: str, full: int, paragraph: str = "") -> bool:
     """Does *nxt* continue the paragraph that *prev* (a line of the page) is in?
 
     A list item starts a new paragraph; a short line without a full stop after a
     sentence end is a heading; a long ("full") line was wrapped by the layout; a
-    line starting lower-case continues an unfinished one.
+    line starting lower-case continues an unfinished one, and so does one after it
+    while the sentence is still open in a paragraph of prose.
     """
     if _BULLET.match(nxt) or _TOC_LINE.search(prev):
         return False
     ended = bool(_TERMINAL.search(prev))
+    # A link or bold run breaks pypdf's lines mid-sentence: "… the two generally work in distinct
+    # silos. IT teams … should strongly consider" | "integrating" | "IT sustainability experts" |
+    # "within their IT teams …" (a CIO Council guide).  A line that is itself the middle of a
+    # sentence (lower-case, no end) in a paragraph that already ended one is no heading's or item's
+    # last line: the sentence goes on.
+    if (not ended and _MID_SENTENCE.match(prev) and _SENTENCE_END_INSIDE.search(paragraph[:-len(prev)])
+            and not (nxt[:1].isupper() and (_TERMINAL.search(nxt) or _CLAUSE_START.match(nxt)))):
+        return True  # ... unless the next line is a sentence of its own ("EPA is the Designated ...")
     if ended and len(nxt) < full and not _TERMINAL.search(nxt) and nxt[:1].isupper():
         return False
     if prev.endswith(("-", "\u2014", "/")) or (_OPEN_END.search(prev) and not _OPENER.match(nxt)):
@@ -281,7 +294,7 @@ def clean_pages(page_texts: list[str]) -> str:
             line = _BULLET_GLYPH.sub("", line)
             if not line:
                 continue
-            if last and not item and _joins(last, line, last_full):
+            if last and not item and _joins(last, line, last_full, paragraphs[-1]):
                 paragraphs[-1] = _glue(paragraphs[-1], line, vocabulary)
             else:
                 paragraphs.append(line)

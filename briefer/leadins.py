@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .textclean import MIN_WORDS, evidence_problem
+from .textclean import ANSWER_CELL, MIN_WORDS, evidence_problem
 
 _CONNECTIVES = (
     "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",
@@ -90,7 +90,8 @@ def glued_heading_len(sentence: str) -> int:
 # (quoted, number and all, in a memo); no sentence opens with a figure and then "In" or "The".
 _ANSWER_LABEL = re.compile(r"^(?:(?:A|Answer|Response)\s?\d{0,3}\s?:\s+|\d{1,3}\.?;\s+|"
                            r"\d{1,3}\s+(?=(?:In|The|This|These|Those|For|On|As|At|By|According|Under|Since|While|When|"
-                           r"Although|Because|If|With|From|It|Its|An|Following|During|After|Before|Each|All|Most)\s)|"
+                           r"Although|Because|If|With|From|It|Its|An|Following|During|After|Before|Each|All|Most|"
+                           r"Rather|However|Moreover|Furthermore|Instead|There)\s)|"
                            r"(?:(?:Specifically|In particular|Namely|That is)\s?:\s+)?"
                            r"\((?:[a-zA-Z]|[ivx]{1,4}|\d{1,2})\)\s+)(?=[A-Z\"\u201c])")
 
@@ -110,10 +111,15 @@ _NOT_A_LABEL = frozenset("is are was were be has have had will would can could m
                          "reported reports source sources".split())  # "Source: CRS calculated ..." is a caption
 
 
+# The cells before a table's text column: "July 2025 Yes Partially VA does not have one centralized office
+# that manages the 258+ data centers." (an OMB compliance table printed to PDF; see textclean.ANSWER_CELL).
+_ROW_CELLS = re.compile(rf"^[^.;:]{{0,80}}?\b{ANSWER_CELL}(?:,?\s+{ANSWER_CELL})+,?\s+(?=[A-Z])(?!{ANSWER_CELL}\b)")
+
+
 def answer_label_len(sentence: str) -> int:
-    """Characters of an answer label ("A: ", "A3: "), list marker ("(a) ") or field label
-    ("Demographic information: ") that can be cut off the quote, else 0."""
-    m = _ANSWER_LABEL.match(sentence)
+    """Characters of an answer label ("A: ", "A3: "), list marker ("(a) "), field label
+    ("Demographic information: ") or a table row's answer cells that can be cut off the quote, else 0."""
+    m = _ANSWER_LABEL.match(sentence) or _ROW_CELLS.match(sentence)
     if not m:
         m = _FIELD_LABEL.match(sentence)
         if m and (any(w.lower() in _NOT_A_LABEL for w in m.group(1).split()) or re.search(r"\d", m.group(1))):
@@ -151,18 +157,33 @@ _PAST_IRREGULAR = frozenset("made held led began built took gave sent won brough
 _AFTER_PARTICIPLE = frozenset("in on at by for with from to of as under into during after before since through within "
                               "between among across over via upon against".split())  # "Based on ...", "Issued in May"
 _FINITE = frozenset("will would are is was were have has had can could may might must shall should do does did".split())
+_LABELLED_GERUND = re.compile(r"^[A-Z][^:.]{2,80}:\s+([A-Z][a-z]{2,}ing)\s")
+_RELATIVE = frozenset("that which who whom whose where when".split())
+_OPENING_AUX = frozenset("has have is are was were".split())  # not "May" (a month) or "Will" (a name)
 _FRONT_COMMA = re.compile(r",\s+(?=[a-z])")  # where an adverbial front may end: "Annually, by the end of ..., provide"
 _ITEM_WORDS = re.compile(r"[A-Za-z][\w'\u2019-]*|\d[\d,.]*|[,;:]")
 
 
-def subjectless_item(sentence: str) -> bool:
+def subjectless_item(sentence: str, in_list: bool = False) -> bool:
     """Does the sentence open with a verb and no subject, as list items do ("Launched ...", "Publish ...")?
 
     A past form followed by a preposition opens a participle phrase ("Issued in May 2013, the
     policy ..."), and a finite verb within the next words makes the first word part of a subject
     ("Disclosed vulnerabilities will be evaluated", "Licensed taxis and buses with more than nine
-    seats are exempt"); a label ("Projected flood risk: A ... model") is a glossary entry.
+    seats are exempt"); a label ("Projected flood risk: A ... model") is a glossary entry.  A label
+    before a gerund ("Moving to the cloud: Investigating best practices ...") is an item, and so is a
+    gerund *in a list* (``in_list``: after a lead-in line or another such item): "Encouraging the
+    best-equipped federal data centers to provide services ..." (a GSA blog's objectives).  Alone,
+    a gerund may be a subject ("Spending on R&D rose ..."), so it needs the list.
     """
+    labelled = _LABELLED_GERUND.match(sentence)
+    if labelled:  # "Background: Increasing cybersecurity risks are forcing ..." has its subject; "...: Identifying
+        head = []  # tools that agencies can use ..." does not (the verb is the relative clause's)
+        for w in _ITEM_WORDS.findall(sentence[labelled.start(1):])[:12]:
+            if w.lower() in _RELATIVE:
+                break
+            head.append(w.lower())
+        return not any(w in _FINITE for w in head)
     for comma in _FRONT_COMMA.finditer(sentence, 0, 100):
         after = sentence[comma.end():].split()
         if after[0].lower() in _IMPERATIVES and (len(after) < 2 or after[1].lower() not in _AFTER_PARTICIPLE):
@@ -171,9 +192,13 @@ def subjectless_item(sentence: str) -> bool:
     if len(words) < 3 or not words[0][0].isupper() or ":" in words[:6]:
         return False
     first, rest = words[0].lower(), [w.lower() for w in words[1:12]]
+    if first in _OPENING_AUX and not sentence.rstrip().endswith("?"):
+        return True  # a condition's item: "meets the following conditions:" | "Has an assigned CVE ID."
     if any(w in _FINITE for w in rest) or rest[0] in _AFTER_PARTICIPLE or rest[0] == ",":
         return False
-    return first in _IMPERATIVES or first in _PAST_IRREGULAR or (first.endswith("ed") and len(first) > 4)
+    gerund = in_list and first.endswith("ing") and len(first) > 5 and words[0] not in SENTENCE_OPENERS
+    return (first in _IMPERATIVES or first in _PAST_IRREGULAR or (first.endswith("ed") and len(first) > 4)
+            or gerund)
 
 
 # Words a sentence opens with.  A line of a PDF column that opens with any other capitalised word

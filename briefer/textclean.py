@@ -55,8 +55,19 @@ _MADE_THIS = re.compile(r"\b(?:created|prepared|wrote|authored|drafted|compiled|
                         re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
+# A web page's link text says where, not what: "Using the link below, members of the public may
+# download ...", "More information on the DCEP Program is available here." (a CIO Council page and guide).
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
-                      r"\b(?:may|can) be found (?:at|in|on)\b|\bis available (?:at|from|on)\b", re.IGNORECASE)
+                      r"\b(?:may|can) be found (?:at|in|on|here)\b|\bis available (?:at|from|on|here)\b|"
+                      r"\b(?:the|this|these) links? (?:below|above)\b|\bclick here\b|"
+                      r"\b(?:information|recommendations|details|guidance|resources)\s+here\s*[.:]?\s*$", re.IGNORECASE)
+# Whom to ask, not a finding: "If you have any questions, please reach out to dccoi@gsa.gov."
+_CONTACT = re.compile(r"^if you have (?:any )?(?:questions|comments|concerns)\b|\bplease (?:reach out|contact|e-?mail|call)\b",
+                      re.IGNORECASE)
+# A table's answer cells run into the next cell's text: "Department of Energy July 2025 Yes Partially The agency
+# has ..." (an OMB compliance table printed to PDF).  Prose never says "Yes Partially" or "Yes Yes".
+ANSWER_CELL = r"(?:Yes|No|Partially|Fully|N/A)"
+_ANSWER_CELLS = re.compile(rf"\b{ANSWER_CELL}\s+{ANSWER_CELL}\b")
 # A prompt to write or to picture something, not a statement: a reporting template's "Describe how the
 # agency will ensure ...", an essay's "Imagine a bustling open-source port ..." (both rejected by a
 # judge).  A procedure's own steps ("Submit cleared data assets to ... for review by the IPT") are
@@ -237,7 +248,7 @@ def evidence_problem(sentence: str) -> str | None:
         return "page furniture"
     if _CITATION.match(text) and _CITATION_HINT.search(text):
         return "citation list"
-    if _BOILERPLATE.match(text):
+    if _BOILERPLATE.match(text) or _CONTACT.search(text):
         return "boilerplate"
     if _ABOUT_ITSELF.match(text) or _MADE_THIS.search(text):
         return "about the document"
@@ -253,7 +264,7 @@ def evidence_problem(sentence: str) -> str | None:
     words = _WORDS.findall(text)
     if _BYLINE.match(text) and len(words) <= 12:
         return "byline"
-    if _cells(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
+    if _cells(text) or _ANSWER_CELLS.search(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
         return "table row"
     if len(_FORM_PLURAL.findall(text)) >= 2:
         return "table row"

@@ -191,7 +191,8 @@ def test_retrieval_recall():
     assert res["recall@1"] == pytest.approx(1 / 3) and res["recall@3"] == pytest.approx(2 / 3)
 
 
-SHIPPED_EVAL_SETS = ["eval", "eval-extra", "eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3"]
+SHIPPED_EVAL_SETS = ["eval", "eval-extra", "eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2",
+                     "eval-fetched3", "eval-fetched4"]
 
 
 def _flat(text: str) -> str:
