@@ -11,6 +11,7 @@ sections, so nothing is said twice.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -132,18 +133,28 @@ class SectionWriter:
                      invalid_keys=parsed.invalid_keys, sentences=sentences)
 
 
+# A key point states what is or what was done, not what might be done or who argues what: in
+# untuned memos whose title named Congress ("... what Congress needs to know") the closest sentences
+# were options ("Members may consider whether to ...", "Others argue that Congress should ..."), and
+# the Key points read as a list of possibilities.  They stay in their sections.
+_TENTATIVE = re.compile(r"\b(?:may|might|could|should|whether|argues?|argued|advocates?|advocated|cautions?|"
+                        r"cautioned|contends?|contended)\b", re.IGNORECASE)
+
+
 def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> dict | None:
     """The memo's opening "Key points": the most central finding of up to four sections, moved up.
 
     Moved, not copied, so the memo never says a thing twice, and taken only from
     sections that keep at least one sentence.  Central means closest to what the
     whole memo is about (the topic's title and description), by meaning when an
-    embedder is at hand, else by shared words.
+    embedder is at hand, else by shared words.  A tentative sentence (an option,
+    a possibility, an argument: ``_TENTATIVE``) is no finding to lead with.
     """
     about = f"{topic.title}. {topic.description}"
     picks = []
     for si, sec in enumerate(sections):
-        cands = [(j, s) for j, s in enumerate(sec["sentences"]) if s["status"] == "supported"]
+        cands = [(j, s) for j, s in enumerate(sec["sentences"])
+                 if s["status"] == "supported" and not _TENTATIVE.search(s["text"])]
         if sec["status"] != "answered" or len(sec["sentences"]) < 2 or not cands:
             continue
         picks.append((si, cands))

@@ -125,9 +125,9 @@ _BYLINE = re.compile(r"^(?:[Ww]ritten |[Pp]osted |[Rr]eported )?[Bb]y\s+(?:[A-Z]
 # A sentence split at an abbreviation: "119-4) for three accounts ..." / "... provided by P.L."
 _CUT = re.compile(r"^\d[\d-]*[),]|(?:\bP\.L|\bH\.R|\sS|\bvol|\bno|\bpp?|Rept|\bal|\bU\.S\.C)\.$")
 _CITATION = re.compile(r"^\d{1,3}[.;,)]*\s+\S")  # a footnote: "12 OMB, Technical Supplement ...", "7.; See ..."
-_CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*\d|\baccessed\b|\bibid\b|\bop\. cit\b|"
-                            r"\bvol\.\s*\d|\bno\.\s*\d|\bS\.Rept\.|\bH\.Rept\.|^\d{1,3}\s+See\b",
-                            re.IGNORECASE)
+_CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*(?:[A-Z][A-Za-z ]{0,30}-)?\d|\baccessed\b|\bibid\b|\bop\. cit\b|"
+                            r"\bvol\.\s*\d|\bno\.\s*\d|\bS\.Rept\.|\bH\.Rept\.|^\d{1,3}\s+See\b|"
+                            r"\b\d{2,3}(?:st|nd|rd|th) Cong\.", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
 _SMALL = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
 _AUX = frozenset("is are was were be been being has have had will would can could may might must "
@@ -139,6 +139,15 @@ _AFTER_ADDRESS = _SMALL | _AUX | frozenset("where which that since near until af
 def _garbled(text: str) -> bool:
     """Two or more OCR-garbled words (see ``_GARBLED_WORD``)."""
     return sum(bool(_GARBLED_WORD.search(_PLURAL_MARK.sub("", w))) for w in text.split()) >= 2
+
+
+def _no_finite_verb(text: str) -> bool:
+    """No auxiliary and no past or present-tense form of a common reporting verb: a reference, not a
+    statement ("CRS analysis of NSF's Research Infrastructure Summary table; NSF, ..., p. Summary
+    Tables-14.", "U.S. Congress, Senate Committee on Appropriations, ..., 119th Cong., 1st sess., ...")."""
+    words = [w for w in _WORDS.findall(_URL.sub(" ", text)) if w.islower() or w.lower() in _AUX]
+    return not any(w.lower() in _AUX or (w.endswith("ed") and len(w) > 4)
+                   or (w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "is", "us", "ics"))) for w in words)
 
 
 def _verbish(words: list[str]) -> bool:
@@ -250,6 +259,8 @@ def evidence_problem(sentence: str) -> str | None:
         return "citation list"
     if _BOILERPLATE.match(text) or _CONTACT.search(text):
         return "boilerplate"
+    if _CITATION_HINT.search(text) and _no_finite_verb(text):
+        return "citation list"  # a footnote without its number (a CRS table's footnote row, number cut)
     if _ABOUT_ITSELF.match(text) or _MADE_THIS.search(text):
         return "about the document"
     if _POINTER.search(text):

@@ -148,3 +148,15 @@ def test_gerund_items_are_quoted_with_their_lead_in_or_not_at_all():
     assert not any(q.startswith(("Encouraging", "Fostering", "Data Center", "Moving")) for q in quotes)
     assert any(q.startswith("Spending on research") for q in quotes)
     assert any("Increasing cybersecurity risks are forcing" in q for q in quotes)
+
+
+def test_a_footnote_citation_without_its_number_is_not_evidence():
+    """A CRS report's footnotes are a Markdown table ("| 129. | CRS analysis of ..."); once the row's
+    number is cut, a reference with a page or a Congress and session but no verb is still a citation."""
+    for ref in ["CRS analysis of NSF's Research Infrastructure Summary table; NSF, FY 2026 Budget Request to "
+                "Congress, p. Summary Tables-14.",
+                "U.S. Congress, Senate Committee on Appropriations, Departments of Commerce and Justice, Science, and "
+                "Related Agencies Appropriations Bill, 2026, report to accompany S. 2354, 119th Cong., 1st sess., "
+                "S.Rept. 119-44, July 17, 2025, p. 167, https://www.congress.gov/119/crpt/srpt44/CRPT-119srpt44.pdf."]:
+        assert evidence_problem(ref) == "citation list"
+    assert evidence_problem("The Senate report (p. 167) directs NSF to maintain funding for the Antarctic program.") is None

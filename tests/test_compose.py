@@ -53,3 +53,16 @@ def test_the_answer_cap_grows_with_the_sources_unless_the_analyst_set_one():
     assert answer_cap(None, [2, 3]) == MIN_ANSWER_TOKENS
     assert answer_cap(None, [8, 10, 4]) == 10 * LINE_TOKENS
     assert answer_cap(32, [10]) == 32
+
+
+def test_an_option_or_an_argument_is_not_moved_up_as_a_key_point():
+    """Untuned memos led with "Members may consider whether to ..." and "Others argue that Congress should ..."."""
+    a = _sec("A", ["Members may consider whether to curb chip export controls.",
+                   "Chip export controls on China were tightened in 2023."])
+    b = _sec("B", ["Others argue that Congress should set chip export controls.", "Congress could hold hearings."])
+    c = _sec("C", ["Chip export controls cut Nvidia's China sales by half.", "A bakery opened."])
+    key = lead_findings([a, b, c], TOPIC, None)
+    texts = [s["text"] for s in key["sentences"]]
+    assert texts == ["Chip export controls on China were tightened in 2023.",
+                     "Chip export controls cut Nvidia's China sales by half."]
+    assert len(b["sentences"]) == 2  # a section with only options keeps them
