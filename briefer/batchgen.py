@@ -15,6 +15,8 @@ repeat penalty: llama.cpp's penalty over the last 64 *generated* tokens
 Batched matrix products may round differently from one-at-a-time decoding, so
 a memo can differ in a word from the sequential one; both are verified alike.
 llama-cpp-python has no high-level API for this, hence the low-level calls.
+The rules that need no model (the penalty, stop strings, the loop check) are
+in ``briefer/decode_rules.py``.
 
 **Copied lines are fast-forwarded** (:class:`CopyTracker`).  The model often
 restates a long report sentence word for word, and a copy is shown as the
@@ -38,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .decode_rules import first_stop, penalise, repeated_line
 from .paraphrase import CopyGuard, RunTracker, WordForms
 
-LAST_N = 64  # llama-cpp-python's default last_n_tokens_size, the window of the repeat penalty
 N_BATCH = 512
 # Answer tokens repeating the section's prompt in a row before the rest of the copied line is
 # fed at once.  16 tokens is about 12 words: a summary shares shorter runs with its source
@@ -69,17 +71,6 @@ class Output:
     copied: int = 0  # of the generated tokens, those fed from the prompt by the copy fast-forward
 
 
-def penalise(logits: np.ndarray, history: list[int], penalty: float) -> np.ndarray:
-    """llama.cpp's repeat penalty over ``history``: the same rule as its penalties sampler."""
-    if penalty == 1.0 or not history:
-        return logits
-    ids = np.unique(np.asarray(history[-LAST_N:], dtype=np.int64))
-    vals = logits[ids]
-    logits = logits.copy()
-    logits[ids] = np.where(vals > 0, vals / penalty, vals * penalty)
-    return logits
-
-
 class CopyTracker(RunTracker):
     """Follows the answer's verbatim run through its section's own prompt tokens (see the module doc)."""
 
@@ -104,28 +95,6 @@ class CopyTracker(RunTracker):
                 return rest + self.end_line(t)
             rest.append(t)
         return []  # the prompt's last line is the chat template's, not a source
-
-
-def repeated_line(text: str) -> int:
-    """Where a looping answer starts writing a line it already wrote, or -1.
-
-    Qwen sometimes cycles through two source lines until the token cap ("KY6: Drivers will
-    pay ... KZM: Fines ... KY6: Drivers will pay ..."); the parser dropped the repeats, but
-    decoding them took the section's whole answer budget.  Checked when a line ends.
-    """
-    if not text.endswith("\n"):
-        return -1
-    lines = text[:-1].split("\n")
-    last = lines[-1].strip()
-    if last and any(line.strip() == last for line in lines[:-1]):
-        return len(text) - len(lines[-1]) - 1
-    return -1
-
-
-def first_stop(text: str, stops: list[str]) -> int:
-    """Index where the earliest stop string starts in ``text``, or -1."""
-    found = [i for i in (text.find(s) for s in stops if s) if i >= 0]
-    return min(found) if found else -1
 
 
 class BatchDecoder:

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from .textanalysis import terms
-from .claims import analyse
+from .claims_analysis import analyse
 from .prompts import looks_like_instructions
 from .retrieval import Candidate, Retriever
 from .store import SentenceSource

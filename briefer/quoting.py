@@ -15,7 +15,7 @@ import difflib
 import re
 from typing import Callable
 
-from briefer.claims import Analysis, analyse, has_number
+from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
     takes_figure_literally, unquotes

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from briefer.claims import ALIAS, Analysis, analyse, demonyms, has_number, has_token
+from briefer.claims_analysis import ALIAS, Analysis, analyse, demonyms, has_number, has_token
 from briefer.schema import Evidence
 from briefer.textanalysis import stem
 
@@ -33,7 +33,7 @@ FRAME = frozenset({"say", "said", "describ", "explain", "mention", "accord", "co
 def topics(a: Analysis) -> frozenset[str]:
     """What a text is *about*, for relevance only: "Chinese" counts as China.
 
-    (For support the demonym stays distinct: see ``claims.ALIAS``.)
+    (For support the demonym stays distinct: see ``claims_analysis.ALIAS``.)
     """
     return frozenset(demonyms().get(f, f) for f in a.content) | {
         f"#{n.value:f}" for n in a.numbers}

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from .textanalysis import terms
-from .snapshot import Snapshot, load_snapshot
+from .snapshot import load_snapshot
+from .snapshot_arrays import Snapshot
 from .store import Hit, fuse
 
 

@@ -2,7 +2,7 @@
 
 Two analyses live here, each for one job:
 
-* **Claims** (``claims.py``: what a sentence says): NLTK's Porter :func:`stem`,
+* **Claims** (``claims_analysis.py``: what a sentence says): NLTK's Porter :func:`stem`,
   its English :func:`stopwords`, and punkt's orthographic statistics
   (:func:`is_ordinary`: is a capitalised word a name?).
 * **Index terms** (BM25, evidence scoring, question framing): :func:`terms`, with

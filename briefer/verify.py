@@ -22,11 +22,11 @@ from briefer.claims import (
     MEMBER_MIN,
     SUPPORTED,
     UNSUPPORTED,
-    analyse,
     check_sentence,
     check_sentence_sources,
     strip_markers,
 )
+from briefer.claims_analysis import analyse
 from briefer.quoting import quote_instead
 from briefer.relevance import FRAME, question_terms, topics
 from briefer.textclean import evidence_problem

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from briefer import batchgen
-from briefer.batchgen import COPY_RUN, CopyTracker, _common_prefix, first_stop, penalise, repeated_line
+from briefer.batchgen import COPY_RUN, CopyTracker, _common_prefix
+from briefer.decode_rules import first_stop, penalise, repeated_line
 from briefer.llm import ChatResult, chat_all
 
 

@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 
 from briefer.textanalysis import split_sentences
+from briefer.eval_sets import Fact, load_eval_dir, load_facts
 from briefer.evaluate import (
-    Fact,
     alce_citations,
     fact_recall,
-    load_eval_dir,
-    load_facts,
     number_check,
     numbers_in,
     quote_check,

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from briefer.evaluate import load_facts, number_check, quote_check
+from briefer.eval_sets import load_facts
+from briefer.evaluate import number_check, quote_check
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 from briefer import pipeline
 from briefer.textanalysis import terms
 from briefer.cli import app
-from briefer.evaluate import load_probes, retrieval_recall
+from briefer.eval_sets import load_probes
+from briefer.evaluate import retrieval_recall
 from briefer.index import CorpusIndex
 from briefer.retrieval import MAX_PER_DOCUMENT, Retriever
 from briefer.settings import load_settings
