@@ -38,7 +38,7 @@ TITLE_MAX = 120
 # Markdown; x6: a PDF line ending in "and", "of", a comma ... goes on in the next (briefer.formats_pdf);
 # x5: PDF ligatures spelled out and lost ones restored (briefer.ligatures); x4: PDF Symbol-font and
 # "o" bullets, Markdown footnotes; x3: deeply nested Markdown is not rendered
-EXTRACTOR_VERSION = "x11"
+EXTRACTOR_VERSION = "x12"
 
 ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date
 

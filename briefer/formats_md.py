@@ -54,6 +54,11 @@ _BAD_CLOSE = re.compile(r"(\*\*|__)(?=\S)([^*_\n]*?\S)[ \t]+\1(?=\S)")
 # Footnotes (a Markdown extension the renderer does not run here): "Open Government* [^1] instructed"
 # kept "[^1]" in the evidence.  References go; a definition "[^1]: OMB Memorandum ..." keeps its text.
 _FOOTNOTE_REF = re.compile(r"[ \t]?\[\^[^\]\s]{1,40}\](?!:)")
+# Pages converted from congress.gov keep a footnote's number glued after the sentence's full stop:
+# "... reconciliation act (P.L. 119-21).12" | "In addition, ..." (a CRS report) read as one sentence with
+# a figure "12" that is not there.  After a word (two letters or a closing bracket or quote), not after a
+# figure ("Section 3.12") or an abbreviation ("p.12").
+_GLUED_NOTE = re.compile(r"(?:(?<=[A-Za-z]{2}\.)|(?<=[)\]\"\u201d\u2019]\.))\d{1,3}(?=\s*$|\s+[A-Z\u201c\"])")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^[^\]\s]{1,40}\]:[ \t]*")
 # Pages converted from the web lose the spaces around links and emphasis: "[Four](u1)[similar](u2)
 # [measures](u3)", "a triad of****strategic", "declaratory policy](u),Russian" (a CRS Insight) read as
@@ -128,7 +133,7 @@ def prepare(source: str) -> str:
             if row:  # each row its own paragraph: one line of text
                 out.extend(("", row, ""))
         else:
-            line = _ATTRIBUTE_LIST.sub("", _FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", line)))
+            line = _GLUED_NOTE.sub("", _ATTRIBUTE_LIST.sub("", _FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", line))))
             for pattern, replacement in _SPACE_LOST:
                 line = pattern.sub(replacement, line)
             if vocabulary:

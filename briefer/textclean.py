@@ -58,7 +58,7 @@ _MADE_THIS = re.compile(r"\b(?:created|prepared|wrote|authored|drafted|compiled|
 # A web page's link text says where, not what: "Using the link below, members of the public may
 # download ...", "More information on the DCEP Program is available here." (a CIO Council page and guide).
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
-                      r"\b(?:may|can) be found (?:at|in|on|here)\b|\bis available (?:at|from|on|here)\b|"
+                      r"\b(?:may|can) be found (?:at|in|on|here)\b|\b(?:may|can) be (?:accessed|viewed|downloaded) (?:at|on|via|through)\b|\bis available (?:at|from|on|here)\b|"
                       r"\b(?:the|this|these) links? (?:below|above)\b|\bclick here\b|"
                       r"\b(?:information|recommendations|details|guidance|resources)\s+here\s*[.:]?\s*$", re.IGNORECASE)
 # Whom to ask, not a finding: "If you have any questions, please reach out to dccoi@gsa.gov."

@@ -160,3 +160,16 @@ def test_a_footnote_citation_without_its_number_is_not_evidence():
                 "S.Rept. 119-44, July 17, 2025, p. 167, https://www.congress.gov/119/crpt/srpt44/CRPT-119srpt44.pdf."]:
         assert evidence_problem(ref) == "citation list"
     assert evidence_problem("The Senate report (p. 167) directs NSF to maintain funding for the Antarctic program.") is None
+
+
+def test_a_footnote_number_glued_after_a_full_stop_in_markdown_is_not_text():
+    """congress.gov's Markdown: "... reconciliation act (P.L. 119-21).12" | "In addition, ..."."""
+    text = formats.extract_md(b"The request includes $37.1 billion from the act (P.L. 119-21).12\n"
+                              b"In addition, agencies report R&D differently.46 The DNS maps names.\n\n"
+                              b"Section 3.12 Of the budget applies. See p.12 For details.\n")[0]
+    assert "(P.L. 119-21). In addition, agencies report R&D differently. The DNS maps names." in text
+    assert "Section 3.12 Of" in text and "p.12 For" in text
+    assert evidence_problem("In addition to this report, CRS produces reports on each of the appropriations bills. "
+                            "These reports can be accessed via the CRS website.") == "cross-reference"
+    assert evidence_problem("It discusses how key information can be accessed from the servers without any "
+                            "external measurement devices.") is None

@@ -534,3 +534,16 @@ def test_a_quote_with_its_lead_in_line_reads_as_one_sentence_and_the_source_stay
     out = verify_section([(" ".join(unit.split()), ["KA"])], ev, "What must agencies publish?", min_sentences=0)
     assert [(v.text, v.origin) for v in out] == [(" ".join(unit.split()), ORIGIN_EXTRACTED)]
     assert ev[0].text == unit  # the citation's quote is the document's own text, newline and all
+
+
+def test_a_list_item_quoted_with_its_lead_in_is_quoted_not_summarised():
+    """"... three primary objectives:" + "Encouraging ..." became "objectives to encourage ...": one of three
+    made the whole (rejected by a judge on the data-center memo, bench/eval-fetched4)."""
+    from briefer.quoting import quote_reason
+
+    source = ("As managing partner, OGP will focus on three primary objectives:\nEncouraging the best-equipped "
+              "federal data centers to provide services to other agencies.")
+    assert quote_reason("OGP will focus on three primary objectives to encourage best-equipped federal data "
+                        "centers.", source) == "list item"
+    assert quote_reason("OGP will focus on three primary objectives.", "OGP will focus on three primary "
+                        "objectives, the blog said.") != "list item"
