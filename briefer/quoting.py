@@ -133,16 +133,6 @@ def _drops(kind: re.Pattern, sentence: str, source: str) -> bool:
     return any(m.lower() not in said for m in kind.findall(source))
 
 
-
-
-
-
-
-
-
-
-
-
 def drops_what_changed(sentence: str, source: str, said: Analysis) -> bool:
     """Does the sentence keep a change's figure ("fell by 18 percent") but drop words saying what changed?"""
     words: set[str] | None = None

@@ -142,9 +142,11 @@ def _garbled(text: str) -> bool:
 
 
 def _no_finite_verb(text: str) -> bool:
-    """No auxiliary and no past or present-tense form of a common reporting verb: a reference, not a
-    statement ("CRS analysis of NSF's Research Infrastructure Summary table; NSF, ..., p. Summary
-    Tables-14.", "U.S. Congress, Senate Committee on Appropriations, ..., 119th Cong., 1st sess., ...")."""
+    """No auxiliary and no lower-case word that may be a finite verb (an -ed or -s form): a reference,
+    not a statement ("CRS analysis of NSF's Research Infrastructure Summary table; NSF, ..., p. Summary
+    Tables-14.", "U.S. Congress, Senate Committee on Appropriations, ..., 119th Cong., 1st sess., ...").
+    Not :func:`_verbish`, which takes "-ing" and "-en" forms and words such as "analysis" for verbs, and
+    references hold those ("CRS analysis of ..."); URLs are left out ("https" is no verb)."""
     words = [w for w in _WORDS.findall(_URL.sub(" ", text)) if w.islower() or w.lower() in _AUX]
     return not any(w.lower() in _AUX or (w.endswith("ed") and len(w) > 4)
                    or (w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "is", "us", "ics"))) for w in words)
