@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
-                      subjectless_item)
+                      refers_back, subjectless_item)
 from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
@@ -59,14 +59,25 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         cut = connective_prefix_len(text)
         if cut and not dangling_start(text[cut:]):
             return _close_quote(doc_text, spans, i, s + cut, e)
-        if i > 0:
-            ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
-            ps = _past_label(doc_text, ps, pe)
-            prev = doc_text[ps:pe]
-            if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
-                return _close_quote(doc_text, spans, i, ps, e)
-        return None
+        antecedent = _antecedent(doc_text, spans, i, s)
+        return None if antecedent is None else _close_quote(doc_text, spans, i, antecedent, e)
+    antecedent = _antecedent(doc_text, spans, i, s)
+    if antecedent is not None and refers_back(text, doc_text[antecedent:int(spans[i - 1, 1])]):
+        return _close_quote(doc_text, spans, i, antecedent, e)  # "... vacated that rule ..." with its rule
     return _close_quote(doc_text, spans, i, s, e)
+
+
+def _antecedent(doc_text: str, spans: np.ndarray, i: int, s: int) -> int | None:
+    """Where the sentence before sentence ``i`` starts, when it can be quoted with it: the same
+    paragraph, evidence itself, and not leaning on its own predecessor."""
+    if i == 0:
+        return None
+    ps, pe = int(spans[i - 1, 0]), int(spans[i - 1, 1])
+    ps = _past_label(doc_text, ps, pe)
+    prev = doc_text[ps:pe]
+    if "\n" not in doc_text[pe:s] and evidence_problem(prev) is None and not dangling_start(prev):
+        return ps
+    return None
 
 
 LEAD_IN_MAX_WORDS = 30

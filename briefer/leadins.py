@@ -211,3 +211,37 @@ SENTENCE_OPENERS = frozenset("""The In On For As At By This These That Those A A
     Currently Between Following Despite Over Beginning Starting Given Based Unlike Like Among Across Through Within Upon
     Until Last Next Every Few More Much My Your His Her He She I You There Here What Which Who How Why Whereas
     Further Furthermore Moreover Additionally Finally First Second Third One Two Three Four Five""".split())
+
+
+# "A federal district court vacated that rule in February 2026" | the sentence before: "In 2024, the
+# FTC ... adopted a final rule expanding ...".  Quoted alone, "that rule" names nothing, and a judge
+# rejected the quote; :func:`dangling_start` sees only a reference that opens the sentence.
+_DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\s+((?:[a-z][a-z-]+\s+){0,2}[a-z][a-z-]+)")
+# "that" is a determiner after a preposition or a past-tense verb ("of that process", "vacated that
+# rule"), not after a noun ("mergers that exceed ...") or a present-tense verb ("requires that
+# information be ...").
+_DETERMINER_THAT = re.compile(r"(?:\b(?:of|in|on|at|by|for|with|from|to|under|about|into|after|before|during|"
+                              r"since|through|against|over|upon)|[a-z]{3,}ed)\s+$", re.IGNORECASE)
+# Not the thing referred to: "this new rule" names "rule"; "this year" is the document's date.
+_NOT_REFERENT = frozenset("new same other recent current latest last first final next proposed".split())
+_TIME_WORDS = frozenset("year years month months week weeks day days time times morning afternoon evening "
+                        "quarter season calendar fiscal century decade".split())
+
+
+def refers_back(sentence: str, before: str) -> bool:
+    """Does a "this/that/these/those <noun>" inside ``sentence`` name a noun of the sentence ``before``
+    that the sentence itself has not introduced?  Then it needs that sentence as its antecedent."""
+    from .textanalysis import stem, stopwords  # NLTK loads lazily; leadins' own rules run without it
+    seen_before = {stem(w) for w in re.findall(r"[a-z]+", before.lower())}
+    for m in _DEMONSTRATIVE.finditer(sentence):
+        if m.start() == 0 or (m.group(1).lower() == "that" and not _DETERMINER_THAT.search(sentence[:m.start()])):
+            continue
+        earlier = {stem(w) for w in re.findall(r"[a-z]+", sentence[:m.start()].lower())}
+        for word in m.group(2).split():
+            if word in stopwords() or word in _FINITE or word in _TIME_WORDS:
+                break  # "these are ...", "that the ...": no noun follows; "this year" is a date
+            if word in _NOT_REFERENT:
+                continue
+            if stem(word) not in earlier and stem(word) in seen_before:
+                return True
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from briefer.boilerplate import allocate_unshared, drop_boilerplate
 from briefer.evidence import Scored, _absorb, allocate, reading_order
@@ -128,6 +129,25 @@ def test_a_sentence_opening_with_a_reference_gets_its_antecedent():
     spans = _spans(text)
     s, e = quotable_span(text, spans, 1)
     assert text[s:e] == text  # both sentences: "These chips" needs the first
+
+
+@pytest.mark.parametrize("text, paired", [
+    # "that rule" inside the sentence names the rule of the sentence before (a judge rejected it alone)
+    ("In 2024, the FTC adopted a final rule expanding the HSR form. A federal district court vacated that rule "
+     "in February 2026.", True),
+    ("The copper tariffs were the first action under Section 232. President Trump modified these copper tariffs "
+     "in April 2026.", True),
+    ("Agencies must publish a disclosure policy. As part of that process, agencies must name a contact.", False),
+    # the sentence introduces its own noun, or "that" is no determiner, or the noun is a date
+    ("The FTC adopted a rule in 2024. A court vacated a rule like this rule in 2026.", False),
+    ("Mergers must be reported to the FTC. The act covers mergers that exceed certain thresholds.", False),
+    ("The office requires information on costs. The policy requires that information be inventoried.", False),
+    ("The plan was adopted in the fiscal year 2024. Spending will rise this year by 5%.", False),
+])
+def test_a_demonstrative_inside_a_sentence_gets_the_antecedent_it_names(text: str, paired: bool):
+    spans = _spans(text)
+    s, e = quotable_span(text, spans, 1)
+    assert (text[s:e] == text) is paired
 
 
 def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
