@@ -34,7 +34,8 @@ def quotable(text: str) -> bool:
     """Can this sentence be evidence? Not junk (``textclean``), not a fragment, not a question."""
     return (evidence_problem(text) is None and bool(_STARTS_LIKE_A_SENTENCE.match(text))
             and not _UNOPENED_PAREN.match(text)
-            and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
+            and not text.rstrip("\"”’') ").endswith("?")  # a question asks, it does not inform
+            and not text.rstrip().endswith(":"))  # a lead-in promises what follows ("... three goals:")
 
 
 # A line without a full stop whose next line goes on in lower case or with a figure was cut
@@ -142,7 +143,30 @@ def _with_lead_in(doc_text: str, spans: np.ndarray, i: int, s: int, e: int) -> t
     if (not lead_in.endswith(":") or doc_text[pe:s].count("\n") != 1 or doc_text[pe:s].strip()
             or len(lead_in.split()) > LEAD_IN_MAX_WORDS or dangling_start(lead_in)):
         return None
+    counted = _COUNTED.search(lead_in)
+    if counted:  # "... three primary objectives:" + one of them promises three and gives one (a judge rejected it)
+        word = counted.group(1).lower()
+        e = _list_end(doc_text, spans, i, e, int(word) if word.isdigit() else _COUNT_WORDS.index(word) + 2)
+        if e is None or len(doc_text[ps:e].split()) > LIST_QUOTE_MAX_WORDS:
+            return None
     return _close_quote(doc_text, spans, i, ps, e)
+
+
+_COUNT_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+_COUNTED = re.compile(r"\b(%s|[2-9])(?:\s+[\w-]+){0,4}\s*:$" % "|".join(_COUNT_WORDS), re.IGNORECASE)
+LIST_QUOTE_MAX_WORDS = 70  # a counted list is quoted whole only while it reads as one statement
+
+
+def _list_end(doc_text: str, spans: np.ndarray, i: int, e: int, count: int) -> int | None:
+    """Where the ``count`` items that start with sentence ``i`` end, one item a line; None if they are not all there."""
+    for j in range(i + 1, i + count):
+        if j >= len(spans):
+            return None
+        sj, ej = int(spans[j, 0]), int(spans[j, 1])
+        if doc_text[e:sj] != "\n" or not subjectless_item(doc_text[sj:ej], True):
+            return None
+        e = ej
+    return e
 
 
 def _past_label(doc_text: str, s: int, e: int) -> int:

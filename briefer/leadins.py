@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .textclean import ANSWER_CELL, MIN_WORDS, evidence_problem
+from .textclean import ANSWER_CELL, IRREGULAR_PAST, MIN_WORDS, evidence_problem
 
 _CONNECTIVES = (
     "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",
@@ -153,7 +153,7 @@ _IMPERATIVES = frozenset("""publish develop add display list create maintain pro
     document define complete post respond acknowledge collaborate engage promote share verify monitor remove retain
     determine perform prepare make take give send keep avoid encourage address assist approve obtain consult analyze
     evaluate manage oversee facilitate advise communicate""".split())
-_PAST_IRREGULAR = frozenset("made held led began built took gave sent won brought spent met sought wrote ran grew".split())
+_PAST_IRREGULAR = IRREGULAR_PAST  # "Launched ...", "Built ...": an item that opens on a past tense
 _AFTER_PARTICIPLE = frozenset("in on at by for with from to of as under into during after before since through within "
                               "between among across over via upon against".split())  # "Based on ...", "Issued in May"
 _FINITE = frozenset("will would are is was were have has had can could may might must shall should do does did".split())

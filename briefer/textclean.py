@@ -152,10 +152,16 @@ def _no_finite_verb(text: str) -> bool:
                    or (w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "is", "us", "ics"))) for w in words)
 
 
+# Past tenses without "-ed": "The budget rose by 12 percent in 2025." has no other verb-like word.
+IRREGULAR_PAST = frozenset("""made held led began built took gave sent won brought spent met sought wrote ran grew rose
+    fell fought bought chose drew drove froze hid knew lost paid sold told thought understood went withdrew upheld
+    overtook undertook underwent struck swore stood sank shot slid spread shut""".split())
+
+
 def _verbish(words: list[str]) -> bool:
-    """Some lower-case word looks like a verb (auxiliary or -ed/-es/-s/-ing form)."""
-    return any(w in _AUX or (w.islower() and len(w) > 3 and w.endswith(("ed", "es", "s", "ing", "en")))
-               for w in words)
+    """Some lower-case word looks like a verb (auxiliary, an irregular past or an -ed/-es/-s/-ing form)."""
+    return any(w in _AUX or w in IRREGULAR_PAST
+               or (w.islower() and len(w) > 3 and w.endswith(("ed", "es", "s", "ing", "en"))) for w in words)
 
 
 def _cells(sentence: str) -> bool:
