@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from .textclean import ANSWER_CELL, IRREGULAR_PAST, MIN_WORDS, evidence_problem
+from .textanalysis import IRREGULAR_PAST
+from .textclean import ANSWER_CELL, MIN_WORDS, evidence_problem
 
 _CONNECTIVES = (
     "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",

@@ -18,7 +18,7 @@ from typing import Callable
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
-    takes_figure_literally, unquotes
+    takes_figure_literally, unquotes, future_made_past, widens_scope, owner_made_actor
 from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -76,6 +76,15 @@ _RELATION = {**dict.fromkeys(("no later than", "not later than", "prior to", "by
                               "through"), "by"),
              **dict.fromkeys(("after", "following", "since", "starting", "beginning", "from"), "after"),
              **dict.fromkeys(("in", "on", "during", "as of", "at"), "at")}
+# Numbers that name or number things rather than state a finding: a list's "1)" and "(b)(2)", a
+# statute's or a document's number ("Section 309", "P.L. 116-92", "44 U.S.C. 3506", "Circular A-130",
+# "M-16-19") and a scan's "0MB" for OMB.  "Each agency's head must submit an inventory and strategy
+# annually." summarises "... submit to 0MB annually 1) a comprehensive inventory ... and 2) a
+# multi-year strategy ..." without losing a figure; "figures dropped" had quoted it instead.
+_IDENTIFIERS = re.compile(
+    r"(?<![\w.])\(?\d{1,2}\)(?=\s)|\([a-z\d]{1,3}\)|\b0(?=[A-Z]{2})|"
+    r"(?:\b(?:Section|Sections|Sec\.|Title|Division|Circular|No\.|P\.\s?L\.|Pub\.\s?L\.|H\.R\.|S\.)|§+)\s*[A-Z]?[\d.()-]*\d[\w.()-]*"
+    r"|\b\d+\s+U\.S\.C\.\s*§*\s*[\w.()-]+|\b[A-Z]{1,3}-\d+(?:-\d+)?\b|\b\d{2,3}-\d{2,3}\b")
 COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
 # How sure a source is, by its verb: "may provide" is not "provides" (the judge's commonest objection).
 _MODAL = re.compile(r"\b(may|might|could|would)\s+(?:not\s+)?(?:(?:be|have|also|still)\s+)*([A-Za-z]+)", re.IGNORECASE)
@@ -162,9 +171,12 @@ def moves_a_date(sentence: str, source: str) -> bool:
 # What the sentence does to the source's conditions and relations, in the order they are asked.
 _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("condition dropped", drops_condition),
+    ("future made past", future_made_past),
+    ("scope widened", widens_scope),
     ("question stated as fact", states_what_it_asks),
     ("quotation marks dropped", unquotes),
     ("actor changed", frame_made_actor),
+    ("owner made actor", owner_made_actor),
     ("figure taken literally", takes_figure_literally),
     ("purpose changed", changes_purpose),
     ("verb dropped", cut_after_verb),
@@ -225,7 +237,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
     if _LEAD_IN_ITEM.search(source):
         return "list item"
     said, cited = analyse(sentence), analyse(source)
-    if cited.numbers and not any(has_number(n, said) for n in cited.numbers):
+    findings = analyse(_IDENTIFIERS.sub(" ", source)).numbers
+    if findings and not any(has_number(n, said) for n in cited.numbers):
         return "figures dropped"
     # Of a source's several years, the model kept some: it may have moved one to another event
     # ("In 2025, the US imported $16.2 billion ... included in the April 2026 proclamation" became
@@ -249,6 +262,7 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "date moved"
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
     words = set(re.findall(r"\w+", sentence.lower()))
-    if any(t not in words for _, toks in cited.entities for t in toks if any(ch.isdigit() for ch in t)):
+    named = analyse(_IDENTIFIERS.sub(" ", source)).entities  # "0MB", "A-130" are no model numbers
+    if any(t not in words for _, toks in named for t in toks if any(ch.isdigit() for ch in t)):
         return "model number dropped"
     return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from briefer.textanalysis import split_sentences, stem, terms
+from briefer.textanalysis import IRREGULAR_PAST, split_sentences, stem, stopwords, terms
 
 # A yes/no question about a proposition is not the proposition: "whether Section 232 tariffs violate
 # U.S. trade obligations" became "Section 232 tariffs violations" (judge, fe2e269).  "Whether to act"
@@ -108,3 +108,59 @@ def cut_after_verb(sentence: str, source: str) -> bool:
     if at < 0:
         at = source.find(core[0].lower() + core[1:])
     return at > 0 and bool(_VERB_BEFORE.search(source[:at]))
+
+
+# "... an updated policy document ... that will be issued later this calendar year" became "The
+# Department issued an updated policy document": what the source says will happen, stated as done.
+_FUTURE = re.compile(r"\b(?:will|shall|is to|are to|plans? to|expects? to|is expected to|are expected to)\s+"
+                     r"(?:not\s+)?(?:(?:be|have|also|then|soon|later)\s+)*([a-z]{3,})", re.IGNORECASE)
+
+
+# "M-13-13 still requires that these types of information be inventoried" became "... requires that
+# information be inventoried"; "Many Federal agencies already use VDPs", "Federal agencies use VDPs":
+# a part made the whole (a judge rejected the first).
+_PART = re.compile(r"(?<!the )\b(?:some|certain|many|most|several|few|these (?:types|kinds|sorts) of|those (?:types|kinds) of|"
+                   r"(?:each|every|all|the|a|an) (?:covered|eligible|selected|participating))\s+(?:[a-z-]+\s+)?([a-z]{4,})",
+                   re.IGNORECASE)
+_QUALIFIED = re.compile(r"\b(?:some|certain|many|most|several|few|types?|kinds?|sorts?|such|covered|eligible|"
+                        r"selected|participating|these|those|one|two|three|\d[\d,.]*)\s+(?:[a-z-]+\s+)?$", re.IGNORECASE)
+
+
+def widens_scope(sentence: str, source: str) -> bool:
+    """Does the sentence state of a whole class ("agencies") what the source states of a part ("many agencies")?"""
+    for m in _PART.finditer(source):
+        if m.group(1).lower() in stopwords():
+            continue
+        noun = stem(m.group(1).lower())
+        for w in re.finditer(r"[A-Za-z]{4,}", sentence):
+            named = w.group(0)[0].isupper() and w.start() > 0  # "Coordinated Vulnerability Disclosure" is a title
+            if (stem(w.group(0).lower()) == noun and not named
+                    and not _QUALIFIED.search(sentence[max(0, w.start() - 40):w.start()])):
+                return True
+    return False
+
+
+def future_made_past(sentence: str, source: str) -> bool:
+    """Does the sentence put in the past tense a verb that the source puts in the future?"""
+    pasts = {stem(w) for w in re.findall(r"\b([a-z]{3,}ed|%s)\b" % "|".join(IRREGULAR_PAST), sentence.lower())}
+    coming = {stem(m.group(1).lower()) for m in _FUTURE.finditer(source)}
+    return bool(pasts & coming) and not _FUTURE.search(sentence)
+
+
+# "The chamber argues that the council's consultation ignored the cost to small shops" became "... the
+# council ignored small shops": what belongs to someone acted, and the summary made its owner act.
+_OWNED_ACTOR = re.compile(r"\b([A-Za-z][\w-]*)['’]s\s+((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]+)\s+"
+                          r"(?:(?:has|have|had|was|were|is|are|will|would|also|not|been)\s+)*([a-z]{3,})\b")
+
+
+def owner_made_actor(sentence: str, source: str) -> bool:
+    """Does the sentence make "X" do what the source says "X's N" did, with N gone?"""
+    said = sentence.lower()
+    stems = {stem(w) for w in re.findall(r"[a-z]+", said)}
+    for m in _OWNED_ACTOR.finditer(source):
+        owner, head, verb = m.group(1).lower(), m.group(3).lower(), m.group(4).lower()
+        if head in stopwords() or verb in stopwords() or stem(head) in stems:
+            continue
+        if re.search(r"\b%s\b(?:\s+\w+){0,2}?\s+%s" % (re.escape(owner), re.escape(stem(verb))), said):
+            return True
+    return False

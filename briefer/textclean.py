@@ -7,15 +7,15 @@ help retrieval and offsets must stay stable) but must never be *quoted* as the
 evidence a memo sentence rests on: :func:`evidence_problem` says why not.
 What can be cut off a quote's front (a connective, a label, a glued heading)
 is :mod:`briefer.leadins`' concern; the same report present twice, as PDF and
-Markdown, is :mod:`briefer.duplicates`'.
-
-All rules are light, deterministic heuristics tuned on real policy documents
-(tests/test_clean_evidence.py holds the examples); none needs a model.
+Markdown, is :mod:`briefer.duplicates`'.  All rules are light, deterministic heuristics
+tuned on real policy documents (tests/test_clean_evidence.py holds the examples).
 """
 
 from __future__ import annotations
 
 import re
+
+from .textanalysis import IRREGULAR_PAST
 
 MIN_WORDS = 6
 _TERMINAL = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
@@ -145,17 +145,10 @@ def _no_finite_verb(text: str) -> bool:
     """No auxiliary and no lower-case word that may be a finite verb (an -ed or -s form): a reference,
     not a statement ("CRS analysis of NSF's Research Infrastructure Summary table; NSF, ..., p. Summary
     Tables-14.", "U.S. Congress, Senate Committee on Appropriations, ..., 119th Cong., 1st sess., ...").
-    Not :func:`_verbish`, which takes "-ing" and "-en" forms and words such as "analysis" for verbs, and
-    references hold those ("CRS analysis of ..."); URLs are left out ("https" is no verb)."""
+    Not :func:`_verbish`, which takes "-ing", "-en" and "analysis" for verbs; URLs are left out."""
     words = [w for w in _WORDS.findall(_URL.sub(" ", text)) if w.islower() or w.lower() in _AUX]
     return not any(w.lower() in _AUX or (w.endswith("ed") and len(w) > 4)
                    or (w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "is", "us", "ics"))) for w in words)
-
-
-# Past tenses without "-ed": "The budget rose by 12 percent in 2025." has no other verb-like word.
-IRREGULAR_PAST = frozenset("""made held led began built took gave sent won brought spent met sought wrote ran grew rose
-    fell fought bought chose drew drove froze hid knew lost paid sold told thought understood went withdrew upheld
-    overtook undertook underwent struck swore stood sank shot slid spread shut""".split())
 
 
 def _verbish(words: list[str]) -> bool:

@@ -29,6 +29,7 @@ from briefer.claims import (
 from briefer.claims_analysis import analyse
 from briefer.quoting import quote_instead
 from briefer.relevance import FRAME, question_terms, topics
+from briefer.textanalysis import split_sentences
 from briefer.textclean import evidence_problem
 from briefer.schema import CheckResult, Evidence
 
@@ -203,6 +204,8 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
                                                                               seen + earlier):
                 _add_quote(named[0], out, seen)
             continue
+        if result.supported and len(cited) == 1 and _said_enough(cited[0], out):
+            continue  # a third rewording of a one-sentence source says it again, in other words
         if result.supported or keep_unsupported:
             seen.append(facts)
             checks = result.as_dict() if entailed is None else {**result.as_dict(), "entailment": entailed}
@@ -242,6 +245,17 @@ def _as_sentence(quote: str) -> str:
     """A quote as a memo sentence: one line.  A list item is quoted with its lead-in line ("... directive:\n
     Publish ..."); the record's source keeps the exact text, the memo's sentence reads as prose."""
     return " ".join(quote.split())
+
+
+def _said_enough(e: Evidence, out: Sequence[VerifiedSentence]) -> bool:
+    """Does the section already hold as many model sentences citing ``e`` alone as ``e`` has sentences?
+
+    The model restated one CRS sentence three times ("CRS provides policy experts and legal points of
+    contact." / "CRS can assist with AI issues." / "To support, CRS lists policy experts ..."): each
+    passed the word checks and the repeat test, and a judge rejected the second.
+    """
+    held = sum(v.origin == ORIGIN_MODEL and v.citations == [e.key] for v in out)
+    return held >= max(1, len(split_sentences(e.text)))
 
 
 def _restates(sentence: str, cited: Sequence[Evidence]) -> bool:

@@ -137,6 +137,16 @@ def test_looping_duplicates_are_collapsed():
     assert [(vs.text, vs.citations, vs.origin) for vs in out] == [(loop, ["A2"], ORIGIN_MODEL)]
 
 
+def test_a_one_sentence_source_is_restated_once():
+    """Three rewordings of one CRS sentence each passed the checks; a judge rejected the second."""
+    source = _ev("C1", "To support Congress, CRS has assembled a list of policy experts and legal points of contact "
+                       "who can assist with issues related to AI.")
+    answer = [("CRS has listed policy experts and legal points of contact for Congress.", ["C1"]),
+              ("To support Congress, CRS lists experts who can assist with AI issues.", ["C1"])]
+    out = verify_section(answer, [source], "What help is available to Congress on AI?", min_sentences=1)
+    assert [vs.text for vs in out] == ["CRS has listed policy experts and legal points of contact for Congress."]
+
+
 def test_invented_facts_are_dropped_wrong_restatements_give_way_to_their_source_and_good_sentences_kept():
     good = "Tariffs on Chinese goods rose to more than 145 percent, expanding Trump's trade war."
     answer = [
@@ -318,6 +328,63 @@ def test_a_summary_that_keeps_the_headline_figure_stays_the_models_own():
               "using Section 122 of the Trade Act of 1974 (19 U.S.C. §2132).")
     assert not quote_instead("President Trump imposed a temporary 10% import surcharge under Section 122.", source)
     assert quote_instead("President Trump imposed a temporary import surcharge.", source)  # every figure gone
+
+
+def test_a_list_number_or_a_statute_number_is_no_figure_a_summary_must_keep():
+    """"figures dropped" quoted "Each agency's head must submit an inventory and strategy annually." because its
+    source numbered the two things "1)" and "2)"; a statute's or a circular's number is a name, not a finding."""
+    from briefer.quoting import quote_reason
+
+    inventory = ("The head of each agency is required to submit to 0MB annually 1) a comprehensive inventory of the "
+                 "data centers owned by the agency, and 2) a multi-year strategy to consolidate them.")
+    assert quote_reason("Each agency's head must submit an inventory and a consolidation strategy annually.",
+                        inventory) is None
+    review = "Under Section 309 of the Clean Air Act, EPA reviews environmental impact statements under 40 U.S.C. 11103."
+    assert quote_reason("EPA reviews environmental impact statements of other agencies.", review) is None
+    # a finding beside a statute's number must still be kept
+    funds = "Under Section 122, the President imposed a 10% surcharge on imports for 150 days."
+    assert quote_reason("The President imposed a surcharge on imports.", funds) == "figures dropped"
+
+
+def test_a_part_is_not_made_the_whole():
+    """A judge rejected "M-13-13 still requires that information be inventoried" for "these types of information"."""
+    from briefer.quoting import quote_reason, widens_scope
+
+    source = ("M-13-13 still requires that these types of information be inventoried in an Enterprise Data Inventory "
+              "regardless of whether they are considered open data.")
+    assert widens_scope("M-13-13 requires that information be inventoried in an Enterprise Data Inventory.", source)
+    assert not widens_scope("Datasets were selected only if they covered all 50 states.",
+                            "Datasets were only selected if they were accurate for all 50 states.")
+    agencies = "Many Federal agencies already use bug bounties to find vulnerabilities in their systems."
+    assert quote_reason("Federal agencies use bug bounties to find vulnerabilities.", agencies) == "scope widened"
+    assert quote_reason("Many agencies use bug bounties to find vulnerabilities.", agencies) is None
+    guide = "The institute wrote The CERT Guide to Coordinated Vulnerability Disclosure after many disclosures."
+    assert quote_reason("The institute wrote The CERT Guide to Coordinated Vulnerability Disclosure.", guide) is None
+
+
+def test_what_belongs_to_someone_does_not_become_them():
+    """A judge rejected "The chamber argues the council ignored small shops and workers." for "the council's
+    consultation ignored the cost to small shops"."""
+    from briefer.quoting import quote_reason
+
+    source = "The chamber argues that the council's consultation ignored the cost to small shops and to night workers."
+    assert quote_reason("The chamber argues the council ignored small shops and night workers.", source) == \
+        "owner made actor"
+    assert quote_reason("The council's consultation ignored what the charge costs small shops, the chamber argues.",
+                        source) != "owner made actor"
+
+
+def test_what_the_source_says_will_happen_is_not_stated_as_done():
+    """Found when "figures dropped" stopped counting "M-25-03": the document "will be issued later this
+    calendar year", and the model wrote "The Department issued an updated policy document"."""
+    from briefer.quoting import quote_reason
+
+    source = ("The Department developed an updated policy document on data centers that will be issued later this "
+              "calendar year.")
+    assert quote_reason("The Department issued an updated policy document on data centers.", source) == "future made past"
+    assert quote_reason("The Department will issue an updated policy document on data centers.", source) != "future made past"
+    assert quote_reason("CISA published a strategy for agencies within 150 calendar days.",
+                        "Within 150 calendar days, CISA will publish a strategy for agencies.") == "future made past"
 
 
 def test_each_quoting_rule_names_itself():
