@@ -166,6 +166,19 @@ def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
     assert quotable_span(text, _spans(text), 0) is None  # never closed: no evidence
 
 
+def test_the_last_sentence_of_a_quotation_is_quoted_from_its_opening_mark_or_not_at_all():
+    """A judge rejected "Each agency shall increase facility energy efficiency ...…”" quoted alone: a
+    statute's words read as the guide's own."""
+    text = ("The Energy Act of 2020 states: \u201cEach agency shall report its energy use. Each agency shall "
+            "increase facility energy efficiency by 2030.\u201d The guide then lists practices.")
+    spans = _spans(text)
+    s, e = quotable_span(text, spans, 1)
+    assert text[s:e].startswith("The Energy Act of 2020 states") and text[s:e].endswith("2030.\u201d")
+    text = ("The Energy Act of 2020 sets targets.\n\u201cEach agency shall report its energy use.\n"
+            "Each agency shall increase facility energy efficiency by 2030.\u201d")
+    assert quotable_span(text, _spans(text), 2) is None  # its opening mark is in another paragraph
+
+
 def test_a_bare_connective_is_trimmed_and_the_quote_stays_a_slice():
     text = "Prices rose sharply in the first quarter of the year. However, the ministry expects demand to recover by June."
     spans = _spans(text)
