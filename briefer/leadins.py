@@ -46,9 +46,10 @@ def dangling_start(sentence: str) -> bool:
 
 
 # PDF text boxes lose the break between a heading and its first sentence: "Trade, Financial, and IP
-# Pilot ProgramsTo counter offshoring trends, ...".  The glue is a lower-case letter run straight
-# into a capitalised word that opens sentences.
-_GLUED = re.compile(r"[a-z](?=(?:To|The|In|On|For|As|At|By|This|These|That|A|An|While|Since|According|Under|"
+# Pilot ProgramsTo counter offshoring trends, ...", "Amending Section 122.If Congress approves ...".
+# The glue is a lower-case letter (or a full stop) run straight into a capitalised word that opens
+# sentences.
+_GLUED = re.compile(r"(?:[a-z]|[a-z0-9]\.)(?=(?:To|The|In|On|For|As|At|By|This|These|That|A|An|While|Since|According|Under|"
                     r"After|Before|During|Although|Because|If|When|With|From|Its|It|Some|Many|Several|Most|"
                     r"Congress|President)\s)")
 

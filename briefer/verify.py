@@ -140,6 +140,13 @@ def restates_question(sentence: str, question: str) -> bool:
     return len(new) < 2
 
 
+# What the model may copy out of a source that is no finding: "NSF, FY 2026 Budget Request to Congress, p.
+# MREFC-4." led an untuned memo's Key points.  (Not "fragment" or "table row": a short summary with
+# figures, "Tariffs reached 145% in 2025.", is both by those rules.)
+_NOT_A_FINDING = frozenset({"citation list", "heading", "markup", "url", "byline", "page furniture",
+                            "table of contents", "boilerplate", "template placeholder"})
+
+
 def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[Evidence],
                    question: str, *, keep_unsupported: bool = False, min_sentences: int = 2,
                    max_extracted: int = 4,
@@ -178,7 +185,7 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
         text = strip_markers(raw or "")
         facts = analyse(text).facts
         if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
-                or restates_question(text, asked)):
+                or restates_question(text, asked) or evidence_problem(text) in _NOT_A_FINDING):
             continue
         named = cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
         result, used = check_sentence_sources(text, [e.text for e in cited])

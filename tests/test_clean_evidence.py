@@ -539,6 +539,10 @@ def test_a_heading_glued_to_its_sentence_by_pdf_extraction_is_cut_off_the_quote(
     s, e = quotable_span(doc, spans, 1)
     assert doc[s:e].startswith("To counter offshoring trends") and e == len(doc)
     assert glued_heading_len("The company DeepSeekThe model was released in January and drew attention.") == 0
+    # a run-in heading with its full stop and no space (CRS IF13199, read in an untuned memo)
+    run_in = "Amending Section 122.If Congress approves of Section 122 duties, it could amend Section 122."
+    assert run_in[glued_heading_len(run_in):].startswith("If Congress approves")
+    assert glued_heading_len("The rule took effect in 2025.It was vacated in 2026 by a district court.") == 0
 
 
 def test_a_parenthesis_cut_by_the_splitter_is_rejoined_and_an_faq_label_cut_off():

@@ -147,6 +147,19 @@ def test_a_one_sentence_source_is_restated_once():
     assert [vs.text for vs in out] == ["CRS has listed policy experts and legal points of contact for Congress."]
 
 
+def test_a_reference_the_model_wrote_out_is_no_finding():
+    """An untuned CRS memo led its Key points with "NSF, FY 2026 Budget Request to Congress, p. MREFC-4.", the
+    tail of a footnote the model restated; every word was in the source."""
+    source = _ev("N1", "The AIR program is a portfolio of investments in facilities across U.S. Antarctic Program "
+                       "stations, according to NSF, FY 2026 Budget Request to Congress, p. MREFC-4.")
+    answer = [("NSF, FY 2026 Budget Request to Congress, p. MREFC-4.", ["N1"]),
+              ("According to NSF, the AIR program invests in facilities at U.S. Antarctic Program stations in FY 2026.", ["N1"])]
+    out = verify_section(answer, [source], "What do the reports say about funding for Antarctic research?",
+                         min_sentences=1)
+    assert [vs.text for vs in out] == ["According to NSF, the AIR program invests in facilities at U.S. Antarctic "
+                                       "Program stations in FY 2026."]
+
+
 def test_invented_facts_are_dropped_wrong_restatements_give_way_to_their_source_and_good_sentences_kept():
     good = "Tariffs on Chinese goods rose to more than 145 percent, expanding Trump's trade war."
     answer = [
