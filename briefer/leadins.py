@@ -154,7 +154,8 @@ _IMPERATIVES = frozenset("""publish develop add display list create maintain pro
     establish identify include update notify implement designate conduct coordinate assess track adopt prioritize
     document define complete post respond acknowledge collaborate engage promote share verify monitor remove retain
     determine perform prepare make take give send keep avoid encourage address assist approve obtain consult analyze
-    evaluate manage oversee facilitate advise communicate""".split())
+    evaluate manage oversee facilitate advise communicate reduce increase improve consider replace install measure
+    purchase consolidate optimize migrate upgrade protect apply""".split())
 _PAST_IRREGULAR = IRREGULAR_PAST  # "Launched ...", "Built ...": an item that opens on a past tense
 _AFTER_PARTICIPLE = frozenset("in on at by for with from to of as under into during after before since through within "
                               "between among across over via upon against".split())  # "Based on ...", "Issued in May"

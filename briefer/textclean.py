@@ -55,11 +55,12 @@ _MADE_THIS = re.compile(r"\b(?:created|prepared|wrote|authored|drafted|compiled|
                         re.IGNORECASE)
 # A pointer to other reading, not a finding: "See Table 2 for treatment of selected products ...",
 # "For more information on X, see CRS In Focus IF12497", "(Additional CRS products ... may be found on crs.gov.)"
-# A web page's link text says where, not what: "Using the link below, members of the public may
-# download ...", "More information on the DCEP Program is available here." (a CIO Council page and guide).
+# Link text says where, not what: "Using the link below, members of the public may download ...", "More
+# information on the DCEP Program is available here.", "... is included below." (CIO Council pages).
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
                       r"\b(?:may|can) be found (?:at|in|on|here)\b|\b(?:may|can) be (?:accessed|viewed|downloaded) (?:at|on|via|through)\b|\bis available (?:at|from|on|here)\b|"
-                      r"\b(?:the|this|these) links? (?:below|above)\b|\bclick here\b|"
+                      r"\b(?:the|this|these) links? (?:below|above)\b|\bclick here\b|\b(?:is|are) (?:included|listed|provided|"
+                      r"described|shown|summarized) below\s*[.:]?\s*$|"
                       r"\b(?:information|recommendations|details|guidance|resources)\s+here\s*[.:]?\s*$", re.IGNORECASE)
 # Whom to ask, not a finding: "If you have any questions, please reach out to dccoi@gsa.gov."
 _CONTACT = re.compile(r"^if you have (?:any )?(?:questions|comments|concerns)\b|\bplease (?:reach out|contact|e-?mail|call)\b",

@@ -172,6 +172,18 @@ def test_a_list_whose_lead_in_counts_its_items_is_quoted_whole_or_not_at_all():
     assert not any(q.startswith(("Encouraging", "Fostering", "Closing", "Saving", "Improving")) for q in quotes)
 
 
+def test_what_points_below_and_a_bare_instruction_are_no_evidence():
+    """A judge rejected "... a summary of key legislative and executive actions ... is included below." (the
+    summary is not there) and "Reduce energy use by making systems as efficient as possible." (nobody does it)."""
+    assert evidence_problem("To catalog the current policy efforts for ease of access, a summary of key legislative "
+                            "and executive actions which address Federal IT Sustainability is included below.")
+    assert evidence_problem("Some of the datasets that were considered are listed below.")
+    assert evidence_problem("The datasets listed below were considered for the tool in 2024.") is None
+    doc = ("Energy use in federal data centers rose by a third between 2015 and 2020 in most agencies.\n"
+           "Reduce energy use by making systems as efficient as possible.\n")
+    assert not any(q.startswith("Reduce energy use") for q in _quotes(doc))
+
+
 def test_a_footnote_citation_without_its_number_is_not_evidence():
     """A CRS report's footnotes are a Markdown table ("| 129. | CRS analysis of ..."); once the row's
     number is cut, a reference with a page or a Congress and session but no verb is still a citation."""
