@@ -60,8 +60,8 @@ _MADE_THIS = re.compile(r"\b(?:created|prepared|wrote|authored|drafted|compiled|
 _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|\bavailable (?:at|from|on)\s+(?:https?://|www\.)|"
                       r"\b(?:may|can) be found (?:at|in|on|here)\b|\b(?:may|can) be (?:accessed|viewed|downloaded) (?:at|on|via|through)\b|\bis available (?:at|from|on|here)\b|"
                       r"\b(?:the|this|these) links? (?:below|above)\b|\bclick here\b|\b(?:is|are) (?:included|listed|provided|"
-                      r"described|shown|summarized) below\s*[.:]?\s*$|"
-                      r"\b(?:information|recommendations|details|guidance|resources)\s+here\s*[.:]?\s*$", re.IGNORECASE)
+                      r"described|shown|summarized) below\s*[.:]?\s*$|\b(?:information|recommendations|details|guidance|"
+                      r"resources)\s+here\s*[.:]?\s*$", re.IGNORECASE)
 # Whom to ask, not a finding: "If you have any questions, please reach out to dccoi@gsa.gov."
 _CONTACT = re.compile(r"^if you have (?:any )?(?:questions|comments|concerns)\b|\bplease (?:reach out|contact|e-?mail|call)\b",
                       re.IGNORECASE)
