@@ -237,10 +237,8 @@ def _list_statement(text: str, words: list[str]) -> bool:
 def evidence_problem(sentence: str) -> str | None:
     """Why *sentence* must never be quoted as evidence ("heading", "table row", ...), or None.
 
-    Evidence must read as a complete prose sentence: at least six words, a
-    sentence end, something verb-like, no leftover markup, not a caption,
-    source line, byline, footnote citation, URL list or table row.
-    """
+    Evidence must read as a complete prose sentence: at least six words, a sentence end, something
+    verb-like, no leftover markup, not a caption, source line, byline, citation, URL list or table row."""
     text = " ".join(sentence.split())
     if not text:
         return "fragment"
