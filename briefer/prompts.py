@@ -41,18 +41,22 @@ For each source that helps answer the question, write one line: the source key, 
 QUESTION_PROMPT_VARS = frozenset({"question", "sources"})
 
 #: A worked example shown before every section (invented text, so it cannot leak into a memo
-#: as a fact: its names and numbers fail verification against any real corpus).
+#: as a fact: its names and numbers fail verification against any real corpus).  Its keys have a
+#: digit second, which a source's key never has (``answer.make_key``): keyed KA7, KB3, KD2 and KC9
+#: (until session 15), it made Qwen write "KD2:" for a source keyed KDW and "KB3: Chinese shop owners fear
+#: the charge ..." (the example's own fact) where KBP's line belonged, in 48 of 1,202 answer lines
+#: over three bench runs; the key's source then went unstated.
 EXAMPLE_QUESTION = "What did the Harlow Bay council decide, and how was it received?"
 EXAMPLE_SOURCES = (
-    ("KA7", "On Tuesday, after a heated four-hour debate, the Harlow Bay council voted 31 to 12 to approve a "
+    ("K7A", "On Tuesday, after a heated four-hour debate, the Harlow Bay council voted 31 to 12 to approve a "
             "congestion charge covering the whole of the harbour district."),
-    ("KB3", "According to the council, drivers entering the zone will pay a daily charge of 9.50 starting in March 2026."),
-    ("KD2", "The harbour district is home to the city's oldest fish market, which dates from 1820."),
-    ("KC9", "Several shop owners in the district said they feared the charge would keep customers away."),
+    ("K3B", "According to the council, drivers entering the zone will pay a daily charge of 9.50 starting in March 2026."),
+    ("K2D", "The harbour district is home to the city's oldest fish market, which dates from 1820."),
+    ("K9C", "Several shop owners in the district said they feared the charge would keep customers away."),
 )
-EXAMPLE_ANSWER = """KA7: By 31 votes to 12, the Harlow Bay council approved a congestion charge for the whole harbour district.
-KB3: Drivers will pay 9.50 a day to enter the zone from March 2026.
-KC9: Local shop owners fear the charge will drive customers away."""
+EXAMPLE_ANSWER = """K7A: By 31 votes to 12, the Harlow Bay council approved a congestion charge for the whole harbour district.
+K3B: Drivers will pay 9.50 a day to enter the zone from March 2026.
+K9C: Local shop owners fear the charge will drive customers away."""
 
 def fill(template: str, allowed: frozenset[str], **values: str) -> str:
     """Format ``template`` after checking it uses exactly the allowed variables.
