@@ -124,6 +124,12 @@ def _spans(text: str) -> np.ndarray:
     return np.asarray(sentence_spans(text), dtype=np.int64)
 
 
+def _quote(text: str, i: int) -> str:
+    """What sentence ``i`` of ``text`` is quoted as (its quotable span)."""
+    s, e = quotable_span(text, _spans(text), i)
+    return text[s:e]
+
+
 def test_a_sentence_opening_with_a_reference_gets_its_antecedent():
     text = "Nvidia designed the H20 chips for the Chinese market in 2024. These chips were later banned by Washington."
     spans = _spans(text)
@@ -152,16 +158,11 @@ def test_a_demonstrative_inside_a_sentence_gets_the_antecedent_it_names(text: st
 
 def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
     """A judge rejected 'against the U.S.' and 'may "substantially .' as cut-off quotes."""
-    text = ('According to the 2026 strategy, Russia "possesses capabilities that it could employ against the U.S. '
-            'Homeland." The treaty expired in February 2026.')
-    spans = _spans(text)
-    s, e = quotable_span(text, spans, 0)
-    assert text[s:e].endswith('U.S. Homeland."') and text[s:e].startswith("According")
-    text = ('Section 7 of the Clayton Act prohibits mergers that may "substantially . . . lessen competition, or '
-            '. . . tend to create a monopoly." The agencies share jurisdiction.')
-    spans = _spans(text)
-    s, e = quotable_span(text, spans, 0)
-    assert text[s:e].endswith('monopoly."')
+    quote = _quote('According to the 2026 strategy, Russia "possesses capabilities that it could employ against '
+                   'the U.S. Homeland." The treaty expired in February 2026.', 0)
+    assert quote.endswith('U.S. Homeland."') and quote.startswith("According")
+    assert _quote('Section 7 of the Clayton Act prohibits mergers that may "substantially . . . lessen competition, '
+                  'or . . . tend to create a monopoly." The agencies share jurisdiction.', 0).endswith('monopoly."')
     text = 'The minister said "we will act. And we will act soon. Very soon. Now. Today. Tomorrow.'
     assert quotable_span(text, _spans(text), 0) is None  # never closed: no evidence
 
@@ -169,11 +170,9 @@ def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
 def test_the_last_sentence_of_a_quotation_is_quoted_from_its_opening_mark_or_not_at_all():
     """A judge rejected "Each agency shall increase facility energy efficiency ...…”" quoted alone: a
     statute's words read as the guide's own."""
-    text = ("The Energy Act of 2020 states: \u201cEach agency shall report its energy use. Each agency shall "
-            "increase facility energy efficiency by 2030.\u201d The guide then lists practices.")
-    spans = _spans(text)
-    s, e = quotable_span(text, spans, 1)
-    assert text[s:e].startswith("The Energy Act of 2020 states") and text[s:e].endswith("2030.\u201d")
+    quote = _quote("The Energy Act of 2020 states: \u201cEach agency shall report its energy use. Each agency shall "
+                   "increase facility energy efficiency by 2030.\u201d The guide then lists practices.", 1)
+    assert quote.startswith("The Energy Act of 2020 states") and quote.endswith("2030.\u201d")
     text = ("The Energy Act of 2020 sets targets.\n\u201cEach agency shall report its energy use.\n"
             "Each agency shall increase facility energy efficiency by 2030.\u201d")
     assert quotable_span(text, _spans(text), 2) is None  # its opening mark is in another paragraph
