@@ -34,8 +34,7 @@ def quotable(text: str) -> bool:
     """Can this sentence be evidence? Not junk (``textclean``), not a fragment, not a question."""
     return (evidence_problem(text) is None and bool(_STARTS_LIKE_A_SENTENCE.match(text))
             and not _UNOPENED_PAREN.match(text)
-            and not text.rstrip("\"”’') ").endswith("?")  # a question asks, it does not inform
-            and not text.rstrip().endswith(":"))  # a lead-in promises what follows ("... three goals:")
+            and not text.rstrip("\"”’') ").endswith("?"))  # a question asks, it does not inform
 
 
 # A line without a full stop whose next line goes on in lower case or with a figure was cut
@@ -62,9 +61,14 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
             return _close_quote(doc_text, spans, i, s + cut, e)
         antecedent = _antecedent(doc_text, spans, i, s)
         return None if antecedent is None else _close_quote(doc_text, spans, i, antecedent, e)
-    antecedent = _antecedent(doc_text, spans, i, s)
-    if antecedent is not None and refers_back(text, doc_text[antecedent:int(spans[i - 1, 1])]):
-        return _close_quote(doc_text, spans, i, antecedent, e)  # "... vacated that rule ..." with its rule
+    # "... vacated that rule ..." with its rule.  The whole sentence before is asked first: it holds every
+    # word of the antecedent (a label cut off its front at most), and most sentences refer back to nothing,
+    # so the antecedent's own checks run only for the few that may.
+    pe = int(spans[i - 1, 1]) if i else 0
+    if i and refers_back(text, doc_text[int(spans[i - 1, 0]):pe]):
+        antecedent = _antecedent(doc_text, spans, i, s)
+        if antecedent is not None and refers_back(text, doc_text[antecedent:pe]):
+            return _close_quote(doc_text, spans, i, antecedent, e)
     if text.count("\u201d") > text.count("\u201c") and '"' not in text:  # a straight mark may open it
         return _open_quote(doc_text, spans, i, e)
     return _close_quote(doc_text, spans, i, s, e)

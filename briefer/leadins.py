@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .textanalysis import IRREGULAR_PAST
+from .textanalysis import IRREGULAR_PAST, stem, stopwords
 from .textclean import ANSWER_CELL, MIN_WORDS, evidence_problem
 
 _CONNECTIVES = (
@@ -156,7 +156,6 @@ _IMPERATIVES = frozenset("""publish develop add display list create maintain pro
     determine perform prepare make take give send keep avoid encourage address assist approve obtain consult analyze
     evaluate manage oversee facilitate advise communicate reduce increase improve consider replace install measure
     purchase consolidate optimize migrate upgrade protect apply""".split())
-_PAST_IRREGULAR = IRREGULAR_PAST  # "Launched ...", "Built ...": an item that opens on a past tense
 _AFTER_PARTICIPLE = frozenset("in on at by for with from to of as under into during after before since through within "
                               "between among across over via upon against".split())  # "Based on ...", "Issued in May"
 _FINITE = frozenset("will would are is was were have has had can could may might must shall should do does did".split())
@@ -200,7 +199,7 @@ def subjectless_item(sentence: str, in_list: bool = False) -> bool:
     if any(w in _FINITE for w in rest) or rest[0] in _AFTER_PARTICIPLE or rest[0] == ",":
         return False
     gerund = in_list and first.endswith("ing") and len(first) > 5 and words[0] not in SENTENCE_OPENERS
-    return (first in _IMPERATIVES or first in _PAST_IRREGULAR or (first.endswith("ed") and len(first) > 4)
+    return (first in _IMPERATIVES or first in IRREGULAR_PAST or (first.endswith("ed") and len(first) > 4)
             or gerund)
 
 
@@ -234,11 +233,12 @@ _TIME_WORDS = frozenset("year years month months week weeks day days time times 
 def refers_back(sentence: str, before: str) -> bool:
     """Does a "this/that/these/those <noun>" inside ``sentence`` name a noun of the sentence ``before``
     that the sentence itself has not introduced?  Then it needs that sentence as its antecedent."""
-    from .textanalysis import stem, stopwords  # NLTK loads lazily; leadins' own rules run without it
-    seen_before = {stem(w) for w in re.findall(r"[a-z]+", before.lower())}
+    seen_before: set[str] | None = None  # stemmed only for a sentence that has such a phrase (most have none)
     for m in _DEMONSTRATIVE.finditer(sentence):
         if m.start() == 0 or (m.group(1).lower() == "that" and not _DETERMINER_THAT.search(sentence[:m.start()])):
             continue
+        if seen_before is None:
+            seen_before = {stem(w) for w in re.findall(r"[a-z]+", before.lower())}
         earlier = {stem(w) for w in re.findall(r"[a-z]+", sentence[:m.start()].lower())}
         for word in m.group(2).split():
             if word in stopwords() or word in _FINITE or word in _TIME_WORDS:

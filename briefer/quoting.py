@@ -237,8 +237,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
     if _LEAD_IN_ITEM.search(source):
         return "list item"
     said, cited = analyse(sentence), analyse(source)
-    findings = analyse(_IDENTIFIERS.sub(" ", source)).numbers
-    if findings and not any(has_number(n, said) for n in cited.numbers):
+    findings = analyse(_IDENTIFIERS.sub(" ", source))  # its figures and model numbers, not its labels
+    if findings.numbers and not any(has_number(n, said) for n in cited.numbers):
         return "figures dropped"
     # Of a source's several years, the model kept some: it may have moved one to another event
     # ("In 2025, the US imported $16.2 billion ... included in the April 2026 proclamation" became
@@ -262,7 +262,6 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "date moved"
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
     words = set(re.findall(r"\w+", sentence.lower()))
-    named = analyse(_IDENTIFIERS.sub(" ", source)).entities  # "0MB", "A-130" are no model numbers
-    if any(t not in words for _, toks in named for t in toks if any(ch.isdigit() for ch in t)):
+    if any(t not in words for _, toks in findings.entities for t in toks if any(ch.isdigit() for ch in t)):
         return "model number dropped"
     return None

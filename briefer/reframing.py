@@ -114,6 +114,7 @@ def cut_after_verb(sentence: str, source: str) -> bool:
 # Department issued an updated policy document": what the source says will happen, stated as done.
 _FUTURE = re.compile(r"\b(?:will|shall|is to|are to|plans? to|expects? to|is expected to|are expected to)\s+"
                      r"(?:not\s+)?(?:(?:be|have|also|then|soon|later)\s+)*([a-z]{3,})", re.IGNORECASE)
+_PAST = re.compile(r"\b([a-z]{3,}ed|%s)\b" % "|".join(sorted(IRREGULAR_PAST)))
 
 
 # "M-13-13 still requires that these types of information be inventoried" became "... requires that
@@ -142,7 +143,7 @@ def widens_scope(sentence: str, source: str) -> bool:
 
 def future_made_past(sentence: str, source: str) -> bool:
     """Does the sentence put in the past tense a verb that the source puts in the future?"""
-    pasts = {stem(w) for w in re.findall(r"\b([a-z]{3,}ed|%s)\b" % "|".join(IRREGULAR_PAST), sentence.lower())}
+    pasts = {stem(w) for w in _PAST.findall(sentence.lower())}
     coming = {stem(m.group(1).lower()) for m in _FUTURE.finditer(source)}
     return bool(pasts & coming) and not _FUTURE.search(sentence)
 
