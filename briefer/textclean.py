@@ -29,8 +29,11 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BOILERPLATE = re.compile(
     r"^(?:sources?|notes?|see also|updated|figure \d|fig\. \d|table \d|photo|image|credit|"
     r"copyright|©|all rights reserved|click|subscribe|sign up|cookies?|skip to|share|download|"
-    r"prepared for members|disclaimer|author information|contents|read more|related|"
-    r"this (?:document|report|section|chapter) was (?:prepared|written) by)\b", re.IGNORECASE)
+    r"prepared for members|disclaimer|author information|contents|read more|related)\b", re.IGNORECASE)
+# Who wrote it, wherever the line starts: "105.; This section was written by Laurie Harris, Analyst in Science
+# and Technology Policy." (a CRS footnote, its number glued on, led an untuned memo's "What is changing").
+_WRITTEN_BY = re.compile(r"\b(?:this|the)\s+(?:document|report|section|chapter|product|insight|brief|paper)\s+"
+                         r"(?:was|has been|is)\s+(?:prepared|written|authored|compiled)\s+by\b", re.IGNORECASE)
 # A sentence about the document, not the world: "Table 2-2 compiles budgetary data ...",
 # "This report discusses ...".  Quoted in a memo it briefs on nothing.
 _ABOUT_ITSELF = re.compile(
@@ -41,6 +44,10 @@ _ABOUT_ITSELF = re.compile(
     r"(?:\w+\s+)?"
     r"(?:provides|discusses|describes|examines|summarizes|summarises|reviews|presents|outlines|focuses|analyzes|"
     r"analyses|addresses|explores|considers|is)\b|"
+    # "The report also discusses legislative options Congress may consider ..." (the plan again; only
+    # the plan's verbs: "The report found ..." or "... describes" may be another body's report's finding)
+    r"the\s+(?:report|insight|in focus|product|paper|brief)\s+(?:also\s+)?(?:discusses|examines|outlines|reviews|"
+    r"explores|focuses|considers)\b|"
     # "The following analysis of the President's FY2026 request examines ...", "Subsequent sections of
     # this report examine ...": the document's plan, not its findings.
     r"(?:the\s+)?(?:following|subsequent|preceding|remaining|later|earlier)\s+(?:\w+\s+)?(?:analysis|analyses|"
@@ -273,7 +280,7 @@ def evidence_problem(sentence: str) -> str | None:
     if _GLUED_CAPTION.search(text) or _CONTROLS.search(text):
         return "boilerplate"
     words = _WORDS.findall(text)
-    if _BYLINE.match(text) and len(words) <= 12:
+    if _WRITTEN_BY.search(text) or (_BYLINE.match(text) and len(words) <= 12):
         return "byline"
     if _cells(text) or _ANSWER_CELLS.search(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
         return "table row"

@@ -484,6 +484,30 @@ def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
     assert evidence_problem("7. The committee approved the bill in 2024 after a long debate over its costs.") is None
 
 
+def test_who_wrote_a_section_is_a_byline_wherever_its_line_starts():
+    """"105.; This section was written by Laurie Harris, Analyst in ..." (a CRS footnote) was quoted
+    in an untuned memo's "What is changing"; the byline rule only looked at a line's start."""
+    for byline in ("105.; This section was written by Laurie Harris, Analyst in Science and Technology Policy.",
+                   "25 This section was written by Kavya Sekar, Specialist in Health Policy, with support from "
+                   "Joe Angert, Research Assistant.",
+                   "This report was prepared by the Office of Management and Budget for the Congress."):
+        assert evidence_problem(byline) == "byline", byline
+    assert evidence_problem("The section was rewritten by the committee in 2024 to cover cloud services.") is None
+
+
+def test_the_report_discussing_its_own_topics_is_its_plan_not_a_finding():
+    """"The report also discusses legislative options Congress may consider ..." led a model sentence,
+    "The report discusses legislative options Congress may consider.", under "Questions for Congress"."""
+    for plan in ("The report also discusses legislative options Congress may consider and potential impacts "
+                 "of these options.",
+                 "The report discusses selected cloud-related issues mapped to the multilayered internet "
+                 "architecture model."):
+        assert evidence_problem(plan) == "about the document", plan
+    # Another body's report and what it found are findings.
+    assert evidence_problem("The report found that 40% of agencies had not published a disclosure policy.") is None
+    assert evidence_problem("The report describes how agencies missed the deadline for removing old servers.") is None
+
+
 def test_a_list_item_whose_only_verb_is_in_parentheses_is_not_evidence():
     assert evidence_problem("Global Change Research Program ($25.2 million requested, down $746.7 million, -97%).") \
         == "fragment"
@@ -622,7 +646,7 @@ def test_catalogue_entries_footnote_numbers_and_list_notes_are_not_quoted():
                             "by date of publication.") == "about the document"
     assert evidence_problem("This list is current as of the date of this report.") == "about the document"
     assert evidence_problem("This section was written by Laurie Harris, Analyst in Science and Technology "
-                            "Policy.") == "boilerplate"
+                            "Policy.") == "byline"
     for prose in ("Huawei\u2014which Washington sanctioned in 2019\u2014unveiled a new chip in 2025.",
                   "The council\u2014which meets monthly\u2014voted 31 to 12 for the charge."):
         assert evidence_problem(prose) is None, prose
