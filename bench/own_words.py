@@ -9,6 +9,8 @@ For every section of each record (``bench/run.py --keep-work`` leaves them under
 * a reason from ``quoting.quote_reason`` ("copy", "figures dropped", "attribution
   dropped", ...): the memo shows the source as a quote instead;
 * "unsupported": the word checks (``claims.check_sentence``) reject it against its source;
+* "strays in meaning": it passes them, but the embedder places it far from its source
+  (``briefer.meaning``): the memo shows the quote (skipped when no embedder can be loaded);
 * "kept": it may stand as the memo's own sentence (verification may still drop it as a
   repeat, or a neighbour's quote may state it first).
 
@@ -31,12 +33,15 @@ sys.path.insert(0, str(ROOT))
 from briefer.answer import parse_answer  # noqa: E402
 from briefer.claims import check_sentence  # noqa: E402
 from briefer.llm import ChatResult  # noqa: E402
+from briefer.meaning import Meaning, strays  # noqa: E402
+from briefer.pipeline import load_embedder  # noqa: E402
+from briefer.settings import load_settings  # noqa: E402
 from briefer.quoting import quote_reason  # noqa: E402
 
 _SOURCE = re.compile(r"^\[(K[A-Z0-9]{1,6})\] (.+)$", re.MULTILINE)
 
 
-def classify(record: dict) -> Counter:
+def classify(record: dict, similarity=None) -> Counter:
     """Counts of what became of the model's answer sentences in one record."""
     counts: Counter = Counter()
     for section in record["sections"]:
@@ -50,7 +55,11 @@ def classify(record: dict) -> Counter:
                 continue
             source = sources[keys[0]]
             reason = quote_reason(text, source)
-            counts[reason or ("kept" if check_sentence(text, [source]).supported else "unsupported")] += 1
+            if reason is None and not check_sentence(text, [source]).supported:
+                reason = "unsupported"
+            elif reason is None and similarity is not None and strays(text, source, similarity):
+                reason = "strays in meaning"
+            counts[reason or "kept"] += 1
     return counts
 
 
@@ -59,9 +68,11 @@ def main(paths: list[str]) -> None:
         sys.exit(__doc__)
     total: Counter = Counter()
     own = sentences = 0
+    embedder = load_embedder(load_settings())
+    similarity = Meaning(embedder) if embedder is not None else None
     for path in paths:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
-        counts = classify(record)
+        counts = classify(record, similarity)
         total += counts
         memo = [s for sec in record["sections"] for s in sec["sentences"]]
         mine = sum(s["origin"] == "model" for s in memo)

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .answer import build_messages, parse_answer
+from .claims import strip_markers
 from .entail import entails
 from .llm import ChatModel, chat_all
+from .meaning import Meaning, meaning_parts
 from .schema import Evidence
 from .settings import Settings
 from .topics import Section, Topic
@@ -53,8 +55,10 @@ def _close(evidence: list[Evidence]) -> bool:
 class SectionWriter:
     """Asks the model section by section with one system prompt, verifies, and keeps the accounts."""
 
-    def __init__(self, settings: Settings, model: ChatModel, system: str, pool: list[Evidence], broad_min: float) -> None:
+    def __init__(self, settings: Settings, model: ChatModel, system: str, pool: list[Evidence], broad_min: float,
+                 embedder: Any | None = None) -> None:
         self.settings, self.model, self.system, self.pool, self.broad_min = settings, model, system, pool, broad_min
+        self.meaning = Meaning(embedder) if embedder is not None else None
         self.valid = {e.key for e in pool}
         self.tokens = {"prompt_sent": 0, "prompt_evaluated": 0, "generated": 0, "copied": 0}
         self.timings = {"llm_prompt": 0.0, "llm_generation": 0.0, "verification": 0.0}
@@ -118,8 +122,14 @@ class SectionWriter:
             return
         own = {e.key for e in evidence}
         candidates = evidence + [e for e in self.pool if e.key not in own]
+        if self.meaning is not None:  # one embedding call for the section's sentences and what they cite
+            by_key = {e.key: e.text for e in candidates}
+            self.meaning.prepare([strip_markers(t) for t, _ in parsed.sentences]
+                                 + [p for _, keys in parsed.sentences for k in keys if k in by_key
+                                    for p in meaning_parts(by_key[k])])
         verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=self.settings.keep_unsupported,
                                   extract_from=evidence, already_said=[v["text"] for v in self.said], entail=self._entail(),
+                                  similarity=self.meaning,
                                   # Found by meaning only: quote in the model's place only when the evidence is
                                   # close in meaning; else the model must answer.
                                   min_sentences=2 if named or _close(evidence) else 0,

@@ -194,7 +194,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     broad_min = BROAD_MIN_COSINE if retriever.dense else BROAD_MIN_LEXICAL
 
     system = system_prompt(topic.title, topic.audience)
-    run = SectionWriter(settings, model, system, pool, broad_min)
+    run = SectionWriter(settings, model, system, pool, broad_min, embedder if retriever.dense else None)
     sections_out = run.answer_all(topic.sections, section_evidence, progress)
     for entry, hits in zip(sections_out, retrieved):
         entry["retrieved"] = hits

@@ -27,6 +27,7 @@ from briefer.claims import (
     strip_markers,
 )
 from briefer.claims_analysis import analyse
+from briefer.meaning import strays
 from briefer.quoting import quote_instead
 from briefer.relevance import FRAME, question_terms, topics
 from briefer.textanalysis import split_sentences
@@ -153,6 +154,7 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
                    extract_from: Sequence[Evidence] | None = None,
                    already_said: Sequence[str] = (),
                    entail: Callable[[str, list[str]], bool] | None = None,
+                   similarity: Callable[[str, str], float] | None = None,
                    quote_figures: int = 0, title: str = "") -> list[VerifiedSentence]:
     """Turn the model's cited sentences into a section a reader can trust.
 
@@ -171,7 +173,9 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     exemptions and discounts." under "Exemptions and discounts"), or repeat one of
     ``already_said`` (earlier sections), are dropped: a memo says each thing once.  ``entail`` (the
     optional model check, :mod:`briefer.entail`) gets the last word on a
-    model sentence that passed the lexical checks.
+    model sentence that passed the lexical checks.  ``similarity`` (the embedder's cosine, when
+    there is one) sends a sentence that strays in meaning from its one source to the quote
+    (:mod:`briefer.meaning`).
     """
     evs = list({e.key: e for e in evidence if e.text and e.text.strip()}.values())
     if not evs:
@@ -200,7 +204,8 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
             entailed = entail(text, [e.text for e in cited])
             if not entailed:
                 result = dataclasses.replace(result, status=UNSUPPORTED)
-        if result.supported and len(cited) == 1 and quote_instead(text, cited[0].text):
+        if result.supported and len(cited) == 1 and (
+                quote_instead(text, cited[0].text) or (similarity is not None and strays(text, cited[0].text, similarity))):
             _add_quote(cited[0], out, seen)
             continue
         if not result.supported and not keep_unsupported and _restates(text, named):

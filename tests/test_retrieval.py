@@ -149,3 +149,22 @@ def test_embed_model_setting_selects_another_gguf(real_embedder, tmp_path, monke
     emb = pipeline.load_embedder(load_settings())
     assert emb.model_path == other and emb.model_id.startswith("my-embedder.gguf:")
     assert emb.model_id != real_embedder.model_id  # so an index built with the default re-embeds
+
+
+@pytest.mark.slow
+def test_the_meaning_check_with_the_real_embedder_separates_a_swap_from_a_restatement(real_embedder):
+    """``briefer.meaning`` on MiniLM: a judge rejected the swap and the empty restatement, whose words
+    are all their sources'; the faithful restatements stay the model's own."""
+    from briefer.meaning import Meaning, strays
+
+    matched = ("Washington’s efforts to prevent China from accessing high-performance chips have been matched by "
+               "China’s counter-efforts to build a self-sufficient semiconductor supply chain.")
+    reports = ("Where contact information is known, you should respond to every vulnerability report that is shared "
+               "in good faith. This means that you don't need to respond to reports that are obviously spam.")
+    meaning = Meaning(real_embedder)
+    assert strays("Washington and China have matched their counter-efforts on self-sufficiency.", matched, meaning)
+    assert strays("Responding to reports in good faith is a commitment.", reports, meaning)
+    assert not strays("China has matched Washington's chip restrictions with efforts to build a self-sufficient "
+                      "semiconductor supply chain.", matched, meaning)
+    assert not strays("Agencies should respond to every vulnerability report shared in good faith when contact "
+                      "information is known.", reports, meaning)

@@ -627,3 +627,38 @@ def test_a_list_item_quoted_with_its_lead_in_is_quoted_not_summarised():
                         "centers.", source) == "list item"
     assert quote_reason("OGP will focus on three primary objectives.", "OGP will focus on three primary "
                         "objectives, the blog said.") != "list item"
+
+
+# ------------------------------------------------------- meaning (embedder cosine)
+MATCHED = ("Washington’s efforts to prevent China from accessing high-performance chips have been matched by "
+           "China’s counter-efforts to build a self-sufficient semiconductor supply chain.")
+
+
+def test_a_sentence_that_strays_in_meaning_from_its_source_gives_way_to_the_quote():
+    """The word checks pass this swap of who matched whom (a judge rejected it): every word is the source's."""
+    swapped = "Washington and China have matched their counter-efforts on self-sufficiency."
+    ev = [_ev("KMA", MATCHED)]
+    question = "How has China responded to the chip controls?"
+    far = verify_section([(swapped, ["KMA"])], ev, question, similarity=lambda a, b: 0.54)
+    assert [(v.text, v.origin) for v in far] == [(MATCHED, ORIGIN_EXTRACTED)]
+    near = verify_section([(swapped, ["KMA"])], ev, question, similarity=lambda a, b: 0.86)
+    assert [(v.text, v.origin) for v in near] == [(swapped, ORIGIN_MODEL)]
+    # Without an embedder nothing changes.
+    assert [v.origin for v in verify_section([(swapped, ["KMA"])], ev, question)] == [ORIGIN_MODEL]
+
+
+def test_meaning_embeds_each_text_once_and_compares_unit_vectors():
+    from briefer.meaning import Meaning
+
+    calls: list[list[str]] = []
+
+    class Embedder:
+        def embed(self, texts):
+            calls.append(list(texts))
+            vecs = {"a": [1.0, 0.0], "b": [0.6, 0.8], "c": [0.0, 1.0]}
+            return [__import__("numpy").array(vecs[t]) for t in texts]
+
+    m = Meaning(Embedder())
+    m.prepare(["a", "b", "a"])
+    assert m("a", "b") == pytest.approx(0.6) and m("b", "c") == pytest.approx(0.8)
+    assert calls == [["a", "b"], ["c"]]
