@@ -190,6 +190,9 @@ _LABEL = re.compile(r"^[^:;]{1,60}:\s")
 # tiles run together by the PDF's text layer (the judge rejected it at 1044379).  Prose says
 # "agency(s)" once at most.
 _FORM_PLURAL = re.compile(r"[a-z]\(s\)")
+# ... and so is one such label opening the text or a colon, its count filled in: "40 funding announcement(s)
+# covered under ...", "The Department of Transportation has: 40 Justice40 covered program(s), ...".
+_COUNTED_FORM = re.compile(r"(?:^|:\s*)\d[\d,]*\s+(?:[\w-]+\s+){0,3}[a-z]+\(s\)")
 
 
 def _repeats_a_run(words: list[str]) -> bool:
@@ -284,7 +287,7 @@ def evidence_problem(sentence: str) -> str | None:
         return "byline"
     if _cells(text) or _ANSWER_CELLS.search(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
         return "table row"
-    if len(_FORM_PLURAL.findall(text)) >= 2:
+    if len(_FORM_PLURAL.findall(text)) >= 2 or _COUNTED_FORM.search(text):
         return "table row"
     lower = [w for w in words if w.lower() in _SMALL or w[0].isalpha()]
     content = [w for w in lower if w.lower() not in _SMALL]

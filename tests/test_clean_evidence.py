@@ -756,6 +756,12 @@ def test_a_scorecards_figure_tiles_are_not_evidence():
              "Initiative Over $43 billion available through Justice40 covered program(s) funding announcements")
     assert evidence_problem(tiles) == "table row"
     assert evidence_problem("Each agency must name the office(s) responsible for its open data inventory.") is None
+    # One tile's label with its count filled in, opening the text or after a colon (session 16's judge sheets).
+    for tile in ("40 funding announcement(s) covered under the Justice40 Initiative $14 billion in funding made "
+                 "available from Justice40 covered programs Prioritized financing projects.",
+                 "The Department of Transportation has: 40 Justice40 covered program(s), the overall benefits of "
+                 "certain federal investments flow to disadvantaged communities."):
+        assert evidence_problem(tile) == "table row", tile
 
 
 def _spans_by_line(doc: str) -> np.ndarray:
