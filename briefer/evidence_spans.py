@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
-                      refers_back, subjectless_item)
+                      only_counts, refers_back, subjectless_item)
 from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
@@ -63,6 +63,8 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         # with the sentence it leans on, it is.
         if cut and not dangling_start(text[cut:]) and not text[cut:cut + 1].islower():
             return _close_quote(doc_text, spans, i, s + cut, e)
+        if only_counts(text):  # "Second, for FY2026, Congress funded ...": whole, it reads as a sentence
+            return _close_quote(doc_text, spans, i, s, e)
         antecedent = _antecedent(doc_text, spans, i, s)
         return None if antecedent is None else _close_quote(doc_text, spans, i, antecedent, e)
     # "... vacated that rule ..." with its rule.  The whole sentence before is asked first: it holds every

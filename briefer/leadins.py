@@ -17,15 +17,18 @@ import re
 from .textanalysis import IRREGULAR_PAST, stem, stopwords
 from .textclean import ANSWER_CELL, MIN_WORDS, evidence_problem
 
+# Connectives that only count ("Second, for FY2026, Congress funded ..."): the sentence leans on no
+# other for its meaning, so it may be quoted whole when trimming would leave a lower-case fragment.
+_ORDINALS = ("finally", "first", "second", "third", "fourth", "fifth", "lastly")
 _CONNECTIVES = (
     "however", "similarly", "in addition", "additionally", "also", "moreover", "furthermore",
     "further", "still", "instead", "as a result", "meanwhile", "nevertheless", "nonetheless",
     "therefore", "thus", "consequently", "in contrast", "by contrast", "likewise", "otherwise",
     "hence", "accordingly", "in turn", "even so", "that said", "for example", "for instance",
     "as such", "in other words", "to that end", "in response", "at the same time", "in particular",
-    "specifically", "notably", "importantly", "finally", "first", "second", "third", "fourth", "fifth",
-    "lastly", "in sum", "in short", "overall",
+    "specifically", "notably", "importantly", *_ORDINALS, "in sum", "in short", "overall",
 )
+_ORDINAL_RE = re.compile(r"^(?:%s),\s+" % "|".join(_ORDINALS), re.IGNORECASE)
 _CONJUNCTIONS = ("but", "and", "yet", "so", "or")
 _CONNECTIVE_RE = re.compile(r"^(?:%s),\s+" % "|".join(re.escape(c) for c in _CONNECTIVES), re.IGNORECASE)
 _CONJUNCTION_RE = re.compile(r"^(?:%s)(?:,\s+|\s+)" % "|".join(_CONJUNCTIONS), re.IGNORECASE)
@@ -127,6 +130,11 @@ def answer_label_len(sentence: str) -> int:
         if m and (any(w.lower() in _NOT_A_LABEL for w in m.group(1).split()) or re.search(r"\d", m.group(1))):
             m = None
     return m.end() if m and evidence_problem(sentence[m.end():]) is None else 0
+
+
+def only_counts(sentence: str) -> bool:
+    """Does the sentence open on an ordinal ("First, ", "Finally, ") and lean on nothing else?"""
+    return bool(_ORDINAL_RE.match(sentence)) and not dangling_start(sentence[_ORDINAL_RE.match(sentence).end():])
 
 
 def connective_prefix_len(sentence: str) -> int:

@@ -197,6 +197,19 @@ def test_a_connective_whose_rest_opens_in_lower_case_is_quoted_with_the_sentence
     assert quotable_span(text, _spans(text), 1) is None
 
 
+def test_a_sentence_that_only_counts_is_quoted_whole_when_its_rest_opens_in_lower_case():
+    """"Second, for FY2026, Congress funded all five agencies ... at higher levels than requested by the
+    President." (a CRS report's key finding) leans on no sentence: an ordinal only counts."""
+    text = ("The report finds four trends in the FY2026 funding. Second, for FY2026, Congress funded all five agencies "
+            "at higher levels than requested by the President.")
+    assert _quote(text, 1) == text[text.index("Second"):]
+    text = "Prices rose sharply in the first quarter.\nFinally, numerous data centers will stay open for legal reasons."
+    assert _quote(text, 1) == "Finally, numerous data centers will stay open for legal reasons."
+    # "Second, these funds ..." still leans on what came before.
+    text = "Agencies received new funds in 2025. Second, these funds were spent on research in the same year."
+    assert _quote(text, 1) == text
+
+
 def test_a_question_restated_is_not_a_finding():
     q = "What does the new rule restrict about frontier model weights?"
     assert restates_question("The new rule restricts frontier model weights.", q)
