@@ -484,28 +484,26 @@ def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
     assert evidence_problem("7. The committee approved the bill in 2024 after a long debate over its costs.") is None
 
 
-def test_who_wrote_a_section_is_a_byline_wherever_its_line_starts():
-    """"105.; This section was written by Laurie Harris, Analyst in ..." (a CRS footnote) was quoted
-    in an untuned memo's "What is changing"; the byline rule only looked at a line's start."""
-    for byline in ("105.; This section was written by Laurie Harris, Analyst in Science and Technology Policy.",
-                   "25 This section was written by Kavya Sekar, Specialist in Health Policy, with support from "
-                   "Joe Angert, Research Assistant.",
-                   "This report was prepared by the Office of Management and Budget for the Congress."):
-        assert evidence_problem(byline) == "byline", byline
-    assert evidence_problem("The section was rewritten by the committee in 2024 to cover cloud services.") is None
-
-
-def test_the_report_discussing_its_own_topics_is_its_plan_not_a_finding():
-    """"The report also discusses legislative options Congress may consider ..." led a model sentence,
-    "The report discusses legislative options Congress may consider.", under "Questions for Congress"."""
-    for plan in ("The report also discusses legislative options Congress may consider and potential impacts "
-                 "of these options.",
-                 "The report discusses selected cloud-related issues mapped to the multilayered internet "
-                 "architecture model."):
-        assert evidence_problem(plan) == "about the document", plan
+@pytest.mark.parametrize("sentence, problem", [
+    # Who wrote it, wherever the line starts: "105.; This section was written by Laurie Harris, ..." (a CRS
+    # footnote) was quoted in an untuned memo's "What is changing"; the byline rule looked at a line's start.
+    ("105.; This section was written by Laurie Harris, Analyst in Science and Technology Policy.", "byline"),
+    ("25 This section was written by Kavya Sekar, Specialist in Health Policy, with support from Joe Angert, "
+     "Research Assistant.", "byline"),
+    ("This report was prepared by the Office of Management and Budget for the Congress.", "byline"),
+    ("The section was rewritten by the committee in 2024 to cover cloud services.", None),
+    # The document's plan: "The report also discusses legislative options Congress may consider ..." led a model
+    # sentence, "The report discusses legislative options Congress may consider.", under "Questions for Congress".
+    ("The report also discusses legislative options Congress may consider and potential impacts of these options.",
+     "about the document"),
+    ("The report discusses selected cloud-related issues mapped to the multilayered internet architecture model.",
+     "about the document"),
     # Another body's report and what it found are findings.
-    assert evidence_problem("The report found that 40% of agencies had not published a disclosure policy.") is None
-    assert evidence_problem("The report describes how agencies missed the deadline for removing old servers.") is None
+    ("The report found that 40% of agencies had not published a disclosure policy.", None),
+    ("The report describes how agencies missed the deadline for removing old servers.", None),
+])
+def test_bylines_and_the_documents_plan_wherever_they_start(sentence: str, problem: str | None) -> None:
+    assert evidence_problem(sentence) == problem
 
 
 def test_a_list_item_whose_only_verb_is_in_parentheses_is_not_evidence():
