@@ -9,7 +9,14 @@ For every model the script prints accuracy, how many supported paraphrases
 it keeps and how many corrupted claims it catches, per kind, plus the seconds
 per check, and writes ``bench/results/entailment.json``.  The lexical checks
 (``claims.check_sentence``, what every memo sentence gets anyway) are scored on
-the same pairs for comparison.
+the same pairs for comparison, and so is the check by meaning (``briefer.meaning``: the
+embedder's cosine between the claim and the evidence, whole or any sentence of it, at least
+``MEANING_MIN_COSINE``), which every memo gets when an embedder is loaded.
+
+With ``--judged`` the pairs are instead the model's own memo sentences that the independent
+judge ruled on (``bench/judge/sheet-*.jsonl``, each distinct sentence-and-quotes pair once, with
+the majority verdict; ties left out): what the check would do to real output, not to corruptions
+written for it.  Supported rows count as "paraphrase", rejected ones as "judged unsupported".
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ sys.path.insert(0, str(ROOT))
 from briefer.claims import check_sentence  # noqa: E402
 from briefer.entail import entails  # noqa: E402
 from briefer.llm import load_chat_model  # noqa: E402
+from briefer.meaning import MEANING_MIN_COSINE, Meaning, strays  # noqa: E402
+from briefer.pipeline import load_embedder  # noqa: E402
+from briefer.settings import load_settings  # noqa: E402
 from briefer.modelfile import resolve_model_path  # noqa: E402
 
 
@@ -48,15 +58,43 @@ def score(pairs: list[dict], judge) -> dict:
             "seconds_per_pair": secs / len(pairs)}
 
 
+def judged_pairs(sheets: list[Path]) -> list[dict]:
+    """The judged model sentences of ``sheets`` as labelled pairs (see the module doc)."""
+    votes: dict[tuple[str, tuple[str, ...]], list[bool]] = defaultdict(list)
+    for sheet in sheets:
+        for line in sheet.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("origin") == "model" and row.get("verdict"):
+                votes[(row["sentence"], tuple(row["quotes"]))].append(row["verdict"] == "supported")
+    pairs = []
+    for (sentence, quotes), v in sorted(votes.items()):
+        if 2 * sum(v) != len(v):
+            label = 2 * sum(v) > len(v)
+            pairs.append({"evidence": " ".join(quotes), "claim": sentence, "label": label,
+                          "kind": "paraphrase" if label else "judged unsupported"})
+    return pairs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="*", default=["qwen2.5-coder-1.5b", "smollm2-135m"])
     ap.add_argument("--pairs", type=Path, default=ROOT / "bench" / "entailment" / "pairs.jsonl")
+    ap.add_argument("--judged", action="store_true", help="pairs from the judge's sheets instead (module doc)")
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "entailment.json")
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
-    pairs = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.judged:
+        pairs = judged_pairs(sorted((ROOT / "bench" / "judge").glob("sheet-*.jsonl")))
+    else:
+        pairs = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = args.out or ROOT / "bench" / "results" / ("entailment-judged.json" if args.judged else "entailment.json")
     results = {"lexical checks only": score(pairs, lambda ev, claim: check_sentence(claim, [ev]).supported)}
+    embedder = load_embedder(load_settings())
+    if embedder is not None:
+        meaning = Meaning(embedder)
+        results[f"meaning (cosine >= {MEANING_MIN_COSINE})"] = score(pairs, lambda ev, claim: not strays(claim, ev, meaning))
+        results["lexical + meaning (what every memo gets)"] = score(
+            pairs, lambda ev, claim: check_sentence(claim, [ev]).supported and not strays(claim, ev, meaning))
     for name in args.models:
         import os
 
@@ -66,8 +104,8 @@ def main() -> None:
         # What --entailment adds: the model's NO on top of the lexical checks.
         results[f"{name} + lexical"] = score(
             pairs, lambda ev, claim, m=model: check_sentence(claim, [ev]).supported and entails(m, [ev], claim))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print("| judge | accuracy | paraphrases kept | corruptions caught | s/pair | per kind |")
     print("|---|---|---|---|---|---|")
     for name, r in results.items():

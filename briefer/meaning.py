@@ -9,9 +9,9 @@ for retrieval place such sentences far from their source.  A model sentence furt
 source's quote (``verify.verify_section``), so it costs the memo a sentence in the model's words,
 never a fact.  Without an embedder (BM25-only) the check is skipped.
 
-Measured on the 370 model sentences the independent judge ruled on (``bench/judge``, sessions
-8-15): 34 of the 49 below 0.70 were rejected (69%), 94 of the 321 above (29%); quoted, a source is
-supported nearly always (README, Quality).
+Measured on the 432 model sentences the independent judge ruled on (``python bench/entailment.py
+--judged``, every sheet of ``bench/judge``): 34 of the 49 below 0.70 were rejected (69%), 111 of
+the 383 above (29%); quoted, a source is supported nearly always (README, Quality).
 """
 
 from __future__ import annotations
