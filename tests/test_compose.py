@@ -66,3 +66,34 @@ def test_an_option_or_an_argument_is_not_moved_up_as_a_key_point():
     assert texts == ["Chip export controls on China were tightened in 2023.",
                      "Chip export controls cut Nvidia's China sales by half."]
     assert len(b["sentences"]) == 2  # a section with only options keeps them
+
+
+def test_the_section_writer_hands_its_embedder_to_the_check_by_meaning():
+    """pipeline.generate passes the embedder (when retrieval is dense) to SectionWriter, which embeds
+    each section's sentences and sources in one call and quotes a sentence far from its source."""
+    import numpy as np
+
+    from briefer.compose import SectionWriter
+    from briefer.schema import Evidence
+    from briefer.settings import load_settings
+    from briefer.topics import Section
+    from fakes import FakeLLM
+
+    source = ("Washington’s efforts to prevent China from accessing high-performance chips have been matched by "
+              "China’s counter-efforts to build a self-sufficient semiconductor supply chain.")
+    swapped = "Washington and China have matched their counter-efforts on self-sufficiency."
+    ev = Evidence("KMA", "chips.txt", "Chips", 0, len(source), source, 1.0)
+
+    class Embedder:
+        calls: list[list[str]] = []
+
+        def embed(self, texts):
+            self.calls.append(list(texts))
+            return np.array([[1.0, 0.0] if t == source else [0.5, 0.866] for t in texts])
+
+    question = "How has China answered Washington's efforts on high-performance chips?"
+    for embedder, origin in ((Embedder(), "extracted"), (None, "model")):
+        writer = SectionWriter(load_settings(), FakeLLM(default=f"KMA: {swapped}"), "system", [ev], 0.0, embedder)
+        entry = writer.answer_all([Section("China's answer", (question,))], [[ev]])[0]
+        assert [s["origin"] for s in entry["sentences"]] == [origin]
+    assert Embedder.calls == [[swapped, source]]  # one call for the section
