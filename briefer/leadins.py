@@ -134,7 +134,8 @@ def answer_label_len(sentence: str) -> int:
 
 def only_counts(sentence: str) -> bool:
     """Does the sentence open on an ordinal ("First, ", "Finally, ") and lean on nothing else?"""
-    return bool(_ORDINAL_RE.match(sentence)) and not dangling_start(sentence[_ORDINAL_RE.match(sentence).end():])
+    m = _ORDINAL_RE.match(sentence)
+    return m is not None and not dangling_start(sentence[m.end():])
 
 
 def connective_prefix_len(sentence: str) -> int:

@@ -43,7 +43,8 @@ class Meaning:
     cost a llama.cpp decode each."""
 
     def __init__(self, embedder: Any) -> None:
-        self.embedder, self.vecs = embedder, {}
+        self.embedder = embedder
+        self.vecs: dict[str, Any] = {}  # text -> its unit-length vector
 
     def prepare(self, texts: list[str]) -> None:
         new = list(dict.fromkeys(t for t in texts if t not in self.vecs))
