@@ -20,7 +20,7 @@ from .answer import build_messages, parse_answer
 from .claims import strip_markers
 from .entail import entails
 from .llm import ChatModel, chat_all
-from .meaning import Meaning, meaning_parts
+from .meaning import Meaning
 from .schema import Evidence
 from .settings import Settings
 from .topics import Section, Topic
@@ -124,9 +124,8 @@ class SectionWriter:
         candidates = evidence + [e for e in self.pool if e.key not in own]
         if self.meaning is not None:  # one embedding call for the section's sentences and what they cite
             by_key = {e.key: e.text for e in candidates}
-            self.meaning.prepare([strip_markers(t) for t, _ in parsed.sentences]
-                                 + [p for _, keys in parsed.sentences for k in keys if k in by_key
-                                    for p in meaning_parts(by_key[k])])
+            self.meaning.prepare([strip_markers(t) for t, _ in parsed.sentences],
+                                 [by_key[k] for _, keys in parsed.sentences for k in keys if k in by_key])
         verified = verify_section(parsed.sentences, candidates, section.question, keep_unsupported=self.settings.keep_unsupported,
                                   extract_from=evidence, already_said=[v["text"] for v in self.said], entail=self._entail(),
                                   similarity=self.meaning,

@@ -16,7 +16,7 @@ the 383 above (29%); quoted, a source is supported nearly always (README, Qualit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .textanalysis import split_sentences
@@ -46,7 +46,9 @@ class Meaning:
         self.embedder = embedder
         self.vecs: dict[str, Any] = {}  # text -> its unit-length vector
 
-    def prepare(self, texts: list[str]) -> None:
+    def prepare(self, texts: Sequence[str], sources: Sequence[str] = ()) -> None:
+        """Embed ``texts``, and every part of ``sources`` that :func:`strays` compares with, in one call."""
+        texts = [*texts, *(part for source in sources for part in meaning_parts(source))]
         new = list(dict.fromkeys(t for t in texts if t not in self.vecs))
         if new:
             self.vecs.update(zip(new, self.embedder.embed(new)))
