@@ -16,8 +16,8 @@ import re
 
 import numpy as np
 
-from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
-                      only_counts, refers_back, subjectless_item)
+from .leadins import (DOCUMENT_OPENING, SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start,
+                      glued_heading_len, names_its_document, only_counts, refers_back, subjectless_item)
 from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"
@@ -55,7 +55,7 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
         return _with_lead_in(doc_text, spans, i, s, e)
     if _continues_a_line(doc_text, spans, i, s):
         return _with_its_start(doc_text, spans, i, e)
-    if dangling_start(text):
+    if dangling_start(text) and not names_its_document(text, _opening(doc_text, s, e)):
         cut = connective_prefix_len(text)
         # Trimmed only when the rest opens as a sentence does: "However, China ..." → "China ...".  Cut
         # from "For example, researchers have repeatedly found ...", the rest opens in lower case, reads
@@ -78,6 +78,11 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
     if text.count("\u201d") > text.count("\u201c") and '"' not in text:  # a straight mark may open it
         return _open_quote(doc_text, spans, i, e)
     return _close_quote(doc_text, spans, i, s, e)
+
+
+def _opening(doc_text: str, s: int, e: int) -> str:
+    """The document's opening without characters ``[s, e)``: a sentence does not name its own document."""
+    return doc_text[:min(s, DOCUMENT_OPENING)] + " " + doc_text[e:DOCUMENT_OPENING]
 
 
 def _open_quote(doc_text: str, spans: np.ndarray, i: int, e: int) -> tuple[int, int] | None:

@@ -257,3 +257,32 @@ def refers_back(sentence: str, before: str) -> bool:
             if stem(word) not in earlier and stem(word) in seen_before:
                 return True
     return False
+
+
+# "This directive establishes a CISA-managed catalog ...", "This SOP applies to all Agency offices ...":
+# in a directive, memorandum or SOP, "this <kind>" is the document itself, which the quote's citation
+# names.  Such a sentence says what the document does, the first thing an analyst's memo states; read as
+# a dangling reference, every one of them was lost.  Not "this report/section/page/document": those
+# announce the document's plan ("This report begins with ..."), not its substance.  The kind must be
+# named in the document's opening (its title block), so "This program ..." after a named program, or
+# "This rule ..." in a report that opened on another subject, still needs its antecedent.
+_SELF_KINDS = frozenset("directive memorandum memo guidance policy order circular bulletin instruction notice rule "
+                        "sop plan strategy guide handbook manual scorecard tool version act bill law regulation "
+                        "proclamation".split())
+_SELF_REFERENCE = re.compile(r"^(?:this|the present)\s+(standard operating procedure|[a-z]+)\b", re.IGNORECASE)
+DOCUMENT_OPENING = 3000  # characters of a document that name its kind ("MEMORANDUM FOR ...", "Binding Operational Directive")
+
+
+def names_its_document(sentence: str, opening: str) -> bool:
+    """Does the sentence open with "This <kind of document>" that ``opening`` (the document's first
+    characters, without this sentence) shows to be the document itself?"""
+    m = _SELF_REFERENCE.match(sentence.lstrip(" \"'\u201c\u2018("))
+    if m is None:
+        return False
+    kind = m.group(1).lower()
+    if kind == "standard operating procedure":
+        kind = "sop"
+    if kind not in _SELF_KINDS:
+        return False
+    names = {"sop": r"\b(?:sop|standard operating procedure)\b"}.get(kind, rf"\b{kind}s?\b")
+    return re.search(names, opening, re.IGNORECASE) is not None

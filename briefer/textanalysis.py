@@ -27,8 +27,8 @@ from .errors import BrieferError
 
 # Part of the sentence store's file names and of Postgres's schema version.  Bump when
 # sentence_spans changes (2: legislative abbreviations; 3: long lines in pieces; 4: no end
-# at a dotted token inside brackets or before a lower-case word).
-SPLIT_VERSION = "4"
+# at a dotted token inside brackets or before a lower-case word; 5: every month's abbreviation).
+SPLIT_VERSION = "5"
 
 # Connectives a paraphrase adds freely; they are not part of the claim.
 _DISCOURSE = {"however", "additionally", "furthermore", "moreover", "also", "overall",
@@ -36,7 +36,8 @@ _DISCOURSE = {"however", "additionally", "furthermore", "moreover", "also", "ove
 
 LEGAL_ABBREVIATIONS = frozenset({"p.l", "h.r", "h.rept", "s.rept", "h.res", "s.res", "h.j.res", "s.j.res",
                                  "u.s.c", "stat", "secs", "vol", "pp", "fig", "cong", "sess", "approx",
-                                 "jan", "feb", "aug", "sept", "oct", "nov", "dec",
+                                 # every month: "Jul. 8, 1974; U.S. Customs Court held ..." split after "Jul."
+                                 "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
                                  # "water boundaries, e.g. coastal or island tracts, ..." (CEJST release notes)
                                  "e.g", "i.e", "cf", "viz"})
 

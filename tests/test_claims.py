@@ -172,6 +172,14 @@ def test_sentence_spans_offsets_abbreviations_and_newlines():
     assert spans == sorted(spans)
 
 
+def test_sentence_spans_keep_abbreviated_months_inside_a_sentence():
+    """A CRS timeline row, "Jul. 8, 1974; U.S. Customs Court held ...", split after "Jul."."""
+    for month in ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec"):
+        text = f"On {month}. 8, 1974, the U.S. Customs Court held that the surcharge was unlawful. Congress acted later."
+        assert split_sentences(text) == [f"On {month}. 8, 1974, the U.S. Customs Court held that the surcharge was "
+                                         "unlawful.", "Congress acted later."], month
+
+
 def test_sentence_spans_empty_whitespace_and_crlf():
     assert sentence_spans("") == []
     assert sentence_spans(" \n\n \t\n") == []

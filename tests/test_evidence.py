@@ -156,6 +156,30 @@ def test_a_demonstrative_inside_a_sentence_gets_the_antecedent_it_names(text: st
     assert (text[s:e] == text) is paired
 
 
+@pytest.mark.parametrize("text, alone", [
+    # "This directive" in a directive is the document itself: quoted alone, the citation names it
+    ("BINDING OPERATIONAL DIRECTIVE 22-01\n\nReducing the Significant Risk of Known Exploited Vulnerabilities\n\n"
+     "Agencies face persistent attacks on their networks.\n\nThis directive establishes a CISA-managed catalog "
+     "of known exploited vulnerabilities.", True),
+    ("Standard Operating Procedure 90 81\n\nOpen Data Program\n\nData is a federal asset.\n\n"
+     "This SOP applies to all Agency offices that create, receive, and maintain data.", True),
+    # the kind is not the document's (the report never calls itself a directive), or names its plan
+    ("Trade Policy Overview\n\nIn 2025 the President issued a trade order on copper imports.\n\n"
+     "This directive raised tariffs on copper to 50 percent.", False),
+    ("Federal R&D Funding, FY2026\n\nCongress funds R&D in twelve bills.\n\n"
+     "This report begins with a discussion of the overall funding level.", False),
+])
+def test_a_sentence_naming_its_own_document_stands_alone(text: str, alone: bool):
+    """"This directive establishes a CISA-managed catalog ..." was never evidence: "This" read as a
+    reference to a sentence before it, and the sentence before it was in another paragraph."""
+    last = len(_spans(text)) - 1
+    span = quotable_span(text, _spans(text), last)
+    if alone:
+        assert span is not None and text[span[0]:span[1]] == text[_spans(text)[last][0]:]
+    else:
+        assert span is None
+
+
 def test_a_quotation_cut_by_the_splitter_is_rejoined_or_left_out():
     """A judge rejected 'against the U.S.' and 'may "substantially .' as cut-off quotes."""
     quote = _quote('According to the 2026 strategy, Russia "possesses capabilities that it could employ against '
