@@ -19,6 +19,7 @@ from typing import Any
 from .answer import build_messages, parse_answer
 from .claims import strip_markers
 from .entail import entails
+from .evidence import specificity
 from .llm import ChatModel, chat_all
 from .meaning import Meaning
 from .schema import Evidence
@@ -156,7 +157,11 @@ def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> d
     Moved, not copied, so the memo never says a thing twice, and taken only from
     sections that keep at least one sentence.  Central means closest to what the
     whole memo is about (the topic's title and description), by meaning when an
-    embedder is at hand, else by shared words.  A tentative sentence (an option,
+    embedder is at hand, else by shared words, plus the credit evidence gets for
+    figures and names (:func:`briefer.evidence.specificity`): closeness alone led with
+    the sentences that restate the memo's theme ("The federal government supports R&D
+    efforts that lead to scientific breakthroughs"); a boss who reads only the Key points
+    needs what was decided, by whom, when and how much.  A tentative sentence (an option,
     a possibility, an argument: ``_TENTATIVE``) is no finding to lead with.
     """
     about = f"{topic.title}. {topic.description}"
@@ -174,7 +179,8 @@ def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> d
     best = []
     for si, cands in picks:
         # The memo's own words read better as a lead than a long quote.
-        scored = [(next(scores) + (OWN_WORDS_BONUS if x["origin"] == "model" else 0.0), j) for j, x in cands]
+        scored = [(next(scores) + specificity(x["text"]) + (OWN_WORDS_BONUS if x["origin"] == "model" else 0.0), j)
+                  for j, x in cands]
         best.append(max(scored) + (si,))
     moved = sorted(sorted(best, reverse=True)[:KEY_POINTS_MAX], key=lambda b: b[2])
     sentences = [sections[si]["sentences"].pop(j) for _, j, si in moved]

@@ -93,7 +93,7 @@ def _lexical(q_terms: set[str], words: set[str]) -> float:
     return sum(math.log(2 + len(w)) for w in hits) / (1 + sum(math.log(2 + len(w)) for w in q_terms))
 
 
-def _specificity(text: str) -> float:
+def specificity(text: str) -> float:
     """A little credit for numbers and names: "over 800 companies" briefs, "a fascinating case study" does not."""
     a = analyse(text)
     return min(SPECIFIC_MAX, SPECIFIC_WEIGHT * (len(a.numbers) + len(a.entities)))
@@ -159,7 +159,7 @@ class Gatherer:
                 continue
             vec = sents.vecs[int(i)] if sents.vecs is not None else None
             words = set(terms(text))
-            bonus = RANK_WEIGHT / (rank + 1) + _specificity(text) + NOVELTY_WEIGHT * _novelty(q_terms, words)
+            bonus = RANK_WEIGHT / (rank + 1) + specificity(text) + NOVELTY_WEIGHT * _novelty(q_terms, words)
             meaning = 0.0
             if qvecs is not None and vec is not None:
                 lexical = _lexical(q_terms, words)

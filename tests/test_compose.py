@@ -97,3 +97,15 @@ def test_the_section_writer_hands_its_embedder_to_the_check_by_meaning():
         entry = writer.answer_all([Section("China's answer", (question,))], [[ev]])[0]
         assert [s["origin"] for s in entry["sentences"]] == [origin]
     assert Embedder.calls == [[swapped, source]]  # one call for the section
+
+
+def test_a_finding_with_figures_and_names_leads_before_a_restatement_of_the_theme():
+    """Closeness to the memo's theme alone led with "The federal government supports R&D ..."; a blind
+    reader preferred the lists that led with decisions, dates and amounts (7 of 8 memos, session 17)."""
+    theme = "Chip export controls on China matter to many firms and markets."  # closer to the topic's words
+    finding = "In October 2023 the Commerce Department tightened chip export controls on China."
+    a = _sec("A", [theme, finding])
+    b = _sec("B", ["Chip export controls on China.", "Other."])
+    key = lead_findings([a, b], TOPIC, None)
+    assert key["sentences"][0]["text"] == finding
+    assert a["sentences"][0]["text"] == theme  # the restatement stayed in its section
