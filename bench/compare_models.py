@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-DEFAULT_EVALS = ["eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-fetched4", "eval-extra", "eval"]
 
 
 def one_model(name: str, eval_dirs: list[Path], home: Path, threads: int | None) -> dict:
@@ -90,7 +89,9 @@ def main() -> None:
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    evals = args.eval_dir or [ROOT / "bench" / d for d in DEFAULT_EVALS]
+    from briefer.eval_sets import find_eval_dirs
+
+    evals = args.eval_dir or find_eval_dirs(ROOT / "bench")
     if args.one:
         print(json.dumps(one_model(args.one, evals, args.home, args.threads)))
         return

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from briefer.eval_sets import find_eval_dirs  # noqa: E402
 from briefer.evaluate import load_eval_dir, states  # noqa: E402
 from briefer.pipeline import choose_evidence, load_embedder, refresh_index  # noqa: E402
 from briefer.render import template_dirs  # noqa: E402
@@ -26,7 +27,6 @@ from briefer.retrieval import Retriever  # noqa: E402
 from briefer.settings import load_settings  # noqa: E402
 from briefer.topics import load_topic  # noqa: E402
 
-DEFAULT_EVALS = ["eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-fetched4", "eval-extra", "eval"]
 
 
 def main() -> None:
@@ -41,7 +41,7 @@ def main() -> None:
     total = [0, 0]
     print("| eval set | facts in the evidence | evidence sentences | missed |")
     print("|---|---|---|---|")
-    for path in args.eval_dirs or [ROOT / "bench" / d for d in DEFAULT_EVALS]:
+    for path in args.eval_dirs or find_eval_dirs(ROOT / "bench"):
         ev = load_eval_dir(path, ROOT / "corpus")
         for fs in ev.fact_sets:
             s = load_settings(home=home, corpus=ev.corpus.resolve(),

@@ -56,8 +56,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=540.0, help="seconds allowed per child process")
     ap.add_argument("--keep-work", action="store_true", help="keep the temporary BRIEFER_HOME and outputs")
     args = ap.parse_args(argv)
-    args.eval_dir = args.eval_dir or [ROOT / "bench" / d for d in
-                                      ("eval", "eval-extra", "eval-sample-analyst", "eval-crs-trade", "eval-crs-security", "eval-fetched", "eval-fetched2", "eval-fetched3", "eval-fetched4")]
+    from briefer.eval_sets import find_eval_dirs
+
+    args.eval_dir = args.eval_dir or find_eval_dirs(ROOT / "bench")
     return args
 
 

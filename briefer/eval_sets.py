@@ -105,3 +105,13 @@ def load_eval_dir(path: Path, default_corpus: Path) -> EvalDir:
     if not ev.fact_sets and not ev.probes:
         raise ConfigError(f"Eval dir {path} has neither *.facts.json nor retrieval.jsonl; see bench/README.md.")
     return ev
+
+
+def find_eval_dirs(folder: Path) -> list[Path]:
+    """Every eval set in ``folder`` (a subfolder named ``eval*`` with facts or probes), by name.
+
+    The benches and the shipped-set test all take this list, so a new set is picked up by
+    adding its folder: three hand-kept lists of names had drifted apart before.
+    """
+    return sorted(p for p in Path(folder).glob("eval*")
+                  if p.is_dir() and (any(p.glob("*.facts.json")) or (p / "retrieval.jsonl").is_file()))

@@ -239,9 +239,19 @@ _TIME_WORDS = frozenset("year years month months week weeks day days time times 
                         "quarter season calendar fiscal century decade".split())
 
 
+# "The version of H.R. 2683 introduced in the Senate (S. 3519) contains similar provisions.", "Four similar
+# measures were rejected ...": similar to what the sentence before said.  Alone, the quote (and the model's
+# "The Senate version of H.R. 2683 contains similar provisions.") tells the reader nothing.  Not "similar
+# to ..." (the sentence names what it compares with), nor "any similar process" (an alternative).
+_COMPARES_BACK = re.compile(r"(?<!\bany )(?<!\bmore )\bsimilar\s+(?!to\b|in\b|than\b)[a-z]", re.IGNORECASE)
+
+
 def refers_back(sentence: str, before: str) -> bool:
     """Does a "this/that/these/those <noun>" inside ``sentence`` name a noun of the sentence ``before``
-    that the sentence itself has not introduced?  Then it needs that sentence as its antecedent."""
+    that the sentence itself has not introduced, or does it call something "similar" to what came before?
+    Then it needs that sentence as its antecedent."""
+    if _COMPARES_BACK.search(sentence):
+        return True
     seen_before: set[str] | None = None  # stemmed only for a sentence that has such a phrase (most have none)
     for m in _DEMONSTRATIVE.finditer(sentence):
         if m.start() == 0 or (m.group(1).lower() == "that" and not _DETERMINER_THAT.search(sentence[:m.start()])):

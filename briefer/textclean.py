@@ -52,6 +52,9 @@ _ABOUT_ITSELF = re.compile(
     # this report examine ...": the document's plan, not its findings.
     r"(?:the\s+)?(?:following|subsequent|preceding|remaining|later|earlier)\s+(?:\w+\s+)?(?:analysis|analyses|"
     r"section|sections|chapter|chapters|discussion|pages|paragraphs?|text|table|tables|figures?|information)\b|"
+    # "The remainder of the report analyzes FY2026 R&D funding across the following five agencies ..."
+    r"the\s+(?:remainder|rest)\s+of\s+(?:the|this)\s+(?:report|insight|product|paper|brief|memo|document|section|"
+    r"chapter|analysis)\b|"
     # "The products shown here are grouped by common themes ..." (a CRS product list)
     r"the\s+(?:products|reports|items|entries|resources|documents|publications)\s+"
     r"(?:shown|listed|included|presented)\s+(?:here|below|above|in)\b)", re.IGNORECASE)

@@ -498,6 +498,12 @@ def test_sentences_about_the_document_and_odd_footnotes_are_not_evidence():
      "about the document"),
     ("The report discusses selected cloud-related issues mapped to the multilayered internet architecture model.",
      "about the document"),
+    # "The remainder of the report analyzes FY2026 R&D funding across the following five agencies ..." was
+    # evidence for "Federal research and programs" in an untuned memo (bench/eval-crs-tech)
+    ("The remainder of the report analyzes FY2026 R&D funding across the following five agencies and departments.",
+     "about the document"),
+    ("The rest of this section describes the budget request for NASA.", "about the document"),
+    ("The remainder of the funds were transferred to the Department of Energy in 2025.", None),
     # Another body's report and what it found are findings.
     ("The report found that 40% of agencies had not published a disclosure policy.", None),
     ("The report describes how agencies missed the deadline for removing old servers.", None),

@@ -144,6 +144,13 @@ def test_a_sentence_opening_with_a_reference_gets_its_antecedent():
     ("The copper tariffs were the first action under Section 232. President Trump modified these copper tariffs "
      "in April 2026.", True),
     ("Agencies must publish a disclosure policy. As part of that process, agencies must name a contact.", False),
+    # "similar" to what the sentence before said (the model wrote "The Senate version of H.R. 2683 contains
+    # similar provisions." from the lone quote)
+    ("The Remote Access Security Act would extend export controls to cloud access. The version introduced in "
+     "the Senate contains similar provisions.", True),
+    ("Agencies must report flaws to the Vulnerabilities Equities Process. Agencies may instead use any similar "
+     "process.", False),
+    ("The 2024 plan cut emissions by a third. The 2026 plan is similar to the 2024 plan in scope.", False),
     # the sentence introduces its own noun, or "that" is no determiner, or the noun is a date
     ("The FTC adopted a rule in 2024. A court vacated a rule like this rule in 2026.", False),
     ("Mergers must be reported to the FTC. The act covers mergers that exceed certain thresholds.", False),
