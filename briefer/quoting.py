@@ -18,7 +18,7 @@ from typing import Callable
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
-    takes_figure_literally, unquotes, future_made_past, widens_scope, owner_made_actor
+    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor
 from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -180,6 +180,7 @@ _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("figure taken literally", takes_figure_literally),
     ("purpose changed", changes_purpose),
     ("verb dropped", cut_after_verb),
+    ("little words dropped", telegraphic),
 )
 
 
@@ -214,7 +215,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
     dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
     moved", :func:`moves_a_date`: "by" a date the source says things happen
     "following"), or drops a model number ("model number dropped"), or summarises a list item quoted with its
-    lead-in ("list item").
+    lead-in ("list item"), or keeps the source's words but cuts the little words between them ("little words
+    dropped", :func:`telegraphic`: "categories systems" for "categories of systems").
     Keeping the headline figure and dropping a statute citation
     ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
     section's figures the model left out are quoted beside it (``quote_figures``).

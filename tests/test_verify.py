@@ -486,6 +486,13 @@ REFRAMED = {
                 "US export controls are aimed at restricting China's access to artificial intelligence.",
                 "purpose changed",
                 "US export controls are aimed at stunting China's technological rise in artificial intelligence."),
+    "telegraphic": ("Agencies are encouraged to specify broader categories of systems, such as \"all "
+                    "internet-accessible online services\" or \"any system within the example.gov domain\", "
+                    "rather than listing each system individually.",
+                    "Agencies specify broader categories systems internet-accessible online services any system "
+                    "within example.gov domain.",
+                    "little words dropped",
+                    "Agencies are encouraged to name broad categories of systems rather than list each system."),
     "choice": ("Because of the complexity of this analysis, agencies may choose to take advantage of entities in "
                "the Executive Branch that may have relevant expertise.",
                "The complexity of this analysis may require the use of Executive Branch entities with relevant "
