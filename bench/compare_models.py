@@ -31,7 +31,6 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-
 def one_model(name: str, eval_dirs: list[Path], home: Path, threads: int | None) -> dict:
     """Every memo of every eval dir with model ``name``, in this process."""
     from briefer.answer import parse_answer

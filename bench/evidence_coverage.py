@@ -28,7 +28,6 @@ from briefer.settings import load_settings  # noqa: E402
 from briefer.topics import load_topic  # noqa: E402
 
 
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("eval_dirs", nargs="*", type=Path)

@@ -170,8 +170,8 @@ def owner_made_actor(sentence: str, source: str) -> bool:
 # "Agencies specify broader categories systems internet-accessible online services any system within
 # example.gov domain.", "Actions directive in harmony other federal agencies frameworks ...": the source's
 # words in its order with the little words between them cut ("categories [of] systems"), a headline, not
-# a sentence (a blind judge rejected both, session 17).  Over every judged model sentence in
-# bench/judge/ (436 distinct), the rule flags those two and no sentence the judge accepted.
+# a sentence (a blind judge rejected both, session 17).  Over the 457 judged model sentences of
+# bench/judge/'s sheets, the rule flags those two and no sentence the judge accepted.
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 TELEGRAPHIC_CUTS = 2
 # A cut counts when it takes a word that ties two others: "[had] said [that] Russia" drops an
