@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from briefer.textanalysis import IRREGULAR_PAST, split_sentences, stem, stopwords, terms
+from briefer.textanalysis import IRREGULAR_PAST, split_sentences, stem, stopwords, terms, words
 
 # A yes/no question about a proposition is not the proposition: "whether Section 232 tariffs violate
 # U.S. trade obligations" became "Section 232 tariffs violations" (judge, fe2e269).  "Whether to act"
@@ -172,7 +172,6 @@ def owner_made_actor(sentence: str, source: str) -> bool:
 # words in its order with the little words between them cut ("categories [of] systems"), a headline, not
 # a sentence (a blind judge rejected both, session 17).  Over the 457 judged model sentences of
 # bench/judge/'s sheets, the rule flags those two and no sentence the judge accepted.
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 TELEGRAPHIC_CUTS = 2
 # A cut counts when it takes a word that ties two others: "[had] said [that] Russia" drops an
 # auxiliary and a "that", and reads as English; "categories [of] systems" does not.
@@ -184,7 +183,7 @@ def telegraphic(sentence: str, source: str) -> bool:
     """Are two of the sentence's word pairs adjacent only because the little words between them in the
     source were cut?"""
     little = stopwords()
-    said, text = [w.lower() for w in _WORD.findall(sentence)], [w.lower() for w in _WORD.findall(source)]
+    said, text = words(sentence), words(source)
     cuts, at, prev = 0, 0, None  # prev: (index in the source, word) of the sentence's last word found there
     for word in said:
         try:

@@ -185,6 +185,15 @@ def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
+_LETTERS = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, in order, little words kept: for rules that compare how two
+    texts order their words (:func:`terms` drops the little words and stems the rest)."""
+    return [w.lower() for w in _LETTERS.findall(text)]
+
+
 # Index terms ------------------------------------------------------------------
 _WORD = re.compile(r"[\w%$.-]+", re.UNICODE)
 INDEX_STOPWORDS = frozenset(
