@@ -70,7 +70,9 @@ class Embedder:
         from . import interrupt
 
         try:
-            with interrupt.deferred():  # Ctrl-C while loading lands in llama.cpp's log callback
+            from .llama_cpu import plain_buffers
+
+            with interrupt.deferred(), plain_buffers(llama_cpp):  # Ctrl-C while loading lands in llama.cpp's log callback
                 self._llm = llama_cpp.Llama(
                     model_path=str(path), embedding=True,
                     pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,

@@ -75,10 +75,13 @@ def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | N
     try:
         import llama_cpp
 
+        from .llama_cpu import AMX_BYPASSED, has_amx_kernels
+
         version = llama_cpp.__version__
         offload = bool(llama_cpp.llama_supports_gpu_offload())
+        cpu = AMX_BYPASSED if has_amx_kernels(llama_cpp) else "llama.cpp's CPU kernels as built"
     except Exception:  # noqa: BLE001
-        version, offload = "not installed", False
+        version, offload, cpu = "not installed", False, "llama-cpp-python is not installed"
     layers = choose_gpu_layers(gpu_layers)
     device = gpu_available()
     if not offload:
@@ -89,6 +92,7 @@ def describe_model(path: str | Path | None, *, threads: int, gpu_layers: int | N
         gpu = f"this build can offload and a GPU is present; {'all' if layers < 0 else layers} layers offloaded"
     return {
         "gpu": gpu,
+        "cpu": cpu,
         "path": str(resolved),
         "size": resolved.stat().st_size,
         "sha256": file_sha256(resolved, models_dir or default_models_dir()),

@@ -93,8 +93,11 @@ class LlamaChatModel:
 
     @staticmethod
     def _load(llama_cpp, path: Path, n_ctx: int, n_threads: int, n_gpu_layers: int, seed: int):
-        return llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-                               n_gpu_layers=n_gpu_layers, seed=seed, verbose=False)
+        from .llama_cpu import plain_buffers
+
+        with plain_buffers(llama_cpp):
+            return llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+                                   n_gpu_layers=n_gpu_layers, seed=seed, verbose=False)
 
     def _init_rest(self, llama_cpp, path: Path, size: int, header, n_ctx: int, n_threads: int, n_gpu_layers: int) -> None:
         train_ctx = header.arch_value("context_length") or n_ctx

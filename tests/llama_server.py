@@ -44,13 +44,19 @@ def model_settings(path: Path, alias: str, *, embedding: bool) -> dict:
     return {**common, "n_ctx": N_CTX, "seed": 42}
 
 
+# ``python -m llama_cpp.server``, after the AMX bypass that briefer's own loads get (briefer/llama_cpu.py): the
+# server loads its models itself, in this child process.
+_SERVE = ("import runpy, llama_cpp; from briefer.llama_cpu import plain_buffers_for_process; "
+          "plain_buffers_for_process(llama_cpp); runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)")
+
+
 def start(settings: dict, workdir: Path, timeout: float = 120.0) -> tuple[subprocess.Popen, str]:
     """One server on a free loopback port; returns (process, base URL) once /v1/models answers."""
     port = free_port()
     config = workdir / f"{settings['model_alias']}.json"
     config.write_text(json.dumps({"host": "127.0.0.1", "port": port, "models": [settings]}))
     log = open(workdir / f"{settings['model_alias']}.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--config_file", str(config)],
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE, "--config_file", str(config)],
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + timeout
