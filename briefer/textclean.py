@@ -114,6 +114,9 @@ _PLURAL_MARK = re.compile(r"\((?:s|es)\)")
 # An article with no noun, only a parenthesis: "prioritized through the (released in February 2024)."
 # A web page printed to PDF drops a link's text and keeps the words around it.
 _LOST_LINK_TEXT = re.compile(r"\b(?:the|an?)\s+\([^()]{1,80}\)\s*(?:[.,;:]|$)", re.IGNORECASE)
+# ... or a word that needs one after it, then a comma: "delivers benefits in at least one of , and many
+# programs ..." (the Justice40 scorecard, its link's text lost; quoted, and rejected by a judge as garbled).
+_LOST_WORD = re.compile(r"\b(?:of|the|an?|to|for|in|on|at|by|with|from|between|than|and|or)\s+[,;]", re.IGNORECASE)
 # A template's placeholder: "AGENCY NAME is committed to ensuring the security of the American public"
 # (CISA's disclosure policy template) is no statement about any agency; a memo said "AGENCY NAME has
 # a security policy".
@@ -184,7 +187,20 @@ def _cells(sentence: str) -> bool:
         return True
     # "Artificial Intelligence (AI): Robotics; intelligent vehicles; drones; and machinery." is a
     # labelled list row even with its full stop.
-    return short and (not _TERMINAL.search(sentence) or (len(parts) >= 3 and bool(_LABEL.match(sentence))))
+    return short and (not _TERMINAL.search(sentence) or (len(parts) >= 3 and bool(_LABEL.match(sentence)))) \
+        or _labelled_list(sentence, parts)
+
+
+def _labelled_list(sentence: str, parts: list[str]) -> bool:
+    """A short label, then three or more "; "-joined items and no finite verb: "R&D: Basic research, reform
+    of S&T system/national labs; foreign S&T ties; attract foreign experts/R&D; ...; and establish global
+    S&T bodies in China." (a CRS table's row, quoted and judged no statement: nobody does anything in it).
+    "The plan: tariffs rose 10%; exports fell; ..." has its verbs and is left to the other rules."""
+    label = _LABEL.match(sentence)
+    if label is None or len(parts) < 3 or len(label.group().split()) > 4:
+        return False
+    words = [w.lower() for w in _WORDS.findall(sentence[label.end():])]
+    return not any(w in _AUX or w in IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4) for w in words)
 
 
 _LABEL = re.compile(r"^[^:;]{1,60}:\s")
@@ -262,7 +278,7 @@ def evidence_problem(sentence: str) -> str | None:
         return "url"
     if _TOC.search(text):
         return "table of contents"
-    if _garbled(text) or _LOST_LINK_TEXT.search(text):
+    if _garbled(text) or _LOST_LINK_TEXT.search(text) or _LOST_WORD.search(text):
         return "garbled text"
     if _PLACEHOLDER.search(text):
         return "template placeholder"

@@ -542,6 +542,25 @@ def test_a_labelled_list_row_is_not_evidence_even_with_a_full_stop():
                             "and model weights.") is None
 
 
+def test_a_labelled_list_of_long_items_without_a_verb_is_not_evidence():
+    """China's 15th FYP table row (CRS IF13204), quoted at 8346abe and judged no statement."""
+    row = ("R&D: Basic research, reform of S&T system/national labs; foreign S&T ties; attract foreign experts/R&D; "
+           "incentivize foreign universities to create institutions in China; lead major global S&T projects; and "
+           "establish global S&T bodies in China.")
+    assert evidence_problem(row) == "table row"
+    # The same shape with its verbs is a statement, left to the other rules.
+    assert evidence_problem("Results: exports of chips fell by 20 percent in 2024; imports of tools rose sharply; "
+                            "and the agency expanded its list of restricted firms.") is None
+
+
+def test_a_word_left_before_a_comma_by_a_lost_link_is_garbled():
+    """The Justice40 scorecard printed to PDF from the web drops a link's text (judged at 8346abe)."""
+    assert evidence_problem("Each program that is part of the Justice40 Initiative delivers benefits in at least "
+                            "one of , and many programs are delivering benefits across categories.") == "garbled text"
+    assert evidence_problem("Each program delivers benefits in at least one of eight categories, and many programs "
+                            "are delivering benefits across several of them.") is None
+
+
 def test_the_documents_plan_and_leftover_emphasis_are_not_evidence():
     """Both were quoted in a memo over crs-sample: a plan of the report briefs on nothing, and
     "writ large_." shows the Markdown's stray emphasis marks to the reader."""
