@@ -38,7 +38,7 @@ from briefer.pipeline import load_embedder  # noqa: E402
 from briefer.settings import load_settings  # noqa: E402
 from briefer.quoting import quote_reason  # noqa: E402
 
-_SOURCE = re.compile(r"^\[(K[A-Z0-9]{1,6})\] (.+)$", re.MULTILINE)
+SOURCE_LINE_RE = re.compile(r"^\[(K[A-Z0-9]{1,6})\] (.+)$", re.MULTILINE)
 
 
 def classify(record: dict, similarity=None) -> Counter:
@@ -47,7 +47,7 @@ def classify(record: dict, similarity=None) -> Counter:
     for section in record["sections"]:
         if not section.get("model_output") or not section.get("prompt"):
             continue
-        sources = dict(_SOURCE.findall(section["prompt"][-1]["content"]))
+        sources = dict(SOURCE_LINE_RE.findall(section["prompt"][-1]["content"]))
         parsed = parse_answer(ChatResult(text=section["model_output"], finish_reason="stop"), set(sources))
         for text, keys in parsed.sentences:
             if len(keys) != 1:

@@ -388,3 +388,38 @@ def test_own_words_sorts_each_answer_sentence_by_what_became_of_it(monkeypatch):
                            {"model_output": None, "prompt": None, "sentences": []}]}
     counts = classify(record)
     assert counts == {"figures dropped": 1, "copy": 1, "kept": 1, "other": 1}
+
+
+def test_answer_variants_change_only_the_instruction(monkeypatch):
+    """bench/answer_variants.py compares instructions on the same prompts: the system prompt, worked
+    example, question and sources must reach the model unchanged, under the pipeline's answer cap."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from answer_variants import VARIANTS, replay, vary
+    from own_words import classify
+
+    from briefer.answer import build_messages, system_prompt
+    from briefer.llm import ChatResult
+    from briefer.schema import Evidence
+
+    source = "On March 3, the council voted 31 to 12 to approve a congestion charge for the harbour district."
+    evidence = [Evidence(key="KQX", document="a.txt", title="A", start=0, end=len(source), text=source),
+                Evidence(key="KRW", document="a.txt", title="A", start=200, end=230, text="Shops fear fewer customers.")]
+    shipped = build_messages(system_prompt("Memo", "a minister"), "What did the council decide?", evidence)
+    short = vary(shipped, "short")
+    assert short[:-1] == shipped[:-1] and vary(shipped, "shipped") == shipped
+    assert short[-1]["content"].startswith(shipped[-1]["content"].split("For each source")[0])
+    assert short[-1]["content"].endswith(VARIANTS["short"]) and "[KQX] " + source in short[-1]["content"]
+
+    class Fake:
+        def chat_many(self, chats, *, max_tokens, temperature, seed):
+            self.seen = (chats, max_tokens)
+            return [ChatResult(text="KQX: The council approved a charge for the harbour district by 31 votes to 12 "
+                                    "on March 3.", finish_reason="stop") for _ in chats]
+
+    record = {"settings": {"max_tokens": None},
+              "sections": [{"prompt": shipped, "model_output": "KQX: " + source, "sentences": []}]}
+    fake = Fake()
+    out = replay(fake, record, "short")
+    assert fake.seen == ([short], 160)  # compose.answer_cap: 2 sources x 40 tokens, at least 160
+    assert record["sections"][0]["model_output"] == "KQX: " + source  # the kept record is not touched
+    assert classify(record)["copy"] == 1 and classify(out)["kept"] == 1
