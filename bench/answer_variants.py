@@ -28,12 +28,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from briefer.compose import answer_cap  # noqa: E402
+from briefer.prompts import QUESTION_PROMPT  # noqa: E402
 from own_words import SOURCE_LINE_RE  # noqa: E402
 
 # Where the shipped QUESTION_PROMPT's instruction begins (tests/test_bench_smoke.py builds a real prompt
 # and replaces it, so a reworded prompt fails there).
 TAIL = "For each source that helps answer the question, write one line:"
-_ENDING = " Leave out sources that do not help. If none helps, write only: NOT COVERED"
+# The shipped instruction's last two sentences (what to leave out, how to refuse), kept as they are.
+_ENDING = QUESTION_PROMPT[QUESTION_PROMPT.index(" Leave out sources"):]
 VARIANTS = {
     "shipped": None,
     "short": TAIL + " the source key, a colon, then the fact it gives in your own words, much shorter than the source "
