@@ -18,10 +18,13 @@ from typing import Callable
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
-    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor
+    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, passive_made_active
 from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A magnitude in words is a figure too: "has invested heavily, tens of billions of dollars, in ..." became
+# "has invested heavily in ...", and the memo lost how much (a judge accepted it; an analyst would not).
+_MAGNITUDE = re.compile(r"\b(thousands|millions|billions|trillions)\s+of\b", re.IGNORECASE)
 # Who says so, and how sure: "according to official U.S. assessments, Iran halted ...",
 # "Huawei's chips have reportedly found favor", "DeepSeek was noted as outperforming".  A
 # summary that drops every such word states an assessment, a claim or a report as fact
@@ -176,6 +179,7 @@ _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("question stated as fact", states_what_it_asks),
     ("quotation marks dropped", unquotes),
     ("actor changed", frame_made_actor),
+    ("actor changed", passive_made_active),
     ("owner made actor", owner_made_actor),
     ("figure taken literally", takes_figure_literally),
     ("purpose changed", changes_purpose),
@@ -200,14 +204,14 @@ def quote_reason(sentence: str, source: str) -> str | None:
     what the reader has not been told ("These restrictions …", "It …": "unresolved
     reference"); when it keeps
     none of the numbers the source states ("figures dropped": a number is usually the
-    finding an analyst needs), moves a year ("year moved"), drops who reports the claim
+    finding an analyst needs; "tens of billions of dollars" is one too), moves a year ("year moved"), drops who reports the claim
     or how sure it is ("attribution dropped", ``_ATTRIBUTION``, :func:`drops_hedge`), states
     an obligation the source does not, drops one it states or drops a choice it gives
     ("obligation changed", ``_OBLIGED``, ``_OPTIONAL``), drops the condition or restriction that bounds the source ("condition
     dropped", :func:`drops_condition`), states what the source asks "whether" ("question
     stated as fact"), uses words the source quotes as its own ("quotation marks dropped",
-    :func:`unquotes`), makes the source's frame its actor ("actor changed",
-    :func:`frame_made_actor`), states a figure of speech as fact ("figure taken literally",
+    :func:`unquotes`), makes the source's frame its actor or turns its passive round ("actor changed",
+    :func:`frame_made_actor`, :func:`passive_made_active`), states a figure of speech as fact ("figure taken literally",
     :func:`takes_figure_literally`), gives something another purpose ("purpose changed",
     :func:`changes_purpose`), is a noun phrase cut from after the source's verb ("verb
     dropped", :func:`cut_after_verb`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
@@ -240,7 +244,9 @@ def quote_reason(sentence: str, source: str) -> str | None:
         return "list item"
     said, cited = analyse(sentence), analyse(source)
     findings = analyse(_IDENTIFIERS.sub(" ", source))  # its figures and model numbers, not its labels
-    if findings.numbers and not any(has_number(n, said) for n in cited.numbers):
+    magnitudes = {m.lower() for m in _MAGNITUDE.findall(source)}
+    if (findings.numbers or magnitudes) and not any(has_number(n, said) for n in cited.numbers) and not any(
+            re.search(rf"\b{m}\b", sentence, re.IGNORECASE) for m in magnitudes):
         return "figures dropped"
     # Of a source's several years, the model kept some: it may have moved one to another event
     # ("In 2025, the US imported $16.2 billion ... included in the April 2026 proclamation" became

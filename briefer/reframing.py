@@ -100,14 +100,63 @@ def frame_made_actor(sentence: str, source: str) -> bool:
 
 
 def cut_after_verb(sentence: str, source: str) -> bool:
-    """Is the sentence a verbatim stretch of its source that starts right after the source's verb (a noun phrase)?"""
+    """Is the sentence a stretch of its source that starts right after the source's verb (a noun phrase)?
+
+    Verbatim, or with little words cut: "Huawei's ongoing efforts to innovate despite sanctions." (the
+    source's "despite the sanctions", after "has been") is the same fragment (session 21's memo).
+    """
     core = sentence.strip().rstrip(".").strip()
     if not core:
         return False
     at = source.find(core)
     if at < 0:
         at = source.find(core[0].lower() + core[1:])
-    return at > 0 and bool(_VERB_BEFORE.search(source[:at]))
+    return (at > 0 and bool(_VERB_BEFORE.search(source[:at]))) or _cut_after_verb_loosely(sentence, source)
+
+
+def _cut_after_verb_loosely(sentence: str, source: str) -> bool:
+    """The sentence's words, in order, from right after one of the source's verbs, with only little words skipped."""
+    said, text = _plain_words(sentence), _plain_words(source)
+    if len(said) < 3:
+        return False
+    little = stopwords()
+    for k in (i for i, w in enumerate(text) if w == said[0] and i > 0 and _VERB_BEFORE.search(text[i - 1])):
+        at = k + 1
+        for word in said[1:]:
+            nxt = text.index(word, at) if word in text[at:] else -1
+            if nxt < 0 or not all(w in little for w in text[at:nxt]):
+                break
+            at = nxt + 1
+        else:
+            return True
+    return False
+
+
+def _plain_words(text: str) -> list[str]:
+    return [w.replace("\u2019", "'") for w in words(text)]
+
+
+# "Washington's efforts ... have been matched by China's counter-efforts" became "Washington has matched
+# China's counter-efforts ...": a passive turned active with its roles swapped (session 21's memo; the
+# word checks pass it, every word is the source's).
+_PASSIVE_BY = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?([a-z]{3,}(?:ed|en))\s+by\s+(?:the\s+|an?\s+)?"
+                         r"([\w\u2019'-]+)", re.IGNORECASE)
+
+
+def passive_made_active(sentence: str, source: str) -> bool:
+    """Does the sentence use the source's passive verb actively, with the source's agent after it (its object)?"""
+    said = _plain_words(sentence)
+    stems = [stem(w) for w in said]
+    for m in _PASSIVE_BY.finditer(source):
+        verb, agent = stem(m.group(1).lower()), stem(_plain_words(m.group(2))[0].removesuffix("'s"))
+        for i, s in enumerate(stems):
+            if s != verb or (i + 1 < len(said) and said[i + 1] == "by"):
+                continue
+            before = {stem(w.removesuffix("'s")) for w in said[:i]}
+            after = {stem(w.removesuffix("'s")) for w in said[i + 1:]}
+            if agent in after and agent not in before:
+                return True
+    return False
 
 
 # "... an updated policy document ... that will be issued later this calendar year" became "The

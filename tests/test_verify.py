@@ -469,6 +469,17 @@ REFRAMED = {
                        "Huawei's ongoing efforts to innovate despite the sanctions imposed by Washington.",
                        "verb dropped",
                        "Huawei keeps innovating despite the sanctions imposed by Washington."),
+    "cut-after-verb-loosely": ("One of the most notable developments in the rivalry has been Huawei\u2019s ongoing efforts to "
+                               "innovate despite the sanctions imposed by Washington.",
+                               "Huawei's ongoing efforts to innovate despite sanctions.",  # session 21: "the" cut
+                               "verb dropped",
+                               "Huawei has kept innovating despite the sanctions imposed by Washington."),
+    "passive-made-active": ("Washington\u2019s efforts to prevent China from accessing high-performance chips have been "
+                            "matched by China\u2019s counter-efforts to build a self-sufficient semiconductor supply chain.",
+                            "Washington has matched China's counter-efforts to build a self-sufficient chip supply chain.",
+                            "actor changed",
+                            "China has matched Washington's efforts with a push for a self-sufficient semiconductor "
+                            "supply chain."),
     "quoted-words": ("President Putin had said that Russia would not discuss arms control while the United States "
                      "seeks to inflict \u201cstrategic defeat\u201d on Russia by providing military aid to Ukraine.",
                      "Putin said Russia would not discuss arms control while the United States seeks strategic "
@@ -669,3 +680,16 @@ def test_meaning_embeds_each_text_once_and_compares_unit_vectors():
     m.prepare(["a", "b", "a"])
     assert m("a", "b") == pytest.approx(0.6) and m("b", "c") == pytest.approx(0.8)
     assert calls == [["a", "b"], ["c"]]
+
+
+def test_a_magnitude_in_words_is_a_figure():
+    """ "tens of billions of dollars" is how much was invested; a summary without it loses the finding."""
+    from briefer.quoting import quote_reason
+
+    source = ("The Chinese government has invested heavily, tens of billions of dollars, in bolstering domestic players "
+              "and fostering indigenous innovation in core technological areas.")
+    assert quote_reason("The Chinese government has invested heavily in bolstering domestic players.", source) == \
+        "figures dropped"
+    assert quote_reason("China's government has put tens of billions of dollars into its domestic players and "
+                        "indigenous innovation.", source) is None
+
