@@ -18,7 +18,8 @@ from typing import Callable
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
-    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, passive_made_active
+    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, passive_made_active, \
+    drops_auxiliary
 from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -184,6 +185,7 @@ _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("figure taken literally", takes_figure_literally),
     ("purpose changed", changes_purpose),
     ("verb dropped", cut_after_verb),
+    ("verb dropped", drops_auxiliary),
     ("little words dropped", telegraphic),
 )
 
@@ -213,8 +215,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
     :func:`unquotes`), makes the source's frame its actor or turns its passive round ("actor changed",
     :func:`frame_made_actor`, :func:`passive_made_active`), states a figure of speech as fact ("figure taken literally",
     :func:`takes_figure_literally`), gives something another purpose ("purpose changed",
-    :func:`changes_purpose`), is a noun phrase cut from after the source's verb ("verb
-    dropped", :func:`cut_after_verb`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
+    :func:`changes_purpose`), is a noun phrase cut from after the source's verb or keeps its "-ing" without the auxiliary ("verb
+    dropped", :func:`cut_after_verb`, :func:`drops_auxiliary`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
     "source's voice"), keeps a change's figure but not what changed ("what changed
     dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
     moved", :func:`moves_a_date`: "by" a date the source says things happen

@@ -136,6 +136,18 @@ def _plain_words(text: str) -> list[str]:
     return [w.replace("\u2019", "'") for w in words(text)]
 
 
+# "OMB is working collaboratively across ..." became "OMB working collaboratively on implementation efforts.":
+# the auxiliary cut, the sentence has no verb left (a judge accepted the fragment; the memo must not show one).
+_PROGRESSIVE = re.compile(r"\b([\w\u2019'-]+)\s+(?:is|are|was|were|am|(?:has|have|had)\s+been|will\s+be|would\s+be)\s+"
+                          r"(?:\w+ly\s+)?(\w{3,}ing)\b", re.IGNORECASE)
+
+
+def drops_auxiliary(sentence: str, source: str) -> bool:
+    """Does the sentence keep the source's "X is doing" as "X doing", a fragment?"""
+    return any(re.search(r"\b%s\s+%s\b" % (re.escape(m.group(1)), re.escape(m.group(2))), sentence, re.IGNORECASE)
+               for m in _PROGRESSIVE.finditer(source))
+
+
 # "Washington's efforts ... have been matched by China's counter-efforts" became "Washington has matched
 # China's counter-efforts ...": a passive turned active with its roles swapped (session 21's memo; the
 # word checks pass it, every word is the source's).

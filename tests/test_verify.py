@@ -480,6 +480,12 @@ REFRAMED = {
                             "actor changed",
                             "China has matched Washington's efforts with a push for a self-sufficient semiconductor "
                             "supply chain."),
+    "auxiliary-dropped": ("OMB is working collaboratively across the Executive Office of the President to better "
+                          "understand how agencies are implementing open data.",
+                          "OMB working collaboratively on implementation efforts.",  # session 21
+                          "verb dropped",
+                          "OMB is working with the rest of the Executive Office to learn how agencies put open data "
+                          "into practice."),
     "quoted-words": ("President Putin had said that Russia would not discuss arms control while the United States "
                      "seeks to inflict \u201cstrategic defeat\u201d on Russia by providing military aid to Ukraine.",
                      "Putin said Russia would not discuss arms control while the United States seeks strategic "
