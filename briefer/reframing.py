@@ -152,7 +152,7 @@ def drops_auxiliary(sentence: str, source: str) -> bool:
 # China's counter-efforts ...": a passive turned active with its roles swapped (session 21's memo; the
 # word checks pass it, every word is the source's).
 _PASSIVE_BY = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?([a-z]{3,}(?:ed|en))\s+by\s+(?:the\s+|an?\s+)?"
-                         r"([\w\u2019'-]+)", re.IGNORECASE)
+                         r"([A-Za-z][\w\u2019'-]*)", re.IGNORECASE)
 
 
 def passive_made_active(sentence: str, source: str) -> bool:

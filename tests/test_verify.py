@@ -688,6 +688,14 @@ def test_meaning_embeds_each_text_once_and_compares_unit_vectors():
     assert calls == [["a", "b"], ["c"]]
 
 
+def test_a_passive_whose_agent_is_no_word_is_no_role_swap():
+    """The passive rule reads the word after "by" as the agent; punctuation there is not one (it crashed)."""
+    from briefer.reframing import passive_made_active
+
+    assert not passive_made_active("The plan was adopted by the council.", "The plan was adopted by - and others.")
+    assert passive_made_active("The plan adopted the council.", "The plan was adopted by the council.")
+
+
 def test_a_magnitude_in_words_is_a_figure():
     """ "tens of billions of dollars" is how much was invested; a summary without it loses the finding."""
     from briefer.quoting import quote_reason
