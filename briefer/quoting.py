@@ -18,8 +18,8 @@ from typing import Callable
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
-    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, passive_made_active, \
-    drops_auxiliary
+    takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, \
+    passive_made_active, drops_auxiliary
 from briefer.textanalysis import split_sentences, stem, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -206,17 +206,20 @@ def quote_reason(sentence: str, source: str) -> str | None:
     what the reader has not been told ("These restrictions …", "It …": "unresolved
     reference"); when it keeps
     none of the numbers the source states ("figures dropped": a number is usually the
-    finding an analyst needs; "tens of billions of dollars" is one too), moves a year ("year moved"), drops who reports the claim
+    finding an analyst needs; "tens of billions of dollars" is one too), moves a year ("year
+    moved"), drops who reports the claim
     or how sure it is ("attribution dropped", ``_ATTRIBUTION``, :func:`drops_hedge`), states
     an obligation the source does not, drops one it states or drops a choice it gives
     ("obligation changed", ``_OBLIGED``, ``_OPTIONAL``), drops the condition or restriction that bounds the source ("condition
     dropped", :func:`drops_condition`), states what the source asks "whether" ("question
     stated as fact"), uses words the source quotes as its own ("quotation marks dropped",
-    :func:`unquotes`), makes the source's frame its actor or turns its passive round ("actor changed",
-    :func:`frame_made_actor`, :func:`passive_made_active`), states a figure of speech as fact ("figure taken literally",
+    :func:`unquotes`), makes the source's frame its actor or turns its passive round ("actor
+    changed", :func:`frame_made_actor`, :func:`passive_made_active`), states a figure of speech as
+    fact ("figure taken literally",
     :func:`takes_figure_literally`), gives something another purpose ("purpose changed",
-    :func:`changes_purpose`), is a noun phrase cut from after the source's verb or keeps its "-ing" without the auxiliary ("verb
-    dropped", :func:`cut_after_verb`, :func:`drops_auxiliary`), or speaks in the source's own voice ("We will …", "This memorandum provides …":
+    :func:`changes_purpose`), is a noun phrase cut from after the source's verb or keeps its
+    "-ing" without the auxiliary ("verb dropped", :func:`cut_after_verb`, :func:`drops_auxiliary`),
+    or speaks in the source's own voice ("We will …", "This memorandum provides …":
     "source's voice"), keeps a change's figure but not what changed ("what changed
     dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
     moved", :func:`moves_a_date`: "by" a date the source says things happen

@@ -115,7 +115,7 @@ def cut_after_verb(sentence: str, source: str) -> bool:
 
 
 def _cut_after_verb_loosely(sentence: str, source: str) -> bool:
-    """The sentence's words, in order, from right after one of the source's verbs, with only little words skipped."""
+    """The sentence's words, in order, from right after one of the source's verbs, only little words skipped."""
     said, text = _plain_words(sentence), _plain_words(source)
     if len(said) < 3:
         return False
@@ -151,8 +151,8 @@ def drops_auxiliary(sentence: str, source: str) -> bool:
 # "Washington's efforts ... have been matched by China's counter-efforts" became "Washington has matched
 # China's counter-efforts ...": a passive turned active with its roles swapped (session 21's memo; the
 # word checks pass it, every word is the source's).
-_PASSIVE_BY = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?([a-z]{3,}(?:ed|en))\s+by\s+(?:the\s+|an?\s+)?"
-                         r"([A-Za-z][\w\u2019'-]*)", re.IGNORECASE)
+_PASSIVE_BY = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?([a-z]{3,}(?:ed|en))\s+by\s+"
+                         r"(?:the\s+|an?\s+)?([A-Za-z][\w\u2019'-]*)", re.IGNORECASE)
 
 
 def passive_made_active(sentence: str, source: str) -> bool:
@@ -160,7 +160,7 @@ def passive_made_active(sentence: str, source: str) -> bool:
     said = _plain_words(sentence)
     stems = [stem(w) for w in said]
     for m in _PASSIVE_BY.finditer(source):
-        verb, agent = stem(m.group(1).lower()), stem(_plain_words(m.group(2))[0].removesuffix("'s"))
+        verb, agent = stem(m.group(1).lower()), stem((_plain_words(m.group(2)) or [""])[0].removesuffix("'s"))
         for i, s in enumerate(stems):
             if s != verb or (i + 1 < len(said) and said[i + 1] == "by"):
                 continue
