@@ -158,13 +158,17 @@ def connective_prefix_len(sentence: str) -> int:
 # modifications ...", a directive's "Publish a vulnerability disclosure policy ..." or "Annually, ...,
 # provide a status report ...".  Quoted alone it never says who acts, and an independent judge rejected
 # every such quote (bench/judge/, five distinct ones).  Only the verbs that open directives' and
-# reports' lists: "Report finds ..." or "Work on the bridge ..." are not on it.
+# reports' lists: "Report finds ..." or "Work on the bridge ..." are not on it, nor verbs that often open
+# a sentence as its subject noun ("Issue areas include ...", "Draft rules published in May ...",
+# "Train ridership fell ..."): only an auxiliary after the first word tells a subject apart.  "Form an
+# internal committee ..." (a VA memo's third step) was quoted alone as a finding until "form" was added.
 _IMPERATIVES = frozenset("""publish develop add display list create maintain provide submit ensure review remediate
     establish identify include update notify implement designate conduct coordinate assess track adopt prioritize
     document define complete post respond acknowledge collaborate engage promote share verify monitor remove retain
     determine perform prepare make take give send keep avoid encourage address assist approve obtain consult analyze
     evaluate manage oversee facilitate advise communicate reduce increase improve consider replace install measure
-    purchase consolidate optimize migrate upgrade protect apply""".split())
+    purchase consolidate optimize migrate upgrade protect apply form assign appoint convene compile distribute
+    disseminate inform specify confirm validate enable deploy configure enforce utilize""".split())
 _AFTER_PARTICIPLE = frozenset("in on at by for with from to of as under into during after before since through within "
                               "between among across over via upon against".split())  # "Based on ...", "Issued in May"
 _FINITE = frozenset("will would are is was were have has had can could may might must shall should do does did".split())

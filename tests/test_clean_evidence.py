@@ -818,6 +818,8 @@ def test_a_list_item_with_no_subject_is_quoted_with_its_lead_in_or_not_at_all():
     assert directive[s:e].startswith("Within 180 calendar days") and directive[s:e].endswith("primary website.")
     assert quotable_span(directive, spans, 2) is None and quotable_span(directive, spans, 3) is None
     assert subjectless_item("Address any issues related to publishing data to the SBA Internal Portal and Data.gov.")
+    assert subjectless_item("Form an internal committee consisting of representatives from various business lines.")
+    assert not subjectless_item("Form 990 filings are public.")
     assert not subjectless_item("Review of the program began in 2020 and ended in 2023.")
     assert not subjectless_item("Licensed taxis and buses with more than nine seats are also exempt from the charge.")
 
