@@ -116,7 +116,7 @@ def cut_after_verb(sentence: str, source: str) -> bool:
 
 def _cut_after_verb_loosely(sentence: str, source: str) -> bool:
     """The sentence's words, in order, from right after one of the source's verbs, only little words skipped."""
-    said, text = _plain_words(sentence), _plain_words(source)
+    said, text = words(sentence), words(source)
     if len(said) < 3:
         return False
     little = stopwords()
@@ -130,10 +130,6 @@ def _cut_after_verb_loosely(sentence: str, source: str) -> bool:
         else:
             return True
     return False
-
-
-def _plain_words(text: str) -> list[str]:
-    return [w.replace("\u2019", "'") for w in words(text)]
 
 
 # "OMB is working collaboratively across ..." became "OMB working collaboratively on implementation efforts.":
@@ -157,10 +153,10 @@ _PASSIVE_BY = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?([
 
 def passive_made_active(sentence: str, source: str) -> bool:
     """Does the sentence use the source's passive verb actively, with the source's agent after it (its object)?"""
-    said = _plain_words(sentence)
+    said = words(sentence)
     stems = [stem(w) for w in said]
     for m in _PASSIVE_BY.finditer(source):
-        verb, agent = stem(m.group(1).lower()), stem((_plain_words(m.group(2)) or [""])[0].removesuffix("'s"))
+        verb, agent = stem(m.group(1).lower()), stem((words(m.group(2)) or [""])[0].removesuffix("'s"))
         for i, s in enumerate(stems):
             if s != verb or (i + 1 < len(said) and said[i + 1] == "by"):
                 continue

@@ -190,8 +190,11 @@ _LETTERS = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 
 def words(text: str) -> list[str]:
     """The words of ``text``, lower-cased, in order, little words kept: for rules that compare how two
-    texts order their words (:func:`terms` drops the little words and stems the rest)."""
-    return [w.lower() for w in _LETTERS.findall(text)]
+    texts order their words (:func:`terms` drops the little words and stems the rest).
+
+    A curly apostrophe is read as a straight one, as :func:`stopwords` reads it: a model sentence
+    often types "Huawei's" where its source has "Huawei’s", and the two are one word."""
+    return [w.lower().replace("\u2019", "'") for w in _LETTERS.findall(text)]
 
 
 # Index terms ------------------------------------------------------------------

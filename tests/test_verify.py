@@ -510,6 +510,13 @@ REFRAMED = {
                     "within example.gov domain.",
                     "little words dropped",
                     "Agencies are encouraged to name broad categories of systems rather than list each system."),
+    # The source types its apostrophes curly, the sentence straight: one word either way (session 22).
+    "telegraphic-apostrophes": ("The results of Huawei\u2019s latest tests of its new Ascend chips and the pace of "
+                                "China\u2019s efforts to build its own supply chain surprised officials in Washington.",
+                                "The results Huawei's tests and the pace China's efforts surprised Washington.",
+                                "little words dropped",
+                                "Washington was surprised by Huawei's Ascend test results and the pace of China's "
+                                "efforts."),
     "choice": ("Because of the complexity of this analysis, agencies may choose to take advantage of entities in "
                "the Executive Branch that may have relevant expertise.",
                "The complexity of this analysis may require the use of Executive Branch entities with relevant "
