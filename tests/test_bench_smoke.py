@@ -371,6 +371,27 @@ def test_judge_sheet_pairs_each_cited_sentence_with_its_quotes_and_scores_the_ve
     assert score(rows)["m"] == {"sentences": 2, "judged": 2, "supported": 1, "model_judged": 1, "model_supported": 0}
 
 
+def test_review_counts_each_category_for_quotes_and_model_sentences(monkeypatch, tmp_path):
+    """bench/review.py: an analyst's keep rate from a reviewer's categories; an unknown category is an error."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from review import load, score, table
+
+    rows = [{"memo": "m", "section": "S", "cite": 1, "quoted": True, "category": "finding"},
+            {"memo": "m", "section": "S", "cite": 2, "quoted": True, "category": "vacuous"},
+            {"memo": "m", "section": "S", "cite": 3, "quoted": False, "category": "finding"},
+            {"memo": "n", "section": "T", "cite": 1, "quoted": False, "category": "repeat"}]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    scores = score(load([path]))
+    assert scores["m"] == {"sentences": 3, "finding": 2, "vacuous": 1, "quoted": 2, "quoted_findings": 1,
+                           "model": 1, "model_findings": 1}
+    assert scores["all"]["sentences"] == 4 and scores["all"]["repeat"] == 1 and scores["all"]["model_findings"] == 1
+    assert "| n | 1 | 0 | 0 | 0 | 0 | 0 | 0 | 1 | 0/0 | 0/1 |" in table(scores)
+    path.write_text(json.dumps({**rows[0], "category": "good"}) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="unknown category 'good'"):
+        load([path])
+
+
 def test_own_words_sorts_each_answer_sentence_by_what_became_of_it(monkeypatch):
     """bench/own_words.py: the model's answer, parsed as the pipeline parses it, against the sources in its prompt."""
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
