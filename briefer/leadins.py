@@ -304,6 +304,21 @@ _SELF_REFERENCE = re.compile(r"^(?:this|the present)\s+(standard operating proce
 DOCUMENT_OPENING = 3000  # characters of a document that name its kind ("MEMORANDUM FOR ...", "Binding Operational Directive")
 
 
+# "... to ensure compliance with this Directive.", "The purpose of this guidance is ...": a quote that
+# speaks of its own document anywhere in it.  The memo names that document before the quote
+# (``render.quote_attribution``); an analyst reviewing the bench memos could not tell which directive
+# "this Directive" was (session 22, ``bench/review``).  Only words that, after "this", nearly always
+# mean the document itself: not "this rule" or "this act", which a quote may use of another.
+_OWN_DOCUMENT = re.compile(r"\b(?:this|the present)\s+(?:directive|memorandum|memo|guidance|policy|circular|bulletin|"
+                           r"sop|standard operating procedure|template|report|document|scorecard|handbook|manual|"
+                           r"guide)\b", re.IGNORECASE)
+
+
+def speaks_of_its_document(quote: str) -> bool:
+    """Does the quote call its own document "this directive", "this guidance", "this report" ...?"""
+    return _OWN_DOCUMENT.search(quote) is not None
+
+
 def names_its_document(sentence: str, opening: str) -> bool:
     """Does the sentence open with "This <kind of document>" that ``opening`` (the document's first
     characters, without this sentence) shows to be the document itself?"""

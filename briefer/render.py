@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from .errors import TemplateError
 from .fsutil import atomic_write_files
+from .leadins import speaks_of_its_document
 
 FORMATS = {"md": "memo.md.j2", "html": "memo.html.j2"}
 
@@ -71,6 +72,7 @@ def make_env(user_dir: Path | None, *, html: bool) -> jinja2.Environment:
     )
     env.filters["markdown"] = _markdown_filter
     env.globals["sentence_label"] = sentence_label
+    env.globals["quote_attribution"] = quote_attribution
     env.globals["sentence_labels"] = SENTENCE_LABELS
     return env
 
@@ -98,6 +100,27 @@ def sentence_label(sentence: dict) -> str:
     if sentence.get("status", "supported") == "unsupported":
         return "unsupported"
     return "extracted" if sentence.get("origin", "model") == "extracted" else "supported"
+
+
+# A title fit to name a document in running text: not cut short ("In recent years, the United
+# States government…", a first line taken as the title) and not OCR debris ("C.') benecurit, and
+# lnfrastructur<' Srcurit, Agenc)", a scanned letterhead).
+_NAMEABLE_TITLE = re.compile(r"[\w\s.,:;'\u2019&/()\u2013\u2014-]{3,100}")
+
+
+def quote_attribution(sentence: dict, sources: dict) -> str:
+    """The document a quoted sentence comes from, to show before it, when the quote calls it "this
+    directive" or "this guidance" (:func:`briefer.leadins.speaks_of_its_document`); else "".
+
+    The quote stays exact; the name is the memo's words, outside the quotation marks.  Without it
+    "… to ensure compliance with this Directive." leaves the reader asking which directive."""
+    if sentence.get("origin") != "extracted" or not speaks_of_its_document(sentence.get("text", "")):
+        return ""
+    cited = [sources[c] for c in sentence.get("citations", []) if c in sources]
+    title = " ".join(str(cited[0].get("title") or "").split()) if cited else ""
+    if not _NAMEABLE_TITLE.fullmatch(title) or title.count("(") != title.count(")"):
+        return ""
+    return title
 
 
 def summarize(record: dict) -> dict:

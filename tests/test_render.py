@@ -100,3 +100,28 @@ def test_invalid_json_names_line(tmp_path):
     path.write_text('{"topic": "x",\n "title": }')
     with pytest.raises(RecordError, match="line 2"):
         load_record(path)
+
+
+@pytest.mark.parametrize("title, shown", [
+    ("Binding Operational Directive <22-01>", False),  # not a nameable title: markup-like debris
+    ("Binding Operational Directive 22-01", True),
+    ("C.') benecurit, and lnfrastructur<' Srcurit, Agenc)", False),  # a scanned letterhead
+    ("In recent years, the United States government has ramped up its export controls…", False),  # a cut first line
+])
+def test_a_quote_that_says_this_directive_is_preceded_by_its_documents_name(tmp_path, title, shown):
+    """The quote stays exact; the document's name comes before it, outside the quotation marks, only
+    for a quote that speaks of "this directive" and only when the title can name it."""
+    record = make_record()
+    quote = "Agencies remain responsible for engaging their service providers to ensure compliance with this Directive."
+    record["sources"].append({"id": 2, "document": "bod.md", "title": title, "quote": quote, "start": 0,
+                              "end": len(quote), "context_before": "", "context_after": ""})
+    record["sections"][0]["sentences"] += [
+        {"text": quote, "citations": [2], "status": "supported", "origin": "extracted"},
+        {"text": "Agencies must engage their providers under this Directive.", "citations": [2],
+         "status": "supported", "origin": "model"}]  # the model's own words are never prefixed
+    render_files(validate(record), tmp_path, ["md", "html"])
+    md, html = (tmp_path / "demo.md").read_text(), (tmp_path / "demo.html").read_text()
+    assert (f"{title}: “{quote}” [2]" in md) is shown
+    assert ('<span class="by">Binding Operational Directive 22-01:</span> <q class="quoted">' in html) is shown
+    assert " Agencies must engage their providers under this Directive. [2]" in md
+    assert "<22-01>" not in html  # escaped wherever the title appears
