@@ -16,8 +16,9 @@ import re
 
 import numpy as np
 
-from .leadins import (DOCUMENT_OPENING, SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start,
-                      glued_heading_len, names_its_document, only_counts, refers_back, subjectless_item)
+from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
+                      only_counts, refers_back, subjectless_item)
+from .ownref import DOCUMENT_OPENING, names_its_document
 from .textclean import ends_a_sentence, evidence_problem
 
 # A quotable sentence opens with a capital, a figure or a quotation mark, not "§1862) authorizes…"

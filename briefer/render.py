@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from .errors import TemplateError
 from .fsutil import atomic_write_files
-from .leadins import speaks_of_its_document
+from .ownref import speaks_of_its_document
 
 FORMATS = {"md": "memo.md.j2", "html": "memo.html.j2"}
 
@@ -110,7 +110,7 @@ _NAMEABLE_TITLE = re.compile(r"[\w\s.,:;'\u2019&/()\u2013\u2014-]{3,100}")
 
 def quote_attribution(sentence: dict, sources: dict) -> str:
     """The document a quoted sentence comes from, to show before it, when the quote calls it "this
-    directive" or "this guidance" (:func:`briefer.leadins.speaks_of_its_document`); else "".
+    directive" or "this guidance" (:func:`briefer.ownref.speaks_of_its_document`); else "".
 
     The quote stays exact; the name is the memo's words, outside the quotation marks.  Without it
     "… to ensure compliance with this Directive." leaves the reader asking which directive."""
