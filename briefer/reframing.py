@@ -114,17 +114,24 @@ def cut_after_verb(sentence: str, source: str) -> bool:
     return (at > 0 and bool(_VERB_BEFORE.search(source[:at]))) or _cut_after_verb_loosely(sentence, source)
 
 
+# Content words a noun phrase cut from its source may also skip: "Huawei's efforts to innovate despite
+# sanctions." left out "ongoing" as well as "the" (session 22's memo), and is the same fragment.
+LOOSE_CUT_SKIPS = 2
+
+
 def _cut_after_verb_loosely(sentence: str, source: str) -> bool:
-    """The sentence's words, in order, from right after one of the source's verbs, only little words skipped."""
+    """The sentence's words, in order, from right after one of the source's verbs, skipping little words
+    and at most ``LOOSE_CUT_SKIPS`` others."""
     said, text = words(sentence), words(source)
     if len(said) < 3:
         return False
     little = stopwords()
     for k in (i for i, w in enumerate(text) if w == said[0] and i > 0 and _VERB_BEFORE.search(text[i - 1])):
-        at = k + 1
+        at, skipped = k + 1, 0
         for word in said[1:]:
             nxt = text.index(word, at) if word in text[at:] else -1
-            if nxt < 0 or not all(w in little for w in text[at:nxt]):
+            skipped += sum(w not in little for w in text[at:nxt]) if nxt >= 0 else 0
+            if nxt < 0 or skipped > LOOSE_CUT_SKIPS:
                 break
             at = nxt + 1
         else:

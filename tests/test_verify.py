@@ -474,6 +474,11 @@ REFRAMED = {
                                "Huawei's ongoing efforts to innovate despite sanctions.",  # session 21: "the" cut
                                "verb dropped",
                                "Huawei has kept innovating despite the sanctions imposed by Washington."),
+    "cut-after-verb-skipping": ("One of the most notable developments in the rivalry has been Huawei\u2019s ongoing efforts to "
+                                "innovate despite the sanctions imposed by Washington.",
+                                "Huawei\u2019s efforts to innovate despite sanctions.",  # session 22: "ongoing" cut too
+                                "verb dropped",
+                                "Huawei\u2019s efforts to innovate have continued despite the sanctions."),
     "passive-made-active": ("Washington\u2019s efforts to prevent China from accessing high-performance chips have been "
                             "matched by China\u2019s counter-efforts to build a self-sufficient semiconductor supply chain.",
                             "Washington has matched China's counter-efforts to build a self-sufficient chip supply chain.",
