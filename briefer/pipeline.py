@@ -154,6 +154,8 @@ def choose_evidence(settings: Settings, topic: Topic, index: Store, retriever: R
 
 def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = None, embedder: Any | None = "auto",
              progress: Progress = _noop, formats: tuple[str, ...] = ("md", "html")) -> Result:
+    """Write the memo for a topic: each stage in order.  What can fail fast (topic, output folder,
+    corpus, templates, model file) fails before indexing; the outputs are written all or none."""
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
     warnings: list[str] = []
@@ -164,13 +166,7 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
             warnings.append(info["message"])
         outer(event, **info)
 
-    dirs = template_dirs(settings.template_dir)
-    topic: Topic = load_topic(topic_name, dirs)
-    out_dir = Path(settings.out)
-    check_writable(out_dir)
-    check_corpus_dir(Path(settings.corpus))  # before the model loads or an index folder is created
-    for fmt in formats:  # template syntax errors surface now, not after the model run
-        compile_template(fmt, settings.template_dir)
+    topic = _preflight(settings, topic_name, formats)
     # Load the model first: a broken model file (or an unreachable server) fails before any indexing work.
     t = time.perf_counter()
     if model is None:
@@ -209,16 +205,33 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     record = build_record(settings, topic, index, model, pool, sections_out, tokens, timings, retriever.dense)
     record["warnings"] = warnings
     timings["record"] = time.perf_counter() - t
+    record["timings"]["record"] = round(timings["record"], 4)
+    paths = _write_outputs(settings, topic, record, formats, progress)
+    return Result(record, paths, time.perf_counter() - t_start, warnings)
+
+
+def _preflight(settings: Settings, topic_name: str, formats: tuple[str, ...]) -> Topic:
+    """The topic, and every check that can fail before the model loads or an index folder is created."""
+    topic: Topic = load_topic(topic_name, template_dirs(settings.template_dir))
+    check_writable(Path(settings.out))
+    check_corpus_dir(Path(settings.corpus))
+    for fmt in formats:  # template syntax errors surface now, not after the model run
+        compile_template(fmt, settings.template_dir)
+    return topic
+
+
+def _write_outputs(settings: Settings, topic: Topic, record: dict, formats: tuple[str, ...],
+                   progress: Progress) -> list[Path]:
+    """Render every format and write them with the record, all or nothing."""
     t = time.perf_counter()
     rendered = {fmt: render_one(record, fmt, user_dir=settings.template_dir) for fmt in formats}
-    record["timings"]["record"] = round(timings["record"], 4)
     record["timings"]["rendering"] = round(time.perf_counter() - t, 4)  # templates never show timings
+    out_dir = Path(settings.out)
     files = {out_dir / f"{topic.name}.{fmt}": text for fmt, text in rendered.items()}
     files[out_dir / f"{topic.name}.json"] = dumps(record)
     progress("write", paths=[str(p) for p in files])  # last point where the CLI can stop the run (Ctrl-C)
     atomic_write_files(files)  # all or nothing: a full disk never leaves a new record beside an old memo
-    paths = list(files)
-    return Result(record, paths, time.perf_counter() - t_start, warnings)
+    return list(files)
 
 
 def model_block(settings: Settings, info: dict) -> dict:

@@ -4,12 +4,16 @@ Retrieval always returns something; these tests decide whether it is about the
 question (:func:`is_relevant`: the question's names, numbers and topic words are
 there) or, for a broad analyst question that names nothing, close to it in
 meaning (:func:`broadly_relevant`).  :func:`topics` and :func:`question_terms`
-say what a text or a question is about; ``verify.py`` uses them too.
+say what a text or a question is about; ``verify.py`` uses them too, and
+:func:`extraction_order` to pick which evidence to quote for which part of a
+question when the model said too little.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from typing import Sequence
 
 from briefer.claims_analysis import ALIAS, Analysis, analyse, demonyms, has_number, has_token
@@ -117,3 +121,45 @@ def is_relevant(question: str, evidence: Sequence[Evidence]) -> bool:
         if best >= min(2, len(terms)) and best / len(terms) >= RELEVANCE_MIN_SHARE:
             return True
     return False
+
+
+# ------------------------------------------------------------ quoting order
+def _ranked_for(question: str, evs: list[Evidence]) -> list[Evidence]:
+    """Evidence about one question, best first.
+
+    Rank by the question words each sentence holds, each weighted by how rare
+    it is among the evidence (in a corpus about China, "China" tells nothing),
+    then by retrieval score.  Keep only sentences about the question: at least
+    two of its words and half the best weight, never mere padding.
+    """
+    terms = question_terms(question)
+    held = {e.key: terms & topics(analyse(e.text)) for e in evs}
+    df = Counter(t for h in held.values() for t in h)
+    weight = {e.key: sum(math.log(1 + len(evs) / df[t]) for t in held[e.key]) for e in evs}
+    best, top = max(weight.values()), max(max(e.score for e in evs), 0.0) or 1.0
+    pool = [e for e in evs if not terms or len(held[e.key]) >= min(2, len(terms))
+            and weight[e.key] >= best / 2]
+
+    def relevance(e: Evidence) -> float:
+        return weight[e.key] / (best or 1.0) + 0.3 * max(e.score, 0.0) / top
+
+    return sorted(pool, key=relevance, reverse=True)
+
+
+def extraction_order(question: str, evs: list[Evidence]) -> list[Evidence]:
+    """Interleave the best evidence for each part of a compound question.
+
+    A section asking "How are Nvidia and AMD affected? Which chips were
+    stockpiled?" should quote the best answer to each part before the second
+    best answer to either.
+    """
+    if not evs:
+        return []
+    parts = [p.strip() + "?" for p in question.split("?") if p.strip()] or [question]
+    rankings = [_ranked_for(p, evs) for p in parts]
+    order: list[Evidence] = []
+    for rank in range(max(len(r) for r in rankings)):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank] not in order:
+                order.append(ranking[rank])
+    return order

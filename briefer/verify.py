@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -29,7 +27,7 @@ from briefer.claims import (
 from briefer.claims_analysis import analyse
 from briefer.meaning import strays
 from briefer.quoting import quote_instead
-from briefer.relevance import FRAME, question_terms, topics
+from briefer.relevance import FRAME, extraction_order, topics
 from briefer.textanalysis import split_sentences
 from briefer.textclean import evidence_problem
 from briefer.schema import CheckResult, Evidence
@@ -88,47 +86,6 @@ def _near_duplicate(facts: frozenset[str], seen: Sequence[frozenset[str]]) -> bo
                and (facts & other or facts == other) for other in seen)
 
 
-def _ranked_for(question: str, evs: list[Evidence]) -> list[Evidence]:
-    """Evidence about one question, best first.
-
-    Rank by the question words each sentence holds, each weighted by how rare
-    it is among the evidence (in a corpus about China, "China" tells nothing),
-    then by retrieval score.  Keep only sentences about the question: at least
-    two of its words and half the best weight, never mere padding.
-    """
-    terms = question_terms(question)
-    held = {e.key: terms & topics(analyse(e.text)) for e in evs}
-    df = Counter(t for h in held.values() for t in h)
-    weight = {e.key: sum(math.log(1 + len(evs) / df[t]) for t in held[e.key]) for e in evs}
-    best, top = max(weight.values()), max(max(e.score for e in evs), 0.0) or 1.0
-    pool = [e for e in evs if not terms or len(held[e.key]) >= min(2, len(terms))
-            and weight[e.key] >= best / 2]
-
-    def relevance(e: Evidence) -> float:
-        return weight[e.key] / (best or 1.0) + 0.3 * max(e.score, 0.0) / top
-
-    return sorted(pool, key=relevance, reverse=True)
-
-
-def _extraction_order(question: str, evs: list[Evidence]) -> list[Evidence]:
-    """Interleave the best evidence for each part of a compound question.
-
-    A section asking "How are Nvidia and AMD affected? Which chips were
-    stockpiled?" should quote the best answer to each part before the second
-    best answer to either.
-    """
-    if not evs:
-        return []
-    parts = [p.strip() + "?" for p in question.split("?") if p.strip()] or [question]
-    rankings = [_ranked_for(p, evs) for p in parts]
-    order: list[Evidence] = []
-    for rank in range(max(len(r) for r in rankings)):
-        for ranking in rankings:
-            if rank < len(ranking) and ranking[rank] not in order:
-                order.append(ranking[rank])
-    return order
-
-
 def restates_question(sentence: str, question: str) -> bool:
     """A sentence that adds fewer than two content words to the question's own says nothing new.
 
@@ -180,61 +137,88 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
     evs = list({e.key: e for e in evidence if e.text and e.text.strip()}.values())
     if not evs:
         return []
-    by_key = {e.key: e for e in evs}
-    out: list[VerifiedSentence] = []
-    earlier = [analyse(t).facts for t in already_said]
-    seen: list[frozenset[str]] = []  # facts of every kept sentence
-    asked = f"{title}. {question}" if title else question
+    sec = _Section(evs, {e.key: e for e in evs}, [analyse(t).facts for t in already_said],
+                   f"{title}. {question}" if title else question, keep_unsupported, entail, similarity)
     for raw, keys in answer:
-        text = strip_markers(raw or "")
-        facts = analyse(text).facts
-        if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
-                or restates_question(text, asked) or evidence_problem(text) in _NOT_A_FINDING):
-            continue
-        named = cited = [by_key[k] for k in dict.fromkeys(keys or []) if k in by_key]
-        result, used = check_sentence_sources(text, [e.text for e in cited])
-        if result.supported:
-            cited = [cited[i] for i in used]  # drop keys that support nothing
-        else:
-            chosen, alt = best_support(text, evs)
-            if alt.supported:
-                cited, result = chosen, alt
-        entailed = None
-        if result.supported and entail is not None:
-            entailed = entail(text, [e.text for e in cited])
-            if not entailed:
-                result = dataclasses.replace(result, status=UNSUPPORTED)
-        if result.supported and len(cited) == 1 and (
-                quote_instead(text, cited[0].text) or (similarity is not None and strays(text, cited[0].text, similarity))):
-            _add_quote(cited[0], out, seen)
-            continue
-        if not result.supported and not keep_unsupported and _restates(text, named):
-            # The model restated its one source and got it wrong: the fact it pointed at is shown
-            # as the quote (a reworded "Mondays through Fridays" for "weekdays" fails the word
-            # checks and lost the section its figure), if the quote is clean and new.
-            if evidence_problem(named[0].text) is None and not _near_duplicate(analyse(named[0].text).facts,
-                                                                              seen + earlier):
-                _add_quote(named[0], out, seen)
-            continue
-        if result.supported and len(cited) == 1 and _said_enough(cited[0], out):
-            continue  # a third rewording of a one-sentence source says it again, in other words
-        if result.supported or keep_unsupported:
-            seen.append(facts)
-            checks = result.as_dict() if entailed is None else {**result.as_dict(), "entailment": entailed}
-            out.append(VerifiedSentence(text, [e.key for e in cited], result.status, ORIGIN_MODEL, checks))
+        _check_model_sentence(sec, strip_markers(raw or ""), keys)
+    _quote_evidence(sec, question, list(extract_from or evs), min_sentences=min_sentences,
+                    max_extracted=max_extracted, quote_figures=quote_figures)
+    return sec.out
+
+
+@dataclass
+class _Section:
+    """What :func:`verify_section` has decided so far, and what its checks need."""
+
+    evs: list[Evidence]
+    by_key: dict[str, Evidence]
+    earlier: list[frozenset[str]]  # facts of earlier sections' sentences
+    asked: str  # the section's title and question, for the restatement test
+    keep_unsupported: bool
+    entail: Callable[[str, list[str]], bool] | None
+    similarity: Callable[[str, str], float] | None
+    out: list[VerifiedSentence] = dataclasses.field(default_factory=list)
+    seen: list[frozenset[str]] = dataclasses.field(default_factory=list)  # facts of ``out``, item by item
+
+
+def _check_model_sentence(sec: _Section, text: str, keys: list[str] | None) -> None:
+    """Keep, re-cite, quote in its place, or drop one model sentence (see :func:`verify_section`)."""
+    out, seen, earlier = sec.out, sec.seen, sec.earlier
+    facts = analyse(text).facts
+    if (not re.search(r"[^\W\d_]", text) or _near_duplicate(facts, seen + earlier)
+            or restates_question(text, sec.asked) or evidence_problem(text) in _NOT_A_FINDING):
+        return
+    named = cited = [sec.by_key[k] for k in dict.fromkeys(keys or []) if k in sec.by_key]
+    result, used = check_sentence_sources(text, [e.text for e in cited])
+    if result.supported:
+        cited = [cited[i] for i in used]  # drop keys that support nothing
+    else:
+        chosen, alt = best_support(text, sec.evs)
+        if alt.supported:
+            cited, result = chosen, alt
+    entailed = None
+    if result.supported and sec.entail is not None:
+        entailed = sec.entail(text, [e.text for e in cited])
+        if not entailed:
+            result = dataclasses.replace(result, status=UNSUPPORTED)
+    if result.supported and len(cited) == 1 and (
+            quote_instead(text, cited[0].text)
+            or (sec.similarity is not None and strays(text, cited[0].text, sec.similarity))):
+        _add_quote(cited[0], out, seen)
+        return
+    if not result.supported and not sec.keep_unsupported and _restates(text, named):
+        # The model restated its one source and got it wrong: the fact it pointed at is shown
+        # as the quote (a reworded "Mondays through Fridays" for "weekdays" fails the word
+        # checks and lost the section its figure), if the quote is clean and new.
+        if evidence_problem(named[0].text) is None and not _near_duplicate(analyse(named[0].text).facts,
+                                                                          seen + earlier):
+            _add_quote(named[0], out, seen)
+        return
+    if result.supported and len(cited) == 1 and _said_enough(cited[0], out):
+        return  # a third rewording of a one-sentence source says it again, in other words
+    if result.supported or sec.keep_unsupported:
+        seen.append(facts)
+        checks = result.as_dict() if entailed is None else {**result.as_dict(), "entailment": entailed}
+        out.append(VerifiedSentence(text, [e.key for e in cited], result.status, ORIGIN_MODEL, checks))
+
+
+def _quote_evidence(sec: _Section, question: str, source: list[Evidence], *, min_sentences: int,
+                    max_extracted: int, quote_figures: int) -> None:
+    """Quote evidence verbatim where the model said too little, or left out a figure."""
+    out = sec.out
     supported = sum(v.status == SUPPORTED for v in out)
     # Enough was said: still quote up to ``quote_figures`` evidence sentences with a figure the
     # model left out (a small model skips or blurs them, and figures are what analysts need).
     figures_only = supported >= min_sentences
     if figures_only and (not quote_figures or supported == 0):  # nothing verified: nothing to add to
-        return out
-    pool = list({e.key: e for e in (extract_from or evs) if e.text.strip()}.values())
-    ranked = sorted(pool, key=lambda e: -e.score) if figures_only else _extraction_order(question, pool)
+        return
+    pool = list({e.key: e for e in source if e.text.strip()}.values())
+    ranked = sorted(pool, key=lambda e: -e.score) if figures_only else extraction_order(question, pool)
     budget = quote_figures if figures_only else max_extracted
     said = {k for v in out if v.status == SUPPORTED for k in v.citations}
     # A flagged wrong sentence ("rose to 125%") must not block quoting the
     # right one ("rose to 145%"): compare with supported sentences only.
-    seen = [f for f, v in zip(seen, out) if v.status == SUPPORTED] + earlier
+    seen = [f for f, v in zip(sec.seen, out) if v.status == SUPPORTED] + sec.earlier
     added = 0
     for e in ranked:
         if added >= budget or (not figures_only and supported >= max(min_sentences, max_extracted)):
@@ -250,7 +234,6 @@ def verify_section(answer: Sequence[tuple[str, list[str]]], evidence: Sequence[E
             out.append(VerifiedSentence(_as_sentence(e.text), [e.key], SUPPORTED, ORIGIN_EXTRACTED,
                                         result.as_dict()))
             added, supported = added + 1, supported + 1
-    return out
 
 
 def _as_sentence(quote: str) -> str:
