@@ -392,6 +392,39 @@ def test_review_counts_each_category_for_quotes_and_model_sentences(monkeypatch,
         load([path])
 
 
+def test_key_points_replay_puts_them_back_chooses_again_and_reads_the_review(monkeypatch, tmp_path, capsys):
+    """bench/key_points.py: a record's Key points go back to the sections that cite their evidence,
+    are chosen again by briefer's own ``lead_findings``, and get the review's category for that memo."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import key_points
+
+    def sent(text, key):
+        return {"text": text, "citations": [1], "keys": [key], "status": "supported", "origin": "model"}
+
+    figure = "Chip export controls cut Nvidia's China sales by 20% in 2023."
+    record = {"title": "Chip export controls", "description": "US chip export controls on China", "topic": "t",
+              "sections": [
+                  {"kind": "key_points", "title": "Key points", "status": "answered", "evidence": ["KA1", "KB1"],
+                   "sentences": [sent("Chip export controls on China were widened by Washington.", "KA1"),
+                                 sent("Chip export controls on China hit firms.", "KB1")]},
+                  {"title": "A", "status": "answered", "evidence": ["KA1", "KA2"], "sentences": [sent(figure, "KA2")]},
+                  {"title": "B", "status": "answered", "evidence": ["KB1", "KB2"], "sentences": [sent("Other.", "KB2")]}]}
+    back = key_points.restored(record)
+    assert [len(s["sentences"]) for s in back] == [2, 2] and len(record["sections"][1]["sentences"]) == 1
+    memo = tmp_path / "eval-x" / "t.json"
+    memo.parent.mkdir()
+    memo.write_text(json.dumps(record), encoding="utf-8")
+    review = tmp_path / "review"
+    review.mkdir()
+    (review / "eval-x.jsonl").write_text(json.dumps({"memo": "eval-x", "sentence": figure, "category": "finding"})
+                                         + "\n", encoding="utf-8")
+    monkeypatch.setattr(key_points, "load_embedder", lambda settings: None)  # centrality by shared words
+    monkeypatch.setattr(sys, "argv", ["key_points.py", str(review), str(memo)])
+    key_points.main()
+    out = capsys.readouterr().out
+    assert "eval-x: finding, ?" in out and out.strip().endswith("all: finding 1, ? 1")
+
+
 def test_own_words_sorts_each_answer_sentence_by_what_became_of_it(monkeypatch):
     """bench/own_words.py: the model's answer, parsed as the pipeline parses it, against the sources in its prompt."""
     monkeypatch.syspath_prepend(str(ROOT / "bench"))

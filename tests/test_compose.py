@@ -109,3 +109,15 @@ def test_a_finding_with_figures_and_names_leads_before_a_restatement_of_the_them
     key = lead_findings([a, b], TOPIC, None)
     assert key["sentences"][0]["text"] == finding
     assert a["sentences"][0]["text"] == theme  # the restatement stayed in its section
+
+
+def test_a_finding_with_a_figure_leads_before_a_central_one_without():
+    """Replayed on reviewed memos, the central sentences without a figure were the Key points an
+    analyst called vacuous; "how much" and "when" are what a boss reads the Key points for."""
+    names = "Chip export controls on China were widened by Washington, Tokyo and The Hague."
+    figure = "Chip export controls cut Nvidia's China sales by 20% in 2023."
+    a = _sec("A", [names, figure])
+    b = _sec("B", ["Chip export controls on China.", "Other."])
+    key = lead_findings([a, b], TOPIC, None)
+    assert key["sentences"][0]["text"] == figure
+    assert a["sentences"][0]["text"] == names  # the central sentence stayed in its section
