@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from .textanalysis import IRREGULAR_PAST, stem, stopwords
-from .textclean import ANSWER_CELL, MIN_WORDS, evidence_problem
+from .tablerows import ANSWER_CELL
+from .textclean import MIN_WORDS, evidence_problem
 
 # Connectives that only count ("Second, for FY2026, Congress funded ..."): the sentence leans on no
 # other for its meaning, so it may be quoted whole when trimming would leave a lower-case fragment.
@@ -117,7 +118,7 @@ _NOT_A_LABEL = frozenset("is are was were be has have had will would can could m
 
 
 # The cells before a table's text column: "July 2025 Yes Partially VA does not have one centralized office
-# that manages the 258+ data centers." (an OMB compliance table printed to PDF; see textclean.ANSWER_CELL).
+# that manages the 258+ data centers." (an OMB compliance table printed to PDF; see tablerows.ANSWER_CELL).
 _ROW_CELLS = re.compile(rf"^[^.;:]{{0,80}}?\b{ANSWER_CELL}(?:,?\s+{ANSWER_CELL})+,?\s+(?=[A-Z])(?!{ANSWER_CELL}\b)")
 
 

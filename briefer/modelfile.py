@@ -43,90 +43,104 @@ class _Truncated(Exception):
     pass
 
 
+class _Cursor:
+    """Little-endian reads over the mapped file; running off its end raises ``_Truncated``."""
+
+    def __init__(self, buf: mmap.mmap, pos: int = 0) -> None:
+        self.buf, self.pos = buf, pos
+
+    def take(self, fmt: str):
+        size = struct.calcsize(fmt)
+        if self.pos + size > len(self.buf):
+            raise _Truncated
+        (value,) = struct.unpack_from(fmt, self.buf, self.pos)
+        self.pos += size
+        return value
+
+    def string(self) -> str:
+        n = self.take("<Q")
+        if self.pos + n > len(self.buf):
+            raise _Truncated
+        self.pos += n
+        return bytes(self.buf[self.pos - n:self.pos]).decode("utf-8", "replace")
+
+    def skip_array(self) -> None:
+        kind, count = self.take("<I"), self.take("<Q")
+        if kind in _GGUF_SCALARS:
+            self.pos += struct.calcsize(_GGUF_SCALARS[kind]) * count
+        elif kind == 8:
+            for _ in range(count):
+                n = self.take("<Q")  # not `self.pos += self.take()`: that reads pos before take() moves it
+                self.pos += n
+        elif kind == 9:
+            for _ in range(count):
+                self.skip_array()
+        else:
+            raise ValueError(f"unknown metadata array type {kind}")
+
+    def metadata(self, n_kv: int) -> dict[str, object]:
+        meta: dict[str, object] = {}
+        for _ in range(n_kv):
+            key, kind = self.string(), self.take("<I")
+            if kind in _GGUF_SCALARS:
+                meta[key] = self.take(_GGUF_SCALARS[kind])
+            elif kind == 8:
+                meta[key] = self.string()
+            elif kind == 9:
+                self.skip_array()
+            else:
+                raise ValueError(f"unknown metadata type {kind} for key {key!r}")
+        return meta
+
+    def tensors_end(self, n_tensors: int) -> int | None:
+        """Where the last tensor ends, relative to the data section; None if a type is unknown to gguf."""
+        from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
+        end: int | None = 0
+        for _ in range(n_tensors):
+            self.string()
+            dims = [self.take("<Q") for _ in range(self.take("<I"))]
+            kind, offset = self.take("<I"), self.take("<Q")
+            try:
+                block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(kind)]
+            except (ValueError, KeyError):
+                end = None
+                continue
+            elements = 1
+            for d in dims:
+                elements *= d
+            if end is not None:
+                end = max(end, offset + elements // block * type_size)
+        return end
+
+
 def read_gguf_header(path: Path) -> GGUFHeader:
     """Parse the metadata and tensor table of a GGUF (v2/v3, little-endian) without loading it.
 
     Pure Python over an mmap, about 50 ms for a 100 MB model.  It lets us say
     "truncated" or "--n-ctx too large" in our own words *before* llama.cpp is
     involved: llama.cpp's own failures are a generic ValueError, and an
-    oversized context simply allocates until the machine swaps.
+    oversized context simply allocates until the machine swaps.  (``gguf.GGUFReader``
+    reads every element of every metadata array, the tokenizer's 151,000 tokens
+    among them, and a truncated file fails inside numpy; we skip arrays.)
     """
-    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
-
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        pos = 0
-
-        def take(fmt: str):
-            nonlocal pos
-            size = struct.calcsize(fmt)
-            if pos + size > len(buf):
-                raise _Truncated
-            (value,) = struct.unpack_from(fmt, buf, pos)
-            pos += size
-            return value
-
-        def string() -> str:
-            nonlocal pos
-            n = take("<Q")
-            if pos + n > len(buf):
-                raise _Truncated
-            pos += n
-            return bytes(buf[pos - n:pos]).decode("utf-8", "replace")
-
-        def skip_array() -> None:
-            nonlocal pos
-            kind, count = take("<I"), take("<Q")
-            if kind in _GGUF_SCALARS:
-                pos += struct.calcsize(_GGUF_SCALARS[kind]) * count
-            elif kind == 8:
-                for _ in range(count):
-                    n = take("<Q")  # not `pos += take()`: that reads pos before take() moves it
-                    pos += n
-            elif kind == 9:
-                for _ in range(count):
-                    skip_array()
-            else:
-                raise ValueError(f"unknown metadata array type {kind}")
-
+        cur = _Cursor(buf)
         try:
             if bytes(buf[:4]) != GGUF_MAGIC:
                 raise ValueError("bad magic bytes")
-            pos = 4
-            version = take("<I")
+            cur.pos = 4
+            version = cur.take("<I")
             if version not in (2, 3):
                 raise ValueError(f"unsupported GGUF version {version}")
-            n_tensors, n_kv = take("<Q"), take("<Q")
-            meta: dict[str, object] = {}
-            for _ in range(n_kv):
-                key, kind = string(), take("<I")
-                if kind in _GGUF_SCALARS:
-                    meta[key] = take(_GGUF_SCALARS[kind])
-                elif kind == 8:
-                    meta[key] = string()
-                elif kind == 9:
-                    skip_array()
-                else:
-                    raise ValueError(f"unknown metadata type {kind} for key {key!r}")
-            end: int | None = 0
-            for _ in range(n_tensors):
-                string()
-                dims = [take("<Q") for _ in range(take("<I"))]
-                kind, offset = take("<I"), take("<Q")
-                try:
-                    block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(kind)]
-                except (ValueError, KeyError):
-                    end = None
-                    continue
-                elements = 1
-                for d in dims:
-                    elements *= d
-                if end is not None:
-                    end = max(end, offset + elements // block * type_size)
+            n_tensors, n_kv = cur.take("<Q"), cur.take("<Q")
+            meta = cur.metadata(n_kv)
+            end = cur.tensors_end(n_tensors)
         except _Truncated:
             raise ModelError(f"{path} is truncated: its {len(buf)} bytes end inside the GGUF header. "
                              "Re-download or reinstall the model.") from None
         align = int(meta.get("general.alignment", 32) or 32)
-        data_start = -(-pos // align) * align
+        data_start = -(-cur.pos // align) * align
         return GGUFHeader(meta, None if end is None else data_start + end)
 
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
-from briefer.reframing import changes_purpose, cut_after_verb, frame_made_actor, states_what_it_asks, \
+from briefer.reframing import changes_purpose, cut_after_verb, drops_subject_clause, frame_made_actor, states_what_it_asks, \
     takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, \
     passive_made_active, drops_auxiliary
 from briefer.textanalysis import split_sentences, stem, terms
@@ -177,6 +177,7 @@ _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("condition dropped", drops_condition),
     ("future made past", future_made_past),
     ("scope widened", widens_scope),
+    ("scope widened", drops_subject_clause),
     ("question stated as fact", states_what_it_asks),
     ("quotation marks dropped", unquotes),
     ("actor changed", frame_made_actor),
@@ -201,38 +202,18 @@ _LEAD_IN_ITEM = re.compile(r":\n\S")  # a lead-in line and its first item, one q
 def quote_reason(sentence: str, source: str) -> str | None:
     """Why the source itself, as a quote, should replace this model sentence; None to keep the sentence.
 
-    When the sentence is the source copied ("copy": a copy is a quote and is marked
-    as one, never passed off as the memo's prose, :func:`is_copy`); when it opens on
-    what the reader has not been told ("These restrictions …", "It …": "unresolved
-    reference"); when it keeps
-    none of the numbers the source states ("figures dropped": a number is usually the
-    finding an analyst needs; "tens of billions of dollars" is one too), moves a year ("year
-    moved"), drops who reports the claim
-    or how sure it is ("attribution dropped", ``_ATTRIBUTION``, :func:`drops_hedge`), states
-    an obligation the source does not, drops one it states or drops a choice it gives
-    ("obligation changed", ``_OBLIGED``, ``_OPTIONAL``), drops the condition or restriction that bounds the source ("condition
-    dropped", :func:`drops_condition`), states what the source asks "whether" ("question
-    stated as fact"), uses words the source quotes as its own ("quotation marks dropped",
-    :func:`unquotes`), makes the source's frame its actor or turns its passive round ("actor
-    changed", :func:`frame_made_actor`, :func:`passive_made_active`), states a figure of speech as
-    fact ("figure taken literally",
-    :func:`takes_figure_literally`), gives something another purpose ("purpose changed",
-    :func:`changes_purpose`), is a noun phrase cut from after the source's verb or keeps its
-    "-ing" without the auxiliary ("verb dropped", :func:`cut_after_verb`, :func:`drops_auxiliary`),
-    or speaks in the source's own voice ("We will …", "This memorandum provides …":
-    "source's voice"), keeps a change's figure but not what changed ("what changed
-    dropped", :func:`drops_what_changed`), ties a date to its event differently ("date
-    moved", :func:`moves_a_date`: "by" a date the source says things happen
-    "following"), or drops a model number ("model number dropped"), or summarises a list item quoted with its
-    lead-in ("list item"), or keeps the source's words but cuts the little words between them ("little words
-    dropped", :func:`telegraphic`: "categories systems" for "categories of systems").
-    Keeping the headline figure and dropping a statute citation
-    ("19 U.S.C. §2132") or a secondary date is a summary, not a loss; the
-    section's figures the model left out are quoted beside it (``quote_figures``).
-    (Names are not required, model numbers such as "H20" excepted: a summary may
-    rightly drop a minor name, and requiring them turned faithful summaries in
-    tests/test_verify.py back into quotes.)  The labels are for diagnosis
-    (``bench/own_words.py`` counts them); the pipeline only asks :func:`quote_instead`.
+    The reasons, in the order they are asked: "copy" (:func:`is_copy`; a copy is shown as the quote it
+    is, never as the memo's prose), "unresolved reference" ("These restrictions …", "It …"), "list
+    item" (an item quoted with its lead-in), "figures dropped" (a number, or "tens of billions", is
+    usually the finding), "year moved", "attribution dropped" (who reports it, how sure:
+    ``_ATTRIBUTION``, :func:`drops_hedge`), "obligation changed" (``_OBLIGED``, ``_OPTIONAL``), the
+    reframings of ``_RELATION_RULES`` (a condition dropped, a scope widened, a question stated as
+    fact, an actor changed, a verb or the little words dropped, ...), "source's voice" ("We will …"),
+    "what changed dropped", "date moved" and "model number dropped".  Dropping a statute citation or a
+    secondary date is a summary, not a loss (``quote_figures`` quotes the figures the model left out);
+    names are not required, model numbers ("H20") excepted: requiring them turned faithful summaries
+    in tests/test_verify.py back into quotes.  The labels are for diagnosis (``bench/own_words.py``);
+    the pipeline asks :func:`quote_instead`.
     """
     if is_copy(sentence, source):
         return "copy"

@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 
 from .errors import TemplateError
 from .fsutil import atomic_write_files
-from .ownref import speaks_of_its_document
+from .ownref import opens_on_its_kind, speaks_of_its_document
 
 FORMATS = {"md": "memo.md.j2", "html": "memo.html.j2"}
 
@@ -110,17 +110,19 @@ _NAMEABLE_TITLE = re.compile(r"[\w\s.,:;'\u2019&/()\u2013\u2014-]{3,100}")
 
 def quote_attribution(sentence: dict, sources: dict) -> str:
     """The document a quoted sentence comes from, to show before it, when the quote calls it "this
-    directive" or "this guidance" (:func:`briefer.ownref.speaks_of_its_document`); else "".
+    directive" or "this guidance" (:func:`briefer.ownref.speaks_of_its_document`) or opens on "The
+    plan", "The Department" that its title names (:func:`briefer.ownref.opens_on_its_kind`); else "".
 
     The quote stays exact; the name is the memo's words, outside the quotation marks.  Without it
     "… to ensure compliance with this Directive." leaves the reader asking which directive."""
-    if sentence.get("origin") != "extracted" or not speaks_of_its_document(sentence.get("text", "")):
+    if sentence.get("origin") != "extracted":
         return ""
     cited = [sources[c] for c in sentence.get("citations", []) if c in sources]
     title = " ".join(str(cited[0].get("title") or "").split()) if cited else ""
     if not _NAMEABLE_TITLE.fullmatch(title) or title.count("(") != title.count(")"):
         return ""
-    return title
+    text = sentence.get("text", "")
+    return title if speaks_of_its_document(text) or opens_on_its_kind(text, title) else ""
 
 
 def summarize(record: dict) -> dict:

@@ -197,6 +197,18 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("\u2019", "'") for w in _LETTERS.findall(text)]
 
 
+# Sentence shape: what the evidence rules (``textclean``, ``tablerows``) count words with.
+#: A sentence end, after any closing quote or bracket.
+TERMINAL = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
+#: Words as written (case kept), and figures with their signs: "$25.2", "97%".
+WORD_TOKENS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
+#: The little words of a heading ("Office of the Chief ...") and of a name run.
+SMALL_WORDS = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
+#: Verbs a statement may have where no -ed or -s form shows one ("The plan remains ...").
+AUXILIARIES = frozenset("is are was were be been being has have had will would can could may might must "
+                        "shall should do does did remains remain became become includes include said says".split())
+
+
 # Index terms ------------------------------------------------------------------
 _WORD = re.compile(r"[\w%$.-]+", re.UNICODE)
 INDEX_STOPWORDS = frozenset(

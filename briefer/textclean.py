@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
-from .textanalysis import IRREGULAR_PAST
+from .tablerows import is_table_row
+from .textanalysis import AUXILIARIES, IRREGULAR_PAST, SMALL_WORDS, TERMINAL, WORD_TOKENS
 
 MIN_WORDS = 6
-_TERMINAL = re.compile(r"[.!?][\u201d\u2019\"')\]]*$")
 # A lone "_" at a word's edge is a leftover emphasis mark ("priorities writ large_. _Subsequent"
 # in a CRS Markdown file); inside a word ("snake_case") it is not.
 # Likewise a lone "*" opening or closing a word: CommonMark leaves "*Guidance: Strengthening
@@ -75,10 +75,6 @@ _POINTER = re.compile(r"^\(?\s*(?:see|for\b[^.]{0,160}?,\s*(?:please\s+)?see)\b|
 # Whom to ask, not a finding: "If you have any questions, please reach out to dccoi@gsa.gov."
 _CONTACT = re.compile(r"^if you have (?:any )?(?:questions|comments|concerns)\b|\bplease (?:reach out|contact|e-?mail|call)\b",
                       re.IGNORECASE)
-# A table's answer cells run into the next cell's text: "Department of Energy July 2025 Yes Partially The agency
-# has ..." (an OMB compliance table printed to PDF).  Prose never says "Yes Partially" or "Yes Yes".
-ANSWER_CELL = r"(?:Yes|No|Partially|Fully|N/A)"
-_ANSWER_CELLS = re.compile(rf"\b{ANSWER_CELL}\s+{ANSWER_CELL}\b")
 # A prompt to write or to picture something, not a statement: a reporting template's "Describe how the
 # agency will ensure ...", an essay's "Imagine a bustling open-source port ..." (both rejected by a
 # judge).  A procedure's own steps ("Submit cleared data assets to ... for review by the IPT") are
@@ -103,7 +99,6 @@ _ENTRY = re.compile(r"^([^\u2014\u2013]{3,80}?)\s*[\u2014\u2013]\s*(?:[a-z]+\s+(
 _GLOSSARY = re.compile(r"^([^:]{3,60}):\s+(?:refers?|means?|is defined|includes?|consists?|describes?|denotes?)\b")
 # A label that makes the rest an illustration, not a finding: "Example 1: Data asset that ...".
 _EXAMPLE_LABEL = re.compile(r"^(?:example|illustration|scenario|case)\s*[\dA-Z]?\d*\s*:", re.IGNORECASE)
-REPEATED_RUN = 5  # words: the same run twice in one sentence is cells of a table row glued together
 _TOC = re.compile(r"(?:\.\s?){6,}")
 # Text read by OCR off a scanned page: "Critical Vulnerabili(v Mitigation Requirement }or Federal
 # Ci,11'/ian J:).:ecutive ... s:vstems1" (a CISA directive, quoted and rejected by a judge).  Two words
@@ -142,12 +137,8 @@ _CITATION = re.compile(r"^\d{1,3}[.;,)]*\s+\S")  # a footnote: "12 OMB, Technica
 _CITATION_HINT = re.compile(r"https?://|\bp{1,2}\.\s*(?:[A-Z][A-Za-z ]{0,30}-)?\d|\baccessed\b|\bibid\b|\bop\. cit\b|"
                             r"\bvol\.\s*\d|\bno\.\s*\d|\bS\.Rept\.|\bH\.Rept\.|^\d{1,3}\s+See\b|"
                             r"\b\d{2,3}(?:st|nd|rd|th) Cong\.", re.IGNORECASE)
-_WORDS = re.compile(r"[^\W\d_][\w'\u2019.-]*|\d[\d,.%$]*", re.UNICODE)
-_SMALL = frozenset("a an and as at but by for from in into nor of on or the to with vs via per".split())
-_AUX = frozenset("is are was were be been being has have had will would can could may might must "
-                 "shall should do does did remains remain became become includes include said says".split())
 # Words a sentence goes on with after an address of its own ("moved to 1200 Pennsylvania Avenue in 2019").
-_AFTER_ADDRESS = _SMALL | _AUX | frozenset("where which that since near until after before when while who whose".split())
+_AFTER_ADDRESS = SMALL_WORDS | AUXILIARIES | frozenset("where which that since near until after before when while who whose".split())
 
 
 def _garbled(text: str) -> bool:
@@ -160,88 +151,29 @@ def _no_finite_verb(text: str) -> bool:
     not a statement ("CRS analysis of NSF's Research Infrastructure Summary table; NSF, ..., p. Summary
     Tables-14.", "U.S. Congress, Senate Committee on Appropriations, ..., 119th Cong., 1st sess., ...").
     Not :func:`_verbish`, which takes "-ing", "-en" and "analysis" for verbs; URLs are left out."""
-    words = [w for w in _WORDS.findall(_URL.sub(" ", text)) if w.islower() or w.lower() in _AUX]
-    return not any(w.lower() in _AUX or (w.endswith("ed") and len(w) > 4)
+    words = [w for w in WORD_TOKENS.findall(_URL.sub(" ", text)) if w.islower() or w.lower() in AUXILIARIES]
+    return not any(w.lower() in AUXILIARIES or (w.endswith("ed") and len(w) > 4)
                    or (w.endswith("s") and len(w) > 3 and not w.endswith(("ss", "is", "us", "ics"))) for w in words)
 
 
 def _verbish(words: list[str]) -> bool:
     """Some lower-case word looks like a verb (auxiliary, an irregular past or an -ed/-es/-s/-ing form)."""
-    return any(w in _AUX or w in IRREGULAR_PAST
+    return any(w in AUXILIARIES or w in IRREGULAR_PAST
                or (w.islower() and len(w) > 3 and w.endswith(("ed", "es", "s", "ing", "en"))) for w in words)
-
-
-def _cells(sentence: str) -> bool:
-    """A row of table cells: several short "; "-joined parts or tab-separated cells."""
-    if "\t" in sentence:
-        return True
-    parts = sentence.split("; ")
-    lengths = sorted(len(p.split()) for p in parts)
-    short = len(parts) >= 2 and sum(lengths) / len(parts) <= 4
-    # A data catalogue's row keeps one long cell: "Housing; Lack of Green Space; Amount of land, not
-    # including crop land, that is covered with ...; Multi-Resolution Land Characteristics Consortium;
-    # 2019; ..." (CEJST's dataset list, quoted and rejected by a judge).  Most of its cells stay short,
-    # the first among them; a sentence listing with semicolons opens with a clause ("China seeks to
-    # further expand offshore in agriculture; AI; digital trade; ...").
-    if len(parts) >= 5 and lengths[len(lengths) // 2] <= 4 and len(parts[0].split()) <= 4:
-        return True
-    # "Artificial Intelligence (AI): Robotics; intelligent vehicles; drones; and machinery." is a
-    # labelled list row even with its full stop.
-    return short and (not _TERMINAL.search(sentence) or (len(parts) >= 3 and bool(_LABEL.match(sentence)))) \
-        or _labelled_list(sentence, parts)
-
-
-def _labelled_list(sentence: str, parts: list[str]) -> bool:
-    """A short label, then three or more "; "-joined items and no finite verb: "R&D: Basic research, reform
-    of S&T system/national labs; foreign S&T ties; attract foreign experts/R&D; ...; and establish global
-    S&T bodies in China." (a CRS table's row, quoted and judged no statement: nobody does anything in it).
-    "The plan: tariffs rose 10%; exports fell; ..." has its verbs and is left to the other rules."""
-    label = _LABEL.match(sentence)
-    if label is None or len(parts) < 3 or len(label.group().split()) > 4:
-        return False
-    words = [w.lower() for w in _WORDS.findall(sentence[label.end():])]
-    return not any(w in _AUX or w in IRREGULAR_PAST or (w.endswith("ed") and len(w) > 4) for w in words)
-
-
-_LABEL = re.compile(r"^[^:;]{1,60}:\s")
-# A scorecard's or form's figure labels: "21 funding announcement(s) covered under the Justice40
-# Initiative Over $43 billion available through Justice40 covered program(s)" is several infographic
-# tiles run together by the PDF's text layer (the judge rejected it at 1044379).  Prose says
-# "agency(s)" once at most.
-_FORM_PLURAL = re.compile(r"[a-z]\(s\)")
-# ... and so is one such label opening the text or a colon, its count filled in: "40 funding announcement(s)
-# covered under ...", "The Department of Transportation has: 40 Justice40 covered program(s), ...".
-_COUNTED_FORM = re.compile(r"(?:^|:\s*)\d[\d,]*\s+(?:[\w-]+\s+){0,3}[a-z]+\(s\)")
-
-
-def _repeats_a_run(words: list[str]) -> bool:
-    """A name of REPEATED_RUN words, then at once again: "Office of Congressional and Legislative Affairs (009)
-    Office of Congressional and Legislative Affairs 029-089 For the purposes ..." (a VA memo's table cells).
-    Prose names a thing twice too ("the ... Air Force" account ... the ... Air Force" account"), far apart."""
-    first: dict[str, int] = {}
-    for i in range(len(words) - REPEATED_RUN + 1):
-        run = words[i:i + REPEATED_RUN]
-        if not run[0][0].isupper() or any(w[0].islower() and w.lower() not in _SMALL for w in run):
-            continue  # names, as table cells are; "the United States and China" twice is prose
-        key = " ".join(run)
-        if key in first and i - (first[key] + REPEATED_RUN) <= 2:
-            return True
-        first.setdefault(key, i)
-    return False
 
 
 def ends_a_sentence(text: str) -> bool:
     """Does ``text`` end with terminal punctuation (after any closing quote or bracket)?"""
-    return bool(_TERMINAL.search(text))
+    return bool(TERMINAL.search(text))
 
 
 # Words a line cut mid-sentence (at a PDF page end) stops on; a list item does not.
-_OPEN_END = _SMALL | frozenset("its their his her this that these those which who whose than such be is are was were "
+_OPEN_END = SMALL_WORDS | frozenset("its their his her this that these those which who whose than such be is are was were "
                                "has have had will would can could may might must not no including include includes "
                                "following follows below like versus about over under between among within without "
                                "version section".split())
 LIST_STATEMENT_WORDS = 8
-_NOT_A_SUBJECT = _AUX | {"yes", "no", "does", "do", "did"}  # a checklist row ("Has an ... plan") or a form's answer
+_NOT_A_SUBJECT = AUXILIARIES | {"yes", "no", "does", "do", "did"}  # a checklist row ("Has an ... plan") or a form's answer
 
 
 def _list_statement(text: str, words: list[str]) -> bool:
@@ -260,7 +192,7 @@ def _list_statement(text: str, words: list[str]) -> bool:
             or re.search(r":\s*\S{1,3}$", text):  # a cut, table cells, a URL, a numbered list's opener
         return False
     ends_closed = last[0].isdigit() or (last.islower() and last not in _OPEN_END)
-    return ends_closed and any(w in _AUX or (w.islower() and len(w) > 4 and w.endswith("ed")) for w in words)
+    return ends_closed and any(w in AUXILIARIES or (w.islower() and len(w) > 4 and w.endswith("ed")) for w in words)
 
 
 def evidence_problem(sentence: str) -> str | None:
@@ -271,6 +203,12 @@ def evidence_problem(sentence: str) -> str | None:
     text = " ".join(sentence.split())
     if not text:
         return "fragment"
+    return _leftover(text) or _shape(text)
+
+
+def _leftover(text: str) -> str | None:
+    """What extraction left behind: markup, URLs, garbled or template text, page furniture, boilerplate,
+    citations, the document talking about itself, pointers elsewhere, prompts to the reader."""
     if _MARKUP.search(text):
         return "markup"
     urls = _URL.findall(text)
@@ -296,26 +234,30 @@ def evidence_problem(sentence: str) -> str | None:
         return "cross-reference"
     if _IMPERATIVE.match(text) or _EXAMPLE_LABEL.match(text):
         return "instruction"
+    return None
+
+
+def _shape(text: str) -> str | None:
+    """Not shaped as a sentence: a catalogue entry or heading, a caption, a byline, a table row, a
+    fragment (too short, no end, no verb, cut at a citation or a list's next item)."""
     entry = _ENTRY.match(text) or _GLOSSARY.match(text)
     if entry and evidence_problem(entry.group(1) + ".") == "heading":
         return "heading"
     if _GLUED_CAPTION.search(text) or _CONTROLS.search(text):
         return "boilerplate"
-    words = _WORDS.findall(text)
+    words = WORD_TOKENS.findall(text)
     if _WRITTEN_BY.search(text) or (_BYLINE.match(text) and len(words) <= 12):
         return "byline"
-    if _cells(text) or _ANSWER_CELLS.search(text) or (words and sum(w[0].isdigit() for w in words) >= 0.4 * len(words)) or _repeats_a_run(words):
+    if is_table_row(text, words):
         return "table row"
-    if len(_FORM_PLURAL.findall(text)) >= 2 or _COUNTED_FORM.search(text):
-        return "table row"
-    lower = [w for w in words if w.lower() in _SMALL or w[0].isalpha()]
-    content = [w for w in lower if w.lower() not in _SMALL]
+    lower = [w for w in words if w.lower() in SMALL_WORDS or w[0].isalpha()]
+    content = [w for w in lower if w.lower() not in SMALL_WORDS]
     capitalised = sum(w[0].isupper() for w in content)
     if content and capitalised >= 0.75 * len(content) and not _verbish(words):
         return "heading"
     if len(words) < MIN_WORDS:
         return "fragment"
-    if not _TERMINAL.search(text):
+    if not TERMINAL.search(text):
         if _list_statement(text, words):
             return None
         return "heading" if not _verbish(words) else "fragment"
@@ -323,6 +265,6 @@ def evidence_problem(sentence: str) -> str | None:
         return "fragment"
     # "Global Change Research Program ($25.2 million requested, down $746.7 million, -97%)." is a
     # list item: its only verb-like word is inside the parenthesis.
-    if "(" in text and not _verbish(_WORDS.findall(_PARENTHESES.sub(" ", text))):
+    if "(" in text and not _verbish(WORD_TOKENS.findall(_PARENTHESES.sub(" ", text))):
         return "fragment"
     return None

@@ -125,3 +125,27 @@ def test_a_quote_that_says_this_directive_is_preceded_by_its_documents_name(tmp_
     assert ('<span class="by">Binding Operational Directive 22-01:</span> <q class="quoted">' in html) is shown
     assert " Agencies must engage their providers under this Directive. [2]" in md
     assert "<22-01>" not in html  # escaped wherever the title appears
+
+
+@pytest.mark.parametrize("quote, title, shown", [
+    ("The plan raises, but does not propose solutions to address, issues such as provincial trade barriers.",
+     "China's 15th Five-Year Plan", True),
+    ("The Department remediates any deficiencies in accordance with agency policy.",
+     "Department of Veterans Affairs Data Center Optimization Strategy", True),
+    ("The proposed rule would create good-paying jobs.", "Pipeline Safety: Proposed Rules and Their Status", True),
+    # the title does not say which plan: no name, as before
+    ("The plan raises, but does not propose solutions to address, issues such as provincial trade barriers.",
+     "China's Economic Outlook", False),
+    ("The United States imposed new tariffs in April.", "Trade Act of 1974: Section 122", False),  # not a kind
+])
+def test_a_quote_opening_on_its_documents_kind_is_preceded_by_its_name(tmp_path, quote, title, shown):
+    """An analyst could not tell which plan "The plan raises ..." was; the title that names a plan can."""
+    record = make_record()
+    record["sources"].append({"id": 2, "document": "doc.md", "title": title, "quote": quote, "start": 0,
+                              "end": len(quote), "context_before": "", "context_after": ""})
+    record["sections"][0]["sentences"].append({"text": quote, "citations": [2], "status": "supported",
+                                               "origin": "extracted"})
+    render_files(validate(record), tmp_path, ["md"])
+    md = (tmp_path / "demo.md").read_text()
+    assert (f"{title}: “{quote}” [2]" in md) is shown
+    assert f"“{quote}” [2]" in md

@@ -375,6 +375,22 @@ def test_a_part_is_not_made_the_whole():
     assert quote_reason("The institute wrote The CERT Guide to Coordinated Vulnerability Disclosure.", guide) is None
 
 
+def test_a_subject_keeps_the_clause_that_bounds_it():
+    """A judge rejected "Residents receive a 90% discount" for residents who live inside the zone only."""
+    from briefer.quoting import quote_reason
+
+    source = ("Residents who live inside the charging zone receive a 90% discount on the daily charge, provided "
+              "they register their vehicle with the council.")
+    assert quote_reason("Residents receive a 90% discount on the charge, provided they register their vehicle "
+                        "with the council.", source) == "scope widened"
+    assert quote_reason("Residents inside the zone get a 90% discount on the charge if they register their vehicle "
+                        "with the council.", source) is None
+    # a complement clause later in the source ("request that a court ...") bounds nothing of the subject
+    assert quote_reason("Both the DOJ and FTC can request preliminary injunctions on proposed mergers.",
+                        "Both the DOJ and FTC have authority to request that a federal court preliminarily enjoin a "
+                        "proposed merger.") is None
+
+
 def test_what_belongs_to_someone_does_not_become_them():
     """A judge rejected "The chamber argues the council ignored small shops and workers." for "the council's
     consultation ignored the cost to small shops"."""
