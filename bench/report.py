@@ -49,9 +49,9 @@ def _speed_rows(speed: dict) -> list[list[str]]:
     return rows
 
 
-def to_markdown(res: dict) -> str:
+def _header(res: dict) -> list[str]:
     m, model = res["machine"], res.get("model", {})
-    lines = [f"# briefer bench — {res['started']}", "",
+    return [f"# briefer bench — {res['started']}", "",
              f"Machine: {m['cpu_model']}, {m['physical_cores']} physical cores / {m['logical_cpus']} logical, "
              f"{m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}, llama-cpp-python {m['llama_cpp_python']}, "
              f"briefer {m['briefer']} ({m['git_commit']}). Load average at start {m['loadavg_start'][0]:.2f}, "
@@ -59,7 +59,11 @@ def to_markdown(res: dict) -> str:
              f"Model: `{model.get('name')}` sha256 `{str(model.get('sha256'))[:16]}…`, threads {res.get('threads')}, "
              f"bench wall time {_f(res.get('bench_seconds'), '.0f')} s"
              + (f", OpenMP env {m['omp_env']}" if m.get("omp_env") else "") + ".", ""]
-    speed = res.get("speed", {})
+
+
+def _speed_section(speed: dict) -> list[str]:
+    """The timing table, the token table, the ratio to the raw replay and the render figures."""
+    lines: list[str] = []
     if any(k in speed for k in ("cold_fresh_home", "cold_warm_index", "warm")):
         lines += ["## Speed: `briefer generate --topic export-controls` (seconds)", ""]
         lines += _table(["run", "wall", "model load", "index", "retrieval", "LLM prompt", "LLM gen", "verify",
@@ -94,6 +98,45 @@ def to_markdown(res: dict) -> str:
                   f"(peak RSS {_f(rs.get('max_rss_mb'), '.0f')} MB); in-process median {_f(ri.get('median_s'), '.3f')} s "
                   f"(first call {_f(ri.get('first_s'), '.3f')} s).", "",
                   f"Cold and warm memos identical (text and citations): {_f(speed.get('cold_equals_warm'))}.", ""]
+    return lines
+
+
+def _quality_section(q: dict) -> list[str]:
+    """One eval set: its memos' scores, its refusals and its retrieval probes."""
+    lines = [f"## Quality: `{q['eval_dir']}`", ""]
+    rows, notes = [], []
+    for memo in q.get("memos", []):
+        if "error" in memo:
+            rows.append([memo["topic"], f"failed: {memo['error']}"] + [""] * 7)
+            continue
+        f, a, n, qu = memo["facts"], memo["alce"], memo["numbers"], memo["quotes"]
+        rows.append([memo["topic"], f"{f['stated_and_cited']}/{f['facts']} ({_pct(f['recall'])})",
+                     _pct(f["attribution_accuracy"]), _pct(a["citation_recall"]), _pct(a["citation_precision"]),
+                     f"{n['ok']}/{n['sentences_with_numbers']}", f"{qu['ok']}/{qu['sources']}",
+                     f"{memo['answered_sections']}/{memo['sections']} ({memo['sentences']} sent., "
+                     f"{memo['extracted_sentences']} extracted)",
+                     ", ".join(f["missed"]) or "none"])
+        if memo.get("not_covered_sections"):
+            notes.append(f"{memo['topic']}: sections answered \"not covered\": {', '.join(memo['not_covered_sections'])}.")
+    if rows:
+        lines += _table(["topic", "fact recall", "attribution acc.", "citation recall (ALCE)",
+                         "citation precision (ALCE)", "numbers in quotes", "quotes at offsets",
+                         "answered sections", "missed facts"], rows) + notes + ([""] if notes else [])
+    ref = q.get("refusals")
+    if ref and ref.get("questions"):
+        lines += [f"Refusals: {ref['refused']}/{ref['questions']} off-corpus questions answered \"not covered\"."]
+        lines += [f"- {'✅' if r['refused'] else '❌'} {r['question']}" for r in ref["per_question"]] + [""]
+    ret = q.get("retrieval")
+    if ret:
+        rr = [[mode, "unavailable", "unavailable"] if "unavailable" in r else [mode, _pct(r["recall@1"]), _pct(r["recall@3"])]
+              for mode, r in ret.items()]
+        lines += [f"Retrieval ({next(iter(ret.values())).get('probes', '?')} probes):", ""]
+        lines += _table(["mode", "recall@1", "recall@3"], rr)
+    return lines
+
+
+def to_markdown(res: dict) -> str:
+    lines = _header(res) + _speed_section(res.get("speed", {}))
     if res.get("targets"):
         lines += ["## Targets", ""]
         lines += _table(["goal", "measured", "met"],
@@ -105,40 +148,7 @@ def to_markdown(res: dict) -> str:
                   "100% by construction); *numbers in quotes* and *quotes at offsets* share no code with the "
                   "verifier.", ""]
     for q in res.get("quality", []):
-        lines += [f"## Quality: `{q['eval_dir']}`", ""]
-        rows, notes = [], []
-        for memo in q.get("memos", []):
-            if "error" in memo:
-                rows.append([memo["topic"], f"failed: {memo['error']}"] + [""] * 7)
-                continue
-            f, a, n, qu = memo["facts"], memo["alce"], memo["numbers"], memo["quotes"]
-            rows.append([memo["topic"], f"{f['stated_and_cited']}/{f['facts']} ({_pct(f['recall'])})",
-                         _pct(f["attribution_accuracy"]), _pct(a["citation_recall"]), _pct(a["citation_precision"]),
-                         f"{n['ok']}/{n['sentences_with_numbers']}", f"{qu['ok']}/{qu['sources']}",
-                         f"{memo['answered_sections']}/{memo['sections']} ({memo['sentences']} sent., "
-                         f"{memo['extracted_sentences']} extracted)",
-                         ", ".join(f["missed"]) or "none"])
-        for memo in q.get("memos", []):
-            if memo.get("not_covered_sections"):
-                notes.append(f"{memo['topic']}: sections answered \"not covered\": {', '.join(memo['not_covered_sections'])}.")
-        if rows:
-            lines += _table(["topic", "fact recall", "attribution acc.", "citation recall (ALCE)",
-                             "citation precision (ALCE)", "numbers in quotes", "quotes at offsets",
-                             "answered sections", "missed facts"], rows) + notes + ([""] if notes else [])
-        ref = q.get("refusals")
-        if ref and ref.get("questions"):
-            lines += [f"Refusals: {ref['refused']}/{ref['questions']} off-corpus questions answered \"not covered\"."]
-            lines += [f"- {'✅' if r['refused'] else '❌'} {r['question']}" for r in ref["per_question"]] + [""]
-        ret = q.get("retrieval")
-        if ret:
-            rr = []
-            for mode, r in ret.items():
-                if "unavailable" in r:
-                    rr.append([mode, "unavailable", "unavailable"])
-                else:
-                    rr.append([mode, _pct(r["recall@1"]), _pct(r["recall@3"])])
-            lines += [f"Retrieval ({next(iter(ret.values())).get('probes', '?')} probes):", ""]
-            lines += _table(["mode", "recall@1", "recall@3"], rr)
+        lines += _quality_section(q)
     if res.get("notes"):
         lines += ["## Notes", ""] + [f"- {n}" for n in res["notes"]] + [""]
     return "\n".join(lines)

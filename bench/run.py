@@ -108,132 +108,131 @@ def targets(speed: dict) -> list[dict]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up the temp home
-    for key in [k for k in os.environ if k.startswith("BRIEFER_")]:
-        os.environ.pop(key)  # the figures are for the defaults, not a stray BRIEFER_* of the caller
-    if args.model:
-        os.environ["BRIEFER_BENCH_MODEL"] = args.model  # read by speed.clean_env and quality.settings_for
-
-    from briefer.errors import BrieferError, EmbedderUnavailable
-    from briefer.evaluate import load_eval_dir
+def _load_models(base, speed: dict, notes: list) -> tuple:
+    """The chat model and the embedder, loaded once for every in-process memo (their load times go in ``speed``)."""
     from briefer.llm import load_chat_model
-    from briefer.modelfile import file_sha256, resolve_model_path
     from briefer.pipeline import load_embedder
+
+    log("in-process session: loading the chat model and the embedder")
+    t = time.perf_counter()
+    model = load_chat_model(base.model, n_ctx=base.n_ctx, n_threads=base.effective_threads,
+                            gpu_layers=base.gpu_layers, seed=base.seed, models_dir=base.model_folder)
+    speed["in_process_model_load_s"] = time.perf_counter() - t
+    warnings: list[str] = []
+    t = time.perf_counter()
+    embedder = load_embedder(base, lambda ev, **kw: warnings.append(kw.get("message", "")) if ev == "warning" else None)
+    speed["in_process_embedder_load_s"] = time.perf_counter() - t
+    notes += [f"embedder: {w}" for w in warnings]
+    return model, embedder, warnings
+
+
+def _quality_memos(wanted: list, speed_key: str, model, embedder) -> tuple[dict, list[str]]:
+    """Each eval set's memo but the speed topic's (written last, as the *warm* memo); an error is kept as the record."""
+    from briefer.errors import BrieferError
+
+    records: dict = {}
+    before = []
+    for ev, fs, s in wanted:
+        key = memo_key(s, fs.topic)
+        if key == speed_key or key in records:
+            continue
+        log(f"memo {fs.topic} ({ev.path.name})")
+        try:
+            records[key] = run_memo(s, fs.topic, model, embedder)[0]
+            before.append(fs.topic)
+        except BrieferError as exc:
+            records[key] = exc
+    return records, before
+
+
+def _after_warm(args, base, work: Path, home: Path, speed: dict, notes: list, record: dict, wall: float) -> None:
+    """What the warm memo is compared with: the cold run's memo, the raw replay of its prompts, render timings."""
+    from briefer.errors import EmbedderUnavailable
+
+    cold = speed["cold_warm_index"]
+    if "record_path" in cold:
+        speed["cold_equals_warm"] = memo_text(json.loads(Path(cold["record_path"]).read_text())) == memo_text(record)
+    log("raw llama-cpp-python replay of the warm memo's prompts")
+    rec_path = base.out / f"{SPEED_TOPIC}.json"
+    raw = speed["raw"] = raw_replay(rec_path, args.timeout)
+    if "error" not in raw:
+        speed["ratio_briefer_over_raw"] = {"llm_calls": speed["warm"]["llm_s"] / raw["calls_s"],
+                                           "memo_wall_vs_raw_calls": wall / raw["calls_s"]}
+    log("render timings")
+    speed["render_subprocess"] = render_subprocess(home, rec_path, work / "render", 3, args.timeout)
+    speed["render_in_process"] = render_in_process(rec_path, work / "render-inproc", 5)
+    if base.embed_model is None and not base.no_embeddings:
+        from briefer.embed import prepare_default_embedder
+
+        t = time.perf_counter()
+        try:
+            prepare_default_embedder(work / "conversion")
+            speed["embedder_conversion_s"] = time.perf_counter() - t
+        except EmbedderUnavailable as exc:
+            notes.append(f"embedder conversion unavailable: {exc}")
+    if "rendering" not in json.loads(rec_path.read_text()).get("timings", {}):
+        notes.append("The record written to disk has no timings.rendering (pipeline.generate adds it to the "
+                     "in-memory record after writing the file), so cold runs count rendering under 'other'.")
+
+
+def _scores(evals: list, records: dict, home: Path, work: Path, threads, model, embedder, warnings: list) -> list:
+    """Each eval set's memo scored against its facts, its off-corpus questions asked, its retrieval probes run."""
+    quality = []
+    for ev in evals:
+        s = settings_for(ev, home, work / "memos" / ev.path.name, threads)
+        q: dict = {"eval_dir": shown(ev.path), "corpus": shown(ev.corpus), "memos": []}
+        for fs in ev.fact_sets:
+            rec = records.get(memo_key(s, fs.topic))
+            if isinstance(rec, Exception) or rec is None:
+                q["memos"].append({"topic": fs.topic, "error": str(rec)})
+            else:
+                q["memos"].append({"topic": fs.topic, **score_memo(rec, ev, fs.facts)})
+        questions = [x for fs in ev.fact_sets for x in fs.off_corpus_questions]
+        log(f"refusals ({len(questions)}) and retrieval probes ({len(ev.probes)}) for {ev.path.name}")
+        q["refusals"] = refusals(ev, s, model, embedder, questions)
+        q["retrieval"] = retrieval(ev, s, embedder)
+        if embedder is None:
+            q["embedder_error"] = "; ".join(warnings) or "embeddings disabled"
+        quality.append(q)
+    return quality
+
+
+def _measure(args, evals: list, work: Path, res: dict) -> None:
+    """The runs, in the order the module doc gives; fills ``res["speed"]`` and ``res["quality"]``."""
     from briefer.settings import load_settings
 
-    work = Path(tempfile.mkdtemp(prefix="briefer-bench-"))
-    home, corpus = work / "home", ROOT / "corpus"
-    model_path = resolve_model_path(args.model)
-    res: dict = {"started": dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
-                 "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
-                 "machine": machine_info(), "threads": args.threads or load_settings().effective_threads,
-                 "model": {"path": str(model_path), "name": model_path.name, "size": model_path.stat().st_size,
-                           "sha256": file_sha256(model_path)}, "notes": []}
-    notes, speed = res["notes"], {}
-    fingerprint = source_fingerprint()
-    evals = [load_eval_dir(p, corpus) for p in args.eval_dir]
-    load, cores = os.getloadavg()[0], res["machine"]["physical_cores"]
-    if load > cores:
-        log(f"warning: load average {load:.1f} on {cores} cores: timings will be slow and noisy"
-            + ("" if args.threads == 1 else "; --threads 1 avoids the worst of it (see bench/README.md)"))
-    try:
-        if not args.skip_speed:
-            log("cold run 1/2: new process, fresh BRIEFER_HOME")
-            speed["cold_fresh_home"] = cli_generate(home, work / "cold1", corpus, args.threads, args.timeout)
-            log(f"  {speed['cold_fresh_home']['wall_s']:.1f} s; cold run 2/2: new process, index built")
-            speed["cold_warm_index"] = cli_generate(home, work / "cold2", corpus, args.threads, args.timeout)
-            log(f"  {speed['cold_warm_index']['wall_s']:.1f} s")
-
-        base = load_settings(home=home, corpus=corpus, out=work / "warm", threads=args.threads, model=args.model)
-        log("in-process session: loading the chat model and the embedder")
-        t = time.perf_counter()
-        model = load_chat_model(base.model, n_ctx=base.n_ctx, n_threads=base.effective_threads,
-                                gpu_layers=base.gpu_layers, seed=base.seed, models_dir=base.model_folder)
-        speed["in_process_model_load_s"] = time.perf_counter() - t
-        warnings: list[str] = []
-        t = time.perf_counter()
-        embedder = load_embedder(base, lambda ev, **kw: warnings.append(kw.get("message", "")) if ev == "warning" else None)
-        speed["in_process_embedder_load_s"] = time.perf_counter() - t
-        notes += [f"embedder: {w}" for w in warnings]
-
-        records: dict = {}
-        speed_key, before = memo_key(base, SPEED_TOPIC), []
-        wanted = [(ev, fs, settings_for(ev, home, work / "memos" / ev.path.name, args.threads))
-                  for ev in evals for fs in ev.fact_sets]
-        for ev, fs, s in wanted:
-            key = memo_key(s, fs.topic)
-            if key == speed_key or key in records:
-                continue
-            log(f"memo {fs.topic} ({ev.path.name})")
-            try:
-                records[key] = run_memo(s, fs.topic, model, embedder)[0]
-                before.append(fs.topic)
-            except BrieferError as exc:
-                records[key] = exc
-        if not args.skip_speed or any(memo_key(s, fs.topic) == speed_key for _, fs, s in wanted):
-            log(f"memo {SPEED_TOPIC} in-process (warm)")
-            record, wall = run_memo(base, SPEED_TOPIC, model, embedder)
-            records[speed_key] = record
+    home, corpus, speed, notes = work / "home", ROOT / "corpus", {}, res["notes"]
+    res["speed"] = speed
+    if not args.skip_speed:
+        log("cold run 1/2: new process, fresh BRIEFER_HOME")
+        speed["cold_fresh_home"] = cli_generate(home, work / "cold1", corpus, args.threads, args.timeout)
+        log(f"  {speed['cold_fresh_home']['wall_s']:.1f} s; cold run 2/2: new process, index built")
+        speed["cold_warm_index"] = cli_generate(home, work / "cold2", corpus, args.threads, args.timeout)
+        log(f"  {speed['cold_warm_index']['wall_s']:.1f} s")
+    base = load_settings(home=home, corpus=corpus, out=work / "warm", threads=args.threads, model=args.model)
+    model, embedder, warnings = _load_models(base, speed, notes)
+    speed_key = memo_key(base, SPEED_TOPIC)
+    wanted = [(ev, fs, settings_for(ev, home, work / "memos" / ev.path.name, args.threads))
+              for ev in evals for fs in ev.fact_sets]
+    records, before = _quality_memos(wanted, speed_key, model, embedder)
+    if not args.skip_speed or any(memo_key(s, fs.topic) == speed_key for _, fs, s in wanted):
+        log(f"memo {SPEED_TOPIC} in-process (warm)")
+        record, wall = run_memo(base, SPEED_TOPIC, model, embedder)
+        records[speed_key] = record
         if not args.skip_speed:
             speed["warm"] = {**breakdown(record, wall), "preceded_by": before, "max_rss_mb": self_peak_rss_mb()}
-            cold = speed["cold_warm_index"]
-            if "record_path" in cold:
-                speed["cold_equals_warm"] = memo_text(json.loads(Path(cold["record_path"]).read_text())) == memo_text(record)
-            log("raw llama-cpp-python replay of the warm memo's prompts")
-            raw = speed["raw"] = raw_replay(base.out / f"{SPEED_TOPIC}.json", args.timeout)
-            if "error" not in raw:
-                ours = speed["warm"]["llm_s"]
-                speed["ratio_briefer_over_raw"] = {"llm_calls": ours / raw["calls_s"],
-                                                   "memo_wall_vs_raw_calls": wall / raw["calls_s"]}
-            log("render timings")
-            rec_path = base.out / f"{SPEED_TOPIC}.json"
-            speed["render_subprocess"] = render_subprocess(home, rec_path, work / "render", 3, args.timeout)
-            speed["render_in_process"] = render_in_process(rec_path, work / "render-inproc", 5)
-            if base.embed_model is None and not base.no_embeddings:
-                from briefer.embed import prepare_default_embedder
+            _after_warm(args, base, work, home, speed, notes, record, wall)
+    res["quality"] = _scores(evals, records, home, work, args.threads, model, embedder, warnings)
+    speed["in_process_peak_rss_mb"] = self_peak_rss_mb()
 
-                t = time.perf_counter()
-                try:
-                    prepare_default_embedder(work / "conversion")
-                    speed["embedder_conversion_s"] = time.perf_counter() - t
-                except EmbedderUnavailable as exc:
-                    notes.append(f"embedder conversion unavailable: {exc}")
-            if "rendering" not in json.loads(rec_path.read_text()).get("timings", {}):
-                notes.append("The record written to disk has no timings.rendering (pipeline.generate adds it to the "
-                             "in-memory record after writing the file), so cold runs count rendering under 'other'.")
-        res["speed"] = speed
 
-        quality = []
-        for ev in evals:
-            s = settings_for(ev, home, work / "memos" / ev.path.name, args.threads)
-            q: dict = {"eval_dir": shown(ev.path), "corpus": shown(ev.corpus), "memos": []}
-            for fs in ev.fact_sets:
-                rec = records.get(memo_key(s, fs.topic))
-                if isinstance(rec, Exception) or rec is None:
-                    q["memos"].append({"topic": fs.topic, "error": str(rec)})
-                else:
-                    q["memos"].append({"topic": fs.topic, **score_memo(rec, ev, fs.facts)})
-            questions = [x for fs in ev.fact_sets for x in fs.off_corpus_questions]
-            log(f"refusals ({len(questions)}) and retrieval probes ({len(ev.probes)}) for {ev.path.name}")
-            q["refusals"] = refusals(ev, s, model, embedder, questions)
-            q["retrieval"] = retrieval(ev, s, embedder)
-            if embedder is None:
-                q["embedder_error"] = "; ".join(warnings) or "embeddings disabled"
-            quality.append(q)
-        res["quality"] = quality
-        speed["in_process_peak_rss_mb"] = self_peak_rss_mb()
-    finally:
-        if not args.keep_work:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            notes.append(f"work folder kept: {work}")
+def _write(args, res: dict, speed: dict, fingerprint: str) -> None:
     res["source_fingerprint"] = fingerprint
     if source_fingerprint() != fingerprint:
         res["source_changed_during_run"] = True
-        notes.append("briefer/ or templates/ changed while the bench ran (someone edited the tree): runs before and "
-                     "after the edit measured different code; rerun on a quiet tree for comparable figures.")
+        res["notes"].append("briefer/ or templates/ changed while the bench ran (someone edited the tree): runs "
+                            "before and after the edit measured different code; rerun on a quiet tree for "
+                            "comparable figures.")
     res["targets"] = [] if args.skip_speed else targets(speed)
     res["loadavg_end"] = list(os.getloadavg())
     res["bench_seconds"] = time.perf_counter() - T0
@@ -243,6 +242,41 @@ def main(argv: list[str] | None = None) -> int:
     md = to_markdown(res)
     (args.out / "latest.md").write_text(md, encoding="utf-8")
     print(md)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` cleans up the temp home
+    for key in [k for k in os.environ if k.startswith("BRIEFER_")]:
+        os.environ.pop(key)  # the figures are for the defaults, not a stray BRIEFER_* of the caller
+    if args.model:
+        os.environ["BRIEFER_BENCH_MODEL"] = args.model  # read by speed.clean_env and quality.settings_for
+
+    from briefer.evaluate import load_eval_dir
+    from briefer.modelfile import file_sha256, resolve_model_path
+    from briefer.settings import load_settings
+
+    work = Path(tempfile.mkdtemp(prefix="briefer-bench-"))
+    model_path = resolve_model_path(args.model)
+    res: dict = {"started": dt.datetime.now().astimezone().replace(microsecond=0).isoformat(),
+                 "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+                 "machine": machine_info(), "threads": args.threads or load_settings().effective_threads,
+                 "model": {"path": str(model_path), "name": model_path.name, "size": model_path.stat().st_size,
+                           "sha256": file_sha256(model_path)}, "notes": [], "speed": {}}
+    fingerprint = source_fingerprint()
+    evals = [load_eval_dir(p, ROOT / "corpus") for p in args.eval_dir]
+    load, cores = os.getloadavg()[0], res["machine"]["physical_cores"]
+    if load > cores:
+        log(f"warning: load average {load:.1f} on {cores} cores: timings will be slow and noisy"
+            + ("" if args.threads == 1 else "; --threads 1 avoids the worst of it (see bench/README.md)"))
+    try:
+        _measure(args, evals, work, res)
+    finally:
+        if not args.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            res["notes"].append(f"work folder kept: {work}")
+    _write(args, res, res["speed"], fingerprint)
     return 0
 
 

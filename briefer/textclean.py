@@ -117,6 +117,13 @@ _LOST_WORD = re.compile(r"\b(?:of|the|an?|to|for|in|on|at|by|with|from|between|t
 # a security policy".
 _PLACEHOLDER = re.compile(r"\b[A-Z]{3,}(?:\s+[A-Z]{3,})*\s+(?:NAME|ADDRESS|EMAIL|PHONE|DATE|TITLE|URL)\b|"
                           r"(?i:\[(?:insert\s+)?(?:agency|organi[sz]ation|company|department|name|date)\b[^\]]{0,30}\])")
+# A web page's floating controls, printed into the text they covered: "... the development of critical
+# c Share your feedback water and wastewater infrastructure." (a scorecard printed from a browser; the
+# button hid "lean", so the sentence cannot be mended, and a judge and an analyst both flagged it).
+# Capitalised as a control's label is, inside a sentence where prose would not capitalise it.
+_CONTROL_INSIDE = re.compile(r"(?<=[a-z,] )(?:Share your feedback|Give feedback|Send feedback|Was this page helpful\??|"
+                             r"Back to top|Skip to (?:main )?content|Print this page|Accept all cookies|"
+                             r"Cookie settings)\b")
 # A letterhead's address run into the body by a PDF's text layer: "... with other federal, state,
 # local, and Tribal 1200 Pennsylvania Avenue governments." (EPA's scorecard, rejected by a judge).
 # An address that ends a sentence ("mailed to FOI/PA Office, SBA, 409 Third St., SW, Washington DC
@@ -220,7 +227,7 @@ def _leftover(text: str) -> str | None:
         return "garbled text"
     if _PLACEHOLDER.search(text):
         return "template placeholder"
-    if any(m.group(1) not in _AFTER_ADDRESS for m in _ADDRESS_INSIDE.finditer(text)):
+    if _CONTROL_INSIDE.search(text) or any(m.group(1) not in _AFTER_ADDRESS for m in _ADDRESS_INSIDE.finditer(text)):
         return "page furniture"
     if _CITATION.match(text) and _CITATION_HINT.search(text):
         return "citation list"

@@ -207,3 +207,15 @@ def test_a_footnote_number_glued_after_a_full_stop_in_markdown_is_not_text():
                             "These reports can be accessed via the CRS website.") == "cross-reference"
     assert evidence_problem("It discusses how key information can be accessed from the servers without any "
                             "external measurement devices.") is None
+
+
+def test_a_page_control_printed_into_a_sentence_makes_it_no_evidence():
+    """A browser-printed scorecard: its floating "Share your feedback" button covered a word, and the
+    text layer kept the button's label in its place; the sentence cannot be mended."""
+    damaged = ("In particular, the President's Justice40 Initiative applies to federal investments that address "
+               "climate change, clean energy, and the development of critical c Share your feedback water and "
+               "wastewater infrastructure.")
+    assert evidence_problem(damaged) == "page furniture"
+    # prose may say the same words, lower-case as prose says them
+    assert evidence_problem("Agencies may share your feedback with OMB after the review is complete.") is None
+    assert evidence_problem("Residents can give feedback on the plan at public meetings until March.") is None
