@@ -157,6 +157,14 @@ _TENTATIVE = re.compile(r"\b(?:may|might|could|should|whether|argues?|argued|adv
                         r"cautioned|contends?|contended)\b", re.IGNORECASE)
 
 
+def telling_figure(text: str) -> bool:
+    """Does the sentence state a figure a boss would quote: a share, a sum of money, a year or date, a
+    count of ten or more, a measure with a fraction?  "Including three case studies" and "conducted 2
+    tours" count things without telling anything (the Justice40 memo led with the first for its "three")."""
+    return any(n.pct or n.currency or n.value >= 10 or n.value != n.value.to_integral_value()
+               for n in analyse(text).numbers)
+
+
 def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> dict | None:
     """The memo's opening "Key points": the most central finding of up to four sections, moved up.
 
@@ -167,8 +175,8 @@ def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> d
     figures and names (:func:`briefer.evidence.specificity`): closeness alone led with
     the sentences that restate the memo's theme ("The federal government supports R&D
     efforts that lead to scientific breakthroughs"); a boss who reads only the Key points
-    needs what was decided, by whom, when and how much, so a sentence with a figure gets
-    ``FIGURE_BONUS`` more.  A tentative sentence (an option, a possibility, an argument:
+    needs what was decided, by whom, when and how much, so a sentence with a telling figure
+    (:func:`telling_figure`: not "three case studies") gets ``FIGURE_BONUS`` more.  A tentative sentence (an option, a possibility, an argument:
     ``_TENTATIVE``) is no finding to lead with.
     """
     about = f"{topic.title}. {topic.description}"
@@ -187,7 +195,7 @@ def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> d
     for si, cands in picks:
         # The memo's own words read better as a lead than a long quote.
         scored = [(next(scores) + specificity(x["text"]) + (OWN_WORDS_BONUS if x["origin"] == "model" else 0.0)
-                   + (FIGURE_BONUS if analyse(x["text"]).numbers else 0.0), j) for j, x in cands]
+                   + (FIGURE_BONUS if telling_figure(x["text"]) else 0.0), j) for j, x in cands]
         best.append(max(scored) + (si,))
     moved = sorted(sorted(best, reverse=True)[:KEY_POINTS_MAX], key=lambda b: b[2])
     sentences = [sections[si]["sentences"].pop(j) for _, j, si in moved]

@@ -121,3 +121,23 @@ def test_a_finding_with_a_figure_leads_before_a_central_one_without():
     key = lead_findings([a, b], TOPIC, None)
     assert key["sentences"][0]["text"] == figure
     assert a["sentences"][0]["text"] == names  # the central sentence stayed in its section
+
+
+def test_a_small_count_is_no_figure_to_lead_with():
+    """The Justice40 memo led with "DOT's Justice40 describes DOT's approach ..., including three case
+    studies" for its "three", above "sets a goal that 40 percent of overall benefits ... flow to ..."."""
+    from briefer.compose import telling_figure
+
+    assert not telling_figure("The scorecard describes the agency's approach, including three case studies.")
+    assert not telling_figure("The Administrator conducted 2 Journey to Justice tours.")
+    for told in ("The goal is that 40 percent of benefits flow to disadvantaged communities.",
+                 "The act provided $14.9 billion for research.", "The council voted 31 to 12.",
+                 "In 2019 several companies were placed on the entity list.", "The charge is £9.50 a day.",
+                 "Version 2.5 changed the thresholds."):
+        assert telling_figure(told), told
+    counted = "Chip export controls on China are described, including three case studies."  # closer to the topic
+    share = "Chip sales to China fell by 20 percent."
+    a = _sec("A", [counted, share])
+    b = _sec("B", ["Chip export controls on China.", "Other."])
+    key = lead_findings([a, b], TOPIC, None)
+    assert key["sentences"][0]["text"] == share
