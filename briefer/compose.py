@@ -165,6 +165,25 @@ def telling_figure(text: str) -> bool:
                for n in analyse(text).numbers)
 
 
+def _tells(text: str, known: set[str]) -> bool:
+    """A telling figure, or a name the memo's title and description do not already give: "China remains
+    vulnerable to export controls and sanctions from the U.S." names only the memo's own subjects and
+    tells a boss nothing (the shipped memo's two vacuous Key points in session 22's review)."""
+    return telling_figure(text) or any(t not in known for _, toks in analyse(text).entities for t in toks)
+
+
+def _candidates(sections: list[dict], keep: Callable[[str], bool]) -> list[tuple[int, list]]:
+    """(section index, [(sentence index, sentence)]) of the answered sections' supported, untentative
+    sentences that ``keep`` accepts; a section of fewer than two sentences gives none away."""
+    picks = []
+    for si, sec in enumerate(sections):
+        cands = [(j, s) for j, s in enumerate(sec["sentences"])
+                 if s["status"] == "supported" and not _TENTATIVE.search(s["text"]) and keep(s["text"])]
+        if sec["status"] == "answered" and len(sec["sentences"]) >= 2 and cands:
+            picks.append((si, cands))
+    return picks
+
+
 def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> dict | None:
     """The memo's opening "Key points": the most central finding of up to four sections, moved up.
 
@@ -177,16 +196,14 @@ def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> d
     efforts that lead to scientific breakthroughs"); a boss who reads only the Key points
     needs what was decided, by whom, when and how much, so a sentence with a telling figure
     (:func:`telling_figure`: not "three case studies") gets ``FIGURE_BONUS`` more.  A tentative sentence (an option, a possibility, an argument:
-    ``_TENTATIVE``) is no finding to lead with.
+    ``_TENTATIVE``) is no finding to lead with, nor, while two sections have better, one with
+    neither a telling figure nor a name beyond the topic's own (:func:`_tells`).
     """
     about = f"{topic.title}. {topic.description}"
-    picks = []
-    for si, sec in enumerate(sections):
-        cands = [(j, s) for j, s in enumerate(sec["sentences"])
-                 if s["status"] == "supported" and not _TENTATIVE.search(s["text"])]
-        if sec["status"] != "answered" or len(sec["sentences"]) < 2 or not cands:
-            continue
-        picks.append((si, cands))
+    known = {t for _, toks in analyse(about).entities for t in toks}
+    picks = _candidates(sections, lambda text: _tells(text, known))
+    if len(picks) < 2:  # a memo of few telling sentences still opens with its most central ones
+        picks = _candidates(sections, lambda text: True)
     if len(picks) < 2:
         return None
     texts = [s["text"] for _, cands in picks for _, s in cands]

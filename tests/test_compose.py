@@ -141,3 +141,16 @@ def test_a_small_count_is_no_figure_to_lead_with():
     b = _sec("B", ["Chip export controls on China.", "Other."])
     key = lead_findings([a, b], TOPIC, None)
     assert key["sentences"][0]["text"] == share
+
+
+def test_a_sentence_that_names_only_the_topics_subjects_and_no_figure_does_not_lead():
+    """Session 22's analyst called the shipped memo's "Until domestic chip production can meet AI needs,
+    China remains vulnerable to export controls and sanctions from the U.S." vacuous: no figure, and
+    no name that the title and description do not already give."""
+    vague = "China remains vulnerable to US chip export controls."  # the closest to the topic's words
+    named = "Huawei answered the controls with Ascend chips."
+    a = _sec("A", [vague, named])
+    b = _sec("B", ["Chip export controls on China.", "Nvidia sells chips to Alibaba, by 20% less."])
+    key = lead_findings([a, b], TOPIC, None)
+    assert named in [s["text"] for s in key["sentences"]]
+    assert vague in [s["text"] for s in a["sentences"]]  # it stays in its section
