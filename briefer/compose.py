@@ -195,9 +195,10 @@ def lead_findings(sections: list[dict], topic: Topic, embedder: Any | None) -> d
     the sentences that restate the memo's theme ("The federal government supports R&D
     efforts that lead to scientific breakthroughs"); a boss who reads only the Key points
     needs what was decided, by whom, when and how much, so a sentence with a telling figure
-    (:func:`telling_figure`: not "three case studies") gets ``FIGURE_BONUS`` more.  A tentative sentence (an option, a possibility, an argument:
-    ``_TENTATIVE``) is no finding to lead with, nor, while two sections have better, one with
-    neither a telling figure nor a name beyond the topic's own (:func:`_tells`).
+    (:func:`telling_figure`: not "three case studies") gets ``FIGURE_BONUS`` more.  A tentative
+    sentence (an option, a possibility, an argument: ``_TENTATIVE``) is no finding to lead with,
+    nor, while two sections have better, one with neither a telling figure nor a name beyond the
+    topic's own (:func:`_tells`).
     """
     about = f"{topic.title}. {topic.description}"
     known = {t for _, toks in analyse(about).entities for t in toks}
