@@ -84,7 +84,7 @@ def key_lines_to_citations(text: str) -> str:
     """ "KA7: The council approved …" lines become "The council approved … [KA7]" sentences."""
     def one(m: re.Match) -> str:
         key, body = m.group(1) or m.group(2), m.group(3).rstrip()
-        if not re.search(r"[.!?][\"”’')\]]*$", body):
+        if not ends_a_sentence(body):
             body += "."
         # Every sentence of the line cites the key: "KAM: S1. S2." copies a two-sentence source,
         # and S1 without a key was re-cited by word overlap alone.
