@@ -122,7 +122,8 @@ def read_gguf_header(path: Path) -> GGUFHeader:
     involved: llama.cpp's own failures are a generic ValueError, and an
     oversized context simply allocates until the machine swaps.  (``gguf.GGUFReader``
     reads every element of every metadata array, the tokenizer's 151,000 tokens
-    among them, and a truncated file fails inside numpy; we skip arrays.)
+    among them: 10 s against 0.1 s here for the 1.1 GB default model, session 24;
+    and a file cut short fails inside numpy with a dtype ValueError.  We skip arrays.)
     """
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
         cur = _Cursor(buf)
