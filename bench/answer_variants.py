@@ -31,7 +31,7 @@ from briefer.compose import answer_cap  # noqa: E402
 from briefer.prompts import QUESTION_PROMPT  # noqa: E402
 from own_words import SOURCE_LINE_RE  # noqa: E402
 
-# Where the shipped QUESTION_PROMPT's instruction begins (tests/test_bench_smoke.py builds a real prompt
+# Where the shipped QUESTION_PROMPT's instruction begins (tests/test_bench_own_words.py builds a real prompt
 # and replaces it, so a reworded prompt fails there).
 TAIL = "For each source that helps answer the question, write one line:"
 # The shipped instruction's last two sentences (what to leave out, how to refuse), kept as they are.

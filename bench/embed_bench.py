@@ -67,7 +67,7 @@ def rate(embedder, texts: list[str]) -> tuple[float, float, object]:
     return len(texts) / wall, 1000 * cpu / len(texts), vecs
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: as briefer chooses)")
     ap.add_argument("--chunks", type=int, default=128, help="chunk-sized texts (default 128)")
@@ -78,11 +78,60 @@ def main() -> None:
     ap.add_argument("--before", action="store_true",
                     help="also measure the previous embedder: f16 weights, no flash attention, one text per decode")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = ap.parse_args()
+    return ap.parse_args()
 
+
+def configs(args: argparse.Namespace, settings: object) -> list[tuple[str, object]]:
+    """(label, pack) for each configuration, the default first: the others' vectors are
+    compared with its.  ``pack`` is None for the default, a token budget (1: one text per
+    decode), or ("before", path) for the previous embedder, whose f16 model is converted
+    once and kept beside the default model."""
+    from briefer.embed import Embedder
+
+    out: list[tuple[str, object]] = [("default (pack %d tokens)" % Embedder.PACK_TOKENS, None)]
+    if args.sweep:
+        out += [("one text per decode", 1)] + [(f"pack {p} tokens", p) for p in args.pack if p != Embedder.PACK_TOKENS]
+    if args.before:
+        from briefer.embed_convert import _convert_bert, _package_model_dir
+
+        f16 = Path(settings.model_folder) / "all-MiniLM-L6-v2.f16.bench.gguf"
+        if not f16.exists():
+            f16.parent.mkdir(parents=True, exist_ok=True)
+            _convert_bert(_package_model_dir(), f16, weights="f16")
+        out.append(("before: f16, 1 text/decode", ("before", f16)))
+    return out
+
+
+def measure(label: str, pack: object, path: Path, threads: int, texts: dict[str, list[str]], base: dict) -> dict:
+    """One configuration's row, printed as it comes.  The default's vectors are stored in
+    ``base``; every other configuration reports its lowest cosine against them."""
     import numpy as np
 
-    from briefer.embed import Embedder, prepare_default_embedder
+    from briefer.embed import Embedder
+
+    if isinstance(pack, tuple):
+        emb = Embedder(pack[1], n_threads=threads, pack_tokens=1, flash_attn=False)
+    else:
+        emb = Embedder(Path(path), n_threads=threads, pack_tokens=pack)
+    row = {"config": label, "threads": threads}
+    for kind, xs in texts.items():
+        per_s, cpu_ms, vecs = rate(emb, xs)
+        row[f"{kind}_per_s"] = round(per_s, 1)
+        row[f"{kind}_cpu_ms"] = round(cpu_ms, 1)
+        if pack is None:
+            base[kind] = vecs
+        else:
+            row[f"{kind}_min_cosine"] = round(float(np.min(np.sum(vecs * base[kind], axis=1))), 6)
+    extra = "".join(f", min cosine vs default {min(row[k] for k in ('chunks_min_cosine', 'sentences_min_cosine'))}" for _ in [0] if "chunks_min_cosine" in row)
+    print(f"{label:28s} chunks/s {row['chunks_per_s']:7.1f} ({row['chunks_cpu_ms']:.0f} CPU ms each)   "
+          f"sentences/s {row['sentences_per_s']:7.1f} ({row['sentences_cpu_ms']:.1f} CPU ms each){extra}", flush=True)
+    return row
+
+
+def main() -> None:
+    args = parse_args()
+
+    from briefer.embed import prepare_default_embedder
     from briefer.settings import load_settings
 
     settings = load_settings(threads=args.threads)
@@ -93,39 +142,10 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"model {Path(path).name}, {threads} threads, load {load:.2f}; "
           f"{len(chunks)} chunks of {words(chunks):.0f} words, {len(sentences)} sentences of {words(sentences):.0f} words")
-
-    results = []
-    configs = [("default (pack %d tokens)" % Embedder.PACK_TOKENS, None)]
-    if args.sweep:
-        configs += [("one text per decode", 1)] + [(f"pack {p} tokens", p) for p in args.pack if p != Embedder.PACK_TOKENS]
-    if args.before:
-        from briefer.embed_convert import _convert_bert, _package_model_dir
-
-        f16 = Path(settings.model_folder) / "all-MiniLM-L6-v2.f16.bench.gguf"
-        if not f16.exists():
-            f16.parent.mkdir(parents=True, exist_ok=True)
-            _convert_bert(_package_model_dir(), f16, weights="f16")
-        configs.append(("before: f16, 1 text/decode", ("before", f16)))
+    texts = {"chunks": chunks, "sentences": sentences}
     base: dict[str, object] = {}
-    for label, pack in configs:
-        if isinstance(pack, tuple):
-            emb = Embedder(pack[1], n_threads=threads, pack_tokens=1, flash_attn=False)
-        else:
-            emb = Embedder(Path(path), n_threads=threads, pack_tokens=pack)
-        row = {"config": label, "threads": threads}
-        for kind, texts in (("chunks", chunks), ("sentences", sentences)):
-            per_s, cpu_ms, vecs = rate(emb, texts)
-            row[f"{kind}_per_s"] = round(per_s, 1)
-            row[f"{kind}_cpu_ms"] = round(cpu_ms, 1)
-            if pack is None:
-                base[kind] = vecs
-            else:
-                row[f"{kind}_min_cosine"] = round(float(np.min(np.sum(vecs * base[kind], axis=1))), 6)
-        results.append(row)
-        extra = "".join(f", min cosine vs default {min(row[k] for k in ('chunks_min_cosine', 'sentences_min_cosine'))}" for _ in [0] if "chunks_min_cosine" in row)
-        print(f"{label:28s} chunks/s {row['chunks_per_s']:7.1f} ({row['chunks_cpu_ms']:.0f} CPU ms each)   "
-              f"sentences/s {row['sentences_per_s']:7.1f} ({row['sentences_cpu_ms']:.1f} CPU ms each){extra}", flush=True)
-        del emb
+    # Each Embedder is freed when measure returns, before the next one is loaded.
+    results = [measure(label, pack, path, threads, texts, base) for label, pack in configs(args, settings)]
     if args.json:
         print(json.dumps({"load": load, "model": str(path), "results": results}, indent=2))
 

@@ -5,8 +5,9 @@
 
 For each store, in a process of its own (so peak memory is its own): build
 the index of a synthetic corpus (bench/index_bench.py's Zipf pseudo-text,
-1,000 files) with a fake 384-d embedder -- vectors of real size, embedding
-compute excluded from the figures -- including every sentence's vector, then
+1,000 files, from bench/index_synthetic.py) with a fake 384-d embedder --
+vectors of real size, embedding compute excluded from the figures --
+including every sentence's vector, then
 a no-op refresh, a one-file re-index, and 100 queries each for BM25 and
 hybrid (k = 6 as in `generate`, query embedding excluded).  Then: how many of
 the exact dense top-10 (SQLite's brute force) the HNSW index returns -- on the
@@ -36,10 +37,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from index_bench import RandomEmbedder, make_corpus, peak_rss_mb, percentiles, pseudo_vocab  # noqa: E402
+from index_synthetic import FILES, BagEmbedder, RandomEmbedder, make_corpus, peak_rss_mb, percentiles, zipf_queries  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-FILES = 1000
 QUERIES = 100
 PROBES = 100
 
@@ -77,14 +77,6 @@ def timed_refresh(store: object) -> tuple[float, float, object]:
     return wall, wall - TimedEmbedder.seconds, report
 
 
-def queries(n: int) -> list[str]:
-    rng = np.random.default_rng(3)
-    vocab = pseudo_vocab(np.random.default_rng(7))
-    p = 1.0 / np.arange(1, len(vocab) + 1) ** 1.07
-    return [" ".join(vocab[i] for i in rng.choice(len(vocab), size=int(rng.integers(3, 9)), p=p / p.sum()))
-            for _ in range(n)]
-
-
 def one_store(kind: str, chunks: int, work: Path, url: str) -> dict:
     """Every figure for one store (run in a fresh process)."""
     from briefer.retrieval import Retriever
@@ -111,7 +103,7 @@ def one_store(kind: str, chunks: int, work: Path, url: str) -> dict:
     t = time.perf_counter()
     r = Retriever(open_one(kind, work, corpus, url, emb), emb)
     out["retriever_open_s"] = round(time.perf_counter() - t, 4)
-    qs = queries(QUERIES)
+    qs = zipf_queries(QUERIES)
     qvecs = emb.embed(qs)
     for q, v in zip(qs[:5], qvecs[:5]):
         r.search(q, 6, query_vector=v)
@@ -170,32 +162,6 @@ def _hwm(pid: int) -> float:
     return 0.0
 
 
-class BagEmbedder:
-    """Vectors with the structure real embeddings have (texts sharing words are close): the sum
-    of a fixed random vector per term.  Random unit vectors are the worst case for a graph index
-    (every point is about equally far from every other), so HNSW recall is measured on these."""
-
-    model_id = "bench-bag-of-words-384"
-
-    def __init__(self) -> None:
-        self._vecs: dict[str, np.ndarray] = {}
-
-    def _vec(self, term: str) -> np.ndarray:
-        if term not in self._vecs:
-            seed = int.from_bytes(term.encode()[:8].ljust(8, b"\0"), "little") ^ len(term)
-            self._vecs[term] = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        return self._vecs[term]
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        from briefer.textanalysis import terms
-
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for term in terms(text):
-                out[i] += self._vec(term)
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-
 def hnsw_recall(chunks: int, work: Path, url: str) -> dict:
     """Recall of the HNSW top-10 and top-50 against an exact scan, at several ef_search values."""
     from briefer.store_pg import PgStore
@@ -207,7 +173,7 @@ def hnsw_recall(chunks: int, work: Path, url: str) -> dict:
     t = time.perf_counter()
     store.refresh()
     out: dict = {"vectors": emb.model_id, "build_s": round(time.perf_counter() - t, 1)}
-    qvecs = emb.embed(queries(PROBES))
+    qvecs = emb.embed(zipf_queries(PROBES))
     sql = ("SELECT id FROM briefer_chunks WHERE corpus = %s AND vec IS NOT NULL "
            "ORDER BY vec <#> %s::vector LIMIT %s")
 

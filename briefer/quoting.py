@@ -212,7 +212,7 @@ def quote_reason(sentence: str, source: str) -> str | None:
     "what changed dropped", "date moved" and "model number dropped".  Dropping a statute citation or a
     secondary date is a summary, not a loss (``quote_figures`` quotes the figures the model left out);
     names are not required, model numbers ("H20") excepted: requiring them turned faithful summaries
-    in tests/test_verify.py back into quotes.  The labels are for diagnosis (``bench/own_words.py``);
+    in tests/test_verify*.py back into quotes.  The labels are for diagnosis (``bench/own_words.py``);
     the pipeline asks :func:`quote_instead`.
     """
     if is_copy(sentence, source):

@@ -8,7 +8,7 @@ evidence a memo sentence rests on: :func:`evidence_problem` says why not.
 What can be cut off a quote's front (a connective, a label, a glued heading)
 is :mod:`briefer.leadins`' concern; the same report present twice, as PDF and
 Markdown, is :mod:`briefer.duplicates`'.  All rules are light, deterministic heuristics
-tuned on real policy documents (tests/test_clean_evidence.py holds the examples).
+tuned on real policy documents (tests/test_clean_evidence*.py hold the examples).
 """
 
 from __future__ import annotations
