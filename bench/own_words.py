@@ -25,6 +25,7 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,20 +37,26 @@ from briefer.llm import ChatResult  # noqa: E402
 from briefer.meaning import Meaning, strays  # noqa: E402
 from briefer.pipeline import load_embedder  # noqa: E402
 from briefer.settings import load_settings  # noqa: E402
-from briefer.quoting import quote_reason  # noqa: E402
+from briefer.quoting import is_copy, quote_reason  # noqa: E402
 
 SOURCE_LINE_RE = re.compile(r"^\[(K[A-Z0-9]{1,6})\] (.+)$", re.MULTILINE)
 
 
-def classify(record: dict, similarity=None) -> Counter:
-    """Counts of what became of the model's answer sentences in one record."""
-    counts: Counter = Counter()
+def answers(record: dict) -> Iterator[tuple[list[tuple[str, list[str]]], dict[str, str]]]:
+    """Each answered section's sentences with their keys, parsed as the pipeline parses them, and its sources."""
     for section in record["sections"]:
         if not section.get("model_output") or not section.get("prompt"):
             continue
         sources = dict(SOURCE_LINE_RE.findall(section["prompt"][-1]["content"]))
         parsed = parse_answer(ChatResult(text=section["model_output"], finish_reason="stop"), set(sources))
-        for text, keys in parsed.sentences:
+        yield parsed.sentences, sources
+
+
+def classify(record: dict, similarity=None) -> Counter:
+    """Counts of what became of the model's answer sentences in one record."""
+    counts: Counter = Counter()
+    for sentences, sources in answers(record):
+        for text, keys in sentences:
             if len(keys) != 1:
                 counts["other"] += 1
                 continue
@@ -63,10 +70,33 @@ def classify(record: dict, similarity=None) -> Counter:
     return counts
 
 
+def copy_onset(record: dict) -> Counter:
+    """Copies among answer lines written before the answer's first copy, and among those after it.
+
+    Why: Qwen's copying feeds on itself.  At 8d728f6, 20% of the lines written before a section's
+    first copy were copies, and 88% of those after it (bench/HISTORY.md, session 25): once its own
+    answer holds a source line word for word, the model goes on pasting.  A prompt or decoding
+    change aimed at own words should move the first figure, or delay the first copy.
+    """
+    counts: Counter = Counter()
+    for sentences, sources in answers(record):
+        after = False
+        for text, keys in sentences:
+            if len(keys) != 1:
+                continue
+            copied = is_copy(text, sources[keys[0]])
+            side = "after" if after else "before"
+            counts[side] += 1
+            counts[f"{side} copies"] += copied
+            after = after or copied
+    return counts
+
+
 def main(paths: list[str]) -> None:
     if not paths:
         sys.exit(__doc__)
     total: Counter = Counter()
+    onset: Counter = Counter()
     own = sentences = 0
     embedder = load_embedder(load_settings())
     similarity = Meaning(embedder) if embedder is not None else None
@@ -74,6 +104,7 @@ def main(paths: list[str]) -> None:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
         counts = classify(record, similarity)
         total += counts
+        onset += copy_onset(record)
         memo = [s for sec in record["sections"] for s in sec["sentences"]]
         mine = sum(s["origin"] == "model" for s in memo)
         own, sentences = own + mine, sentences + len(memo)
@@ -82,6 +113,8 @@ def main(paths: list[str]) -> None:
     print(f"\nall: own words {own}/{sentences}; {lines} answer sentences:")
     for reason, n in total.most_common():
         print(f"  {reason:22} {n:4}  ({n / max(1, lines):.0%})")
+    print(f"copies among the lines before an answer's first copy: {onset['before copies']}/{onset['before']}; "
+          f"after it: {onset['after copies']}/{onset['after']}")
 
 
 if __name__ == "__main__":
