@@ -199,6 +199,19 @@ def quote_instead(sentence: str, source: str) -> bool:
 _LEAD_IN_ITEM = re.compile(r":\n\S")  # a lead-in line and its first item, one quoted unit (evidence_spans)
 
 
+def drops_figures(sentence: str, source: str) -> bool:
+    """Does the sentence state none of the source's figures (a number, or "tens of billions")?
+
+    A statute's or a document's number is a label, not a finding (``_IDENTIFIERS``), so a source
+    whose only numbers are labels has no figure to drop.
+    """
+    said, cited = analyse(sentence), analyse(source)
+    findings = analyse(_IDENTIFIERS.sub(" ", source))  # its figures and model numbers, not its labels
+    magnitudes = {m.lower() for m in _MAGNITUDE.findall(source)}
+    return bool(findings.numbers or magnitudes) and not any(has_number(n, said) for n in cited.numbers) and not any(
+        re.search(rf"\b{m}\b", sentence, re.IGNORECASE) for m in magnitudes)
+
+
 def quote_reason(sentence: str, source: str) -> str | None:
     """Why the source itself, as a quote, should replace this model sentence; None to keep the sentence.
 
@@ -228,11 +241,7 @@ def quote_reason(sentence: str, source: str) -> str | None:
     # rejected by a judge on the first memo no rule had been tuned on).
     if _LEAD_IN_ITEM.search(source):
         return "list item"
-    said, cited = analyse(sentence), analyse(source)
-    findings = analyse(_IDENTIFIERS.sub(" ", source))  # its figures and model numbers, not its labels
-    magnitudes = {m.lower() for m in _MAGNITUDE.findall(source)}
-    if (findings.numbers or magnitudes) and not any(has_number(n, said) for n in cited.numbers) and not any(
-            re.search(rf"\b{m}\b", sentence, re.IGNORECASE) for m in magnitudes):
+    if drops_figures(sentence, source):
         return "figures dropped"
     # Of a source's several years, the model kept some: it may have moved one to another event
     # ("In 2025, the US imported $16.2 billion ... included in the April 2026 proclamation" became
@@ -250,12 +259,13 @@ def quote_reason(sentence: str, source: str) -> str | None:
             return reason
     if _SOURCE_VOICE.search(sentence):
         return "source's voice"
-    if drops_what_changed(sentence, source, said):
+    if drops_what_changed(sentence, source, analyse(sentence)):
         return "what changed dropped"
     if moves_a_date(sentence, source):
         return "date moved"
     # A model number ("H20", "A100", "F-35") is a figure too: "relied on Nvidia chips" loses the finding.
     words = set(re.findall(r"\w+", sentence.lower()))
+    findings = analyse(_IDENTIFIERS.sub(" ", source))
     if any(t not in words for _, toks in findings.entities for t in toks if any(ch.isdigit() for ch in t)):
         return "model number dropped"
     return None
