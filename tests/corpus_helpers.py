@@ -10,6 +10,7 @@ import pytest
 
 from briefer.corpus import FileEntry, extract
 from briefer.schema import Document, Skipped
+from fuzzcases import pdf_bytes
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -60,18 +61,7 @@ def make_pdf(pages: list[str], info: dict[str, str] | None = None) -> bytes:
     if info:
         objects.append(("<< " + " ".join(f"/{k} ({v})" for k, v in info.items()) + " >>").encode())
         info_id = len(objects)
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R"
-    trailer += f" /Info {info_id} 0 R >>" if info_id else " >>"
-    out += b"trailer\n" + trailer.encode() + b"\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return pdf_bytes(objects, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", f" /Info {info_id} 0 R" if info_id else "")
 
 
 def make_docx(path: Path, title: str | None, paragraphs: list[str],

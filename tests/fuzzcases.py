@@ -40,14 +40,21 @@ def tiny_pdf(text: str = "Export controls on chips were tightened in 2023.") -> 
                b"/Resources << /Font << /F1 5 0 R >> >> >>",
                b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    return pdf_bytes(objects)
+
+
+def pdf_bytes(objects: list[bytes], header: bytes = b"%PDF-1.4\n", trailer: str = "") -> bytes:
+    """A PDF file of ``objects`` (numbered from 1, the first the catalog), with its cross-reference table.
+
+    ``trailer`` adds entries to the trailer dictionary (" /Info 7 0 R")."""
+    out, offsets = bytearray(header), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
         out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer.encode(), xref)
     return bytes(out)
 
 
