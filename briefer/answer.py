@@ -136,6 +136,11 @@ def _looks_like_marker(inner: str, valid: set[str]) -> bool:
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\. (?=[A-Z]\.)")
 
 
+def spaced_initials(text: str) -> str:
+    """ "U. S." back to "U.S." (see ``_SPACED_INITIALS``)."""
+    return _SPACED_INITIALS.sub(r"\1.", text)
+
+
 # The end of a line's last whole sentence: a full stop, "!" or "?" (closing quotes or brackets
 # after it), then a space and a capital.
 _WHOLE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s+[A-Z“\"])")
@@ -156,7 +161,7 @@ def _cut_line_end(text: str) -> str:
 
 def parse_answer(result: ChatResult, valid_keys: set[str]) -> ParsedAnswer:
     """Split the model's answer into sentences, each with the valid keys it cites."""
-    text = _SPACED_INITIALS.sub(r"\1.", result.text.strip())
+    text = spaced_initials(result.text.strip())
     if result.finish_reason == "length" and _KEY_LINE.search(text):
         text = _cut_line_end(text)
     text = key_lines_to_citations(text)

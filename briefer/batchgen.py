@@ -150,8 +150,11 @@ class BatchDecoder:
             lc.llama_set_abort_callback(ctx, self._abort, None)
         self._ctx, self._n_ctx, self._n_seq, self._prefix = ctx, p.n_ctx, p.n_seq_max, []
 
-    def run(self, requests: list[Request], *, max_tokens: int, penalty: float) -> list[Output]:
-        """Generate every request's answer together (greedy, repeat penalty)."""
+    def run(self, requests: list[Request], *, max_tokens: int, penalty: float,
+            stop_copies: bool = False) -> list[Output]:
+        """Generate every request's answer together (greedy, repeat penalty).  ``stop_copies``: an
+        answer that copies a line of its prompt ends there (finish reason "copy") instead of being
+        fast-forwarded; the reword stage (``briefer/reword.py``) has no use for a copy."""
         n = len(requests)
         prefix = _common_prefix([r.tokens for r in requests])
         room = max_tokens * (FED_ALLOWANCE if COPY_RUN else 1)
@@ -160,7 +163,7 @@ class BatchDecoder:
         t0 = time.perf_counter()
         evaluated = self._prefill(requests, prefix)
         t1 = time.perf_counter()
-        outputs = self._generate(requests, max_tokens, penalty, len(prefix))
+        outputs = self._generate(requests, max_tokens, penalty, len(prefix), stop_copies)
         t2 = time.perf_counter()
         total = sum(evaluated) or 1
         return [Output(text, reason, gen, ev, (t1 - t0) * ev / total, (t2 - t1) / n, copied)
@@ -218,7 +221,7 @@ class BatchDecoder:
             lc.llama_batch_free(batch)
 
     def _generate(self, requests: list[Request], max_tokens: int, penalty: float,
-                  prefix_len: int = 0) -> list[tuple[str, str, int, int]]:
+                  prefix_len: int = 0, stop_copies: bool = False) -> list[tuple[str, str, int, int]]:
         lc = self._lc
         gen: list[list[int]] = [[] for _ in requests]
         copied = [0] * len(requests)
@@ -243,7 +246,12 @@ class BatchDecoder:
                     guards[s].push(tok)
                 if trackers[s] is not None:
                     trackers[s].push(tok)
-                    new += trackers[s].rest_of_line()[:max(0, FED_ALLOWANCE * max_tokens - len(gen[s]) - 1)]
+                    rest = trackers[s].rest_of_line()
+                    if rest and stop_copies:
+                        gen[s].append(tok)
+                        done[s] = (self._text(gen[s]), "copy")
+                        continue
+                    new += rest[:max(0, FED_ALLOWANCE * max_tokens - len(gen[s]) - 1)]
                     copied[s] += len(new) - 1
                 gen[s] += new
                 text = self._text(gen[s])

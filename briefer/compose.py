@@ -27,6 +27,7 @@ from .schema import Evidence
 from .settings import Settings
 from .topics import Section, Topic
 from .relevance import broadly_relevant, is_relevant
+from .reword import Checks, quotes, reword_quotes
 from .verify import verify_section
 
 KEY_POINTS_TITLE = "Key points"
@@ -109,6 +110,28 @@ class SectionWriter:
                 self._count(answers[i][1])
                 self._finish(sec, ev, entry, plans[i][1], *answers[i])
         return entries
+
+    def reword(self, entries: list[dict], title: str, audience: str,
+               progress: Callable[..., None] | None = None) -> None:
+        """Offer the model's own wording in place of each quote (:mod:`briefer.reword`).
+
+        Kept apart from the sections' accounts (``llm_reword``, ``reword_*`` tokens): the raw
+        replay's ratio (``bench/raw_replay.py``) is of the section prompts the record holds."""
+        n = len(quotes(entries))
+        if not n:
+            return
+        if progress:
+            progress("model", message=f"rewording {n} quote{'s' * (n != 1)} in the memo's own words")
+        t = time.perf_counter()
+        s = self.settings
+        results = reword_quotes(self.model, entries, {e.key: e for e in self.pool}, title=title, audience=audience,
+                                checks=Checks(self.meaning, self._entail()), temperature=s.temperature, seed=s.seed,
+                                together=s.batch_sections, prepare=self.meaning.prepare if self.meaning else None)
+        self.timings["llm_reword"] = time.perf_counter() - t
+        self.tokens.update(reword_sent=sum(r.prompt_tokens for r in results),
+                           reword_evaluated=sum(r.prompt_evaluated for r in results),
+                           reword_generated=sum(r.completion_tokens for r in results),
+                           reworded=sum(bool(x["checks"].get("reworded")) for e in entries for x in e["sentences"]))
 
     def _plan(self, section: Section, evidence: list[Evidence]) -> tuple[dict, bool]:
         """The section's entry, "pending" if the model is to be asked; and whether its question names the evidence."""

@@ -60,11 +60,13 @@ class ChatModel(Protocol):
 
 
 def chat_all(model: ChatModel, conversations: list[list[dict]], *, max_tokens: int, temperature: float,
-             seed: int, together: bool = True) -> list[ChatResult]:
-    """Answer every conversation: together where the backend can (``chat_many``), else one by one."""
+             seed: int, together: bool = True, stop_copies: bool = False) -> list[ChatResult]:
+    """Answer every conversation: together where the backend can (``chat_many``), else one by one.
+    ``stop_copies`` is passed on to a ``chat_many`` that takes it (an answer copying its prompt ends)."""
     many = getattr(model, "chat_many", None) if together else None
     if many is not None:
-        return many(conversations, max_tokens=max_tokens, temperature=temperature, seed=seed)
+        extra = {"stop_copies": True} if stop_copies else {}
+        return many(conversations, max_tokens=max_tokens, temperature=temperature, seed=seed, **extra)
     return [model.chat(m, max_tokens=max_tokens, temperature=temperature, seed=seed) for m in conversations]
 
 
@@ -224,8 +226,9 @@ class LlamaChatModel:
         )
 
     def chat_many(self, conversations: list[list[dict]], *, max_tokens: int, temperature: float,
-                  seed: int) -> list[ChatResult]:
-        """Answer several chats at once, decoded side by side (``briefer/batchgen.py``).
+                  seed: int, stop_copies: bool = False) -> list[ChatResult]:
+        """Answer several chats at once, decoded side by side (``briefer/batchgen.py``).  With
+        ``stop_copies`` an answer copying a line of its prompt ends there (finish reason "copy").
 
         Falls back to one chat after another where batching does not apply: sampling
         with a temperature, or a chat format not taken from the model's own template.
@@ -237,7 +240,8 @@ class LlamaChatModel:
                                   n_ctx=self.info["n_ctx"], n_ctx_train=self.info.get("n_ctx_train"))
                     for messages in conversations]
         with self._ctrl_c_aborts():
-            outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY)
+            outputs = self._batcher().run(requests, max_tokens=max_tokens, penalty=REPEAT_PENALTY,
+                                          stop_copies=stop_copies)
         return [ChatResult(text=o.text, prompt_tokens=len(r.tokens), prompt_evaluated=o.evaluated,
                            completion_tokens=o.generated, prompt_seconds=o.prompt_seconds,
                            generation_seconds=o.generation_seconds, finish_reason=o.finish_reason, copied=o.copied)

@@ -194,6 +194,8 @@ def generate(settings: Settings, topic_name: str, *, model: ChatModel | None = N
     sections_out = run.answer_all(topic.sections, section_evidence, progress)
     for entry, hits in zip(sections_out, retrieved):
         entry["retrieved"] = hits
+    if settings.reword:
+        run.reword(sections_out, topic.title, topic.audience, progress)
     reached("section")
     key_points = lead_findings(sections_out, topic, embedder if retriever.dense else None)
     if key_points is not None:
@@ -286,6 +288,7 @@ def build_record(settings: Settings, topic: Topic, index: Store, model: ChatMode
                      "evidence_per_section": settings.evidence_per_section, "keep_unsupported": settings.keep_unsupported,
                      "entailment": bool(getattr(settings, "entailment", False)),
                      "copy_guard": bool(getattr(settings, "copy_guard", False)),
+                     "reword": bool(getattr(settings, "reword", False)),
                      "retrieval": "hybrid" if dense else "bm25"},
         "corpus": {"dir": str(Path(settings.corpus).resolve()), "files": {p: sha for p, (sha, _) in docs.items()}},
         "sections": sections,

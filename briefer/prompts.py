@@ -58,6 +58,24 @@ EXAMPLE_ANSWER = """K7A: By 31 votes to 12, the Harlow Bay council approved a co
 K3B: Drivers will pay 9.50 a day to enter the zone from March 2026.
 K9C: Local shop owners fear the charge will drive customers away."""
 
+#: The reword stage (``briefer/reword.py``): one passage the memo would quote, rewritten in the
+#: model's own words.  No question and no other source: with the section's question in view the
+#: model answered the question instead of rewording ("The US government has taken measures ..."
+#: under a sentence about Chinese developers), and with every source in view it copied.
+REWORD_SYSTEM = """You rewrite passages from source documents for a briefing memo titled "{title}" for {audience}. Rewrite the passage in your own plain words, as briefly as it allows: change the order and the wording, but keep who said or did it, every name, number and date, and words such as "may", "plans to", "must" or "according to". Add nothing the passage does not say."""
+REWORD_SYSTEM_VARS = frozenset({"title", "audience"})
+REWORD_PROMPT = "Passage: {passage}"
+REWORD_PROMPT_VARS = frozenset({"passage"})
+#: Worked examples: the invented harbour of ``EXAMPLE_SOURCES``, so nothing here can pass as a fact.
+REWORD_EXAMPLES = (
+    (EXAMPLE_SOURCES[0][1],
+     "By 31 votes to 12, the Harlow Bay council on Tuesday approved a congestion charge for the whole harbour district."),
+    (EXAMPLE_SOURCES[1][1], "Starting in March 2026, drivers will pay 9.50 a day to enter the zone, the council says."),
+    (EXAMPLE_SOURCES[3][1], "In the district, several shop owners said they feared that customers would stay away "
+                            "because of the charge."),
+)
+
+
 def fill(template: str, allowed: frozenset[str], **values: str) -> str:
     """Format ``template`` after checking it uses exactly the allowed variables.
 

@@ -53,6 +53,8 @@ class Checks(_Part):
     missing_numbers: list[str] = Field(default_factory=list, description="numbers of the sentence not in its quotes")
     missing_entities: list[str] = Field(default_factory=list, description="names of the sentence not in its quotes")
     overlap: float = Field(0.0, description="share of the sentence's content words found in its quotes")
+    reworded: bool = Field(False, description="the model's rewording of a quote, kept in the quote's place "
+                                              "(it passed every check a model sentence passes)")
 
 
 class Sentence(_Part):

@@ -171,6 +171,7 @@ class Settings(BaseSettings):
     keep_unsupported: bool = False
     entailment: bool = False  # also check sentences with an entailment model (--entailment)
     batch_sections: bool = True  # decode a memo's sections side by side (in-process model); false: one after another
+    reword: bool = False  # offer the model's own wording of each quote, one passage at a time (own words, less faithful, slower)
     copy_guard: bool = False  # forbid the in-process model to copy 8 tokens of its sources in a row (own words, less faithful)
     # Seconds a run waits for another run's lock on the same index before giving up.
     lock_timeout: float = Field(600.0, ge=0.0)

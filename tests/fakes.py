@@ -18,18 +18,28 @@ class FakeLLM:
     """
 
     def __init__(self, answers: list[str | Callable[[list[dict]], str]] | None = None, *,
-                 default: str | Callable[[list[dict]], str] = "", model_path: Path | None = None) -> None:
+                 default: str | Callable[[list[dict]], str] = "", model_path: Path | None = None,
+                 reword: Callable[[str], str] | None = None) -> None:
         self.queue = deque(answers or [])
         self.default = default
+        # The reword stage's chats (``briefer/reword.py``) are answered by ``reword(passage)``, apart
+        # from the queue; by default with the passage again (a copy: every quote stays a quote).
+        self.reword = reword or (lambda passage: passage)
+        self.reworded: list[str] = []  # the passages the reword stage offered
         self.prompts: list[list[dict]] = []
         self._prefix: list[str] = []
         path = model_path or Path(__file__).parent / "fixtures" / "fake.gguf"
         self.info = {"path": str(path), "name": path.name, "threads": 1, "gpu_layers": 0, "llama_cpp_python": "fake"}
 
     def chat(self, messages: list[dict], *, max_tokens: int, temperature: float, seed: int) -> ChatResult:
-        self.prompts.append(messages)
-        answer = self.queue.popleft() if self.queue else self.default
-        text = answer(messages) if callable(answer) else answer
+        passage = reword_passage(messages)
+        if passage is not None:
+            self.reworded.append(passage)
+            text = self.reword(passage)
+        else:
+            self.prompts.append(messages)
+            answer = self.queue.popleft() if self.queue else self.default
+            text = answer(messages) if callable(answer) else answer
         words = " ".join(m["content"] for m in messages).split()
         shared = 0
         for a, b in zip(self._prefix, words):
@@ -39,6 +49,15 @@ class FakeLLM:
         self._prefix = words
         return ChatResult(text=text, prompt_tokens=len(words), prompt_evaluated=len(words) - shared,
                           completion_tokens=len(text.split()), finish_reason="stop")
+
+
+def reword_passage(messages: list[dict]) -> str | None:
+    """The passage of a reword-stage chat, None for a section's chat."""
+    from briefer.prompts import REWORD_SYSTEM
+
+    if messages[0]["content"].startswith(REWORD_SYSTEM.split("{", 1)[0]) and messages[-1]["content"].startswith("Passage: "):
+        return messages[-1]["content"].removeprefix("Passage: ")
+    return None
 
 
 def source_keys(messages: list[dict]) -> dict[str, str]:

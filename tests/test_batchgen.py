@@ -184,6 +184,18 @@ def test_a_copied_line_is_fast_forwarded_and_reads_as_the_copy(fast_model, monke
     assert fast[1].text == slow[1].text  # the other chat, decoded alongside, is unchanged
 
 
+def test_with_stop_copies_a_copying_answer_ends_where_the_copy_is_seen(fast_model):
+    """The reword stage has no use for a copy: the answer ends once COPY_RUN tokens repeat the prompt,
+    with finish reason "copy", and the chat decoded alongside is unchanged."""
+    other = _conv("Who runs the council?")
+    stopped = fast_model.chat_many([REPEAT_CHAT, other], max_tokens=80, temperature=0.0, seed=1, stop_copies=True)
+    fed = fast_model.chat_many([REPEAT_CHAT, other], max_tokens=80, temperature=0.0, seed=1)
+    assert stopped[0].finish_reason == "copy" and stopped[0].copied == 0
+    assert stopped[0].completion_tokens == COPY_RUN < fed[0].completion_tokens
+    assert REPEAT_ME.startswith(stopped[0].text.strip()[:40])
+    assert stopped[1].text == fed[1].text and stopped[1].finish_reason != "copy"
+
+
 def test_fed_tokens_do_not_count_against_the_answer_cap(fast_model, monkeypatch):
     """A cap of 30 tokens cuts the 40-token copy when every token is decoded; fed, the line is whole,
     and the answer's whole text stays within FED_ALLOWANCE times the cap."""
