@@ -98,8 +98,8 @@ class Checks:
     def accept(self, text: str, source: str, asked: str) -> dict | None:
         """The word checks' result (as the record keeps it) if the rewording may replace the quote, else None."""
         result = check_sentence(text, [source])
-        if (not result.supported or kept_share(text, source) < MIN_KEPT or quote_instead(text, source) or restates_question(text, asked)
-                or evidence_problem(text) is not None):
+        if (not result.supported or kept_share(text, source) < MIN_KEPT or quote_instead(text, source)
+                or restates_question(text, asked) or evidence_problem(text) is not None):
             return None
         if self.similarity is not None and strays(text, source, self.similarity):
             return None

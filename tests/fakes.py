@@ -55,8 +55,9 @@ def reword_passage(messages: list[dict]) -> str | None:
     """The passage of a reword-stage chat, None for a section's chat."""
     from briefer.prompts import REWORD_SYSTEM
 
-    if messages[0]["content"].startswith(REWORD_SYSTEM.split("{", 1)[0]) and messages[-1]["content"].startswith("Passage: "):
-        return messages[-1]["content"].removeprefix("Passage: ")
+    first, last = messages[0]["content"], messages[-1]["content"]
+    if first.startswith(REWORD_SYSTEM.split("{", 1)[0]) and last.startswith("Passage: "):
+        return last.removeprefix("Passage: ")
     return None
 
 
