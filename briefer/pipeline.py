@@ -72,11 +72,10 @@ def load_embedder(settings: Settings, progress: Progress = _noop) -> Any | None:
     from .backends import make_embedder
 
     try:
-        embedder = make_embedder(settings)
+        return make_embedder(settings)
     except EmbedderUnavailable as exc:
         progress("warning", message=f"{exc} Falling back to BM25-only retrieval.")
         return None
-    return embedder
 
 
 def refresh_index(settings: Settings, embedder: Any | None, progress: Progress = _noop,

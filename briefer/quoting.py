@@ -15,12 +15,13 @@ import difflib
 import re
 from typing import Callable
 
+from briefer.certainty import aim_stated_as_done, drops_bound, drops_hedge, passive_given_actor
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, drops_subject_clause, frame_made_actor, states_what_it_asks, \
     takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, \
     passive_made_active, drops_auxiliary
-from briefer.textanalysis import split_sentences, stem, terms
+from briefer.textanalysis import split_sentences, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A magnitude in words is a figure too: "has invested heavily, tens of billions of dollars, in ..." became
@@ -90,8 +91,6 @@ _IDENTIFIERS = re.compile(
     r"(?:\b(?:Section|Sections|Sec\.|Title|Division|Circular|No\.|P\.\s?L\.|Pub\.\s?L\.|H\.R\.|S\.)|§+)\s*[A-Z]?[\d.()-]*\d[\w.()-]*"
     r"|\b\d+\s+U\.S\.C\.\s*§*\s*[\w.()-]+|\b[A-Z]{1,3}-\d+(?:-\d+)?\b|\b\d{2,3}-\d{2,3}\b")
 COPY_RATIO = 0.9  # difflib similarity above which a "written" sentence is the source again
-# How sure a source is, by its verb: "may provide" is not "provides" (the judge's commonest objection).
-_MODAL = re.compile(r"\b(may|might|could|would)\s+(?:not\s+)?(?:(?:be|have|also|still)\s+)*([A-Za-z]+)", re.IGNORECASE)
 # What bounds the rest of a source sentence: a condition put first ("As necessary following the
 # issuance of this Directive, CISA will review ...", "Where contact information is known, you should
 # respond ...", "When agencies integrate ..., they can weigh ...") or a restriction ("Datasets were
@@ -120,15 +119,6 @@ def is_copy(sentence: str, source: str) -> bool:
         if difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= COPY_RATIO:
             return True
     return False
-
-
-def drops_hedge(sentence: str, source: str) -> bool:
-    """Does the sentence state a verb its source hedges, without the hedge ("may provide" →
-    "provides", "could prohibit" → "can prohibit")?  The any-hedge check missed these when the
-    sentence kept another hedge-like word ("certain policy issues")."""
-    kept = {m.group(1).lower() for m in _MODAL.finditer(sentence)}
-    verbs = {stem(w) for w in re.findall(r"[A-Za-z]+", sentence.lower())}
-    return any(m.group(1).lower() not in kept and stem(m.group(2).lower()) in verbs for m in _MODAL.finditer(source))
 
 
 def drops_condition(sentence: str, source: str) -> bool:
@@ -175,6 +165,8 @@ def moves_a_date(sentence: str, source: str) -> bool:
 # What the sentence does to the source's conditions and relations, in the order they are asked.
 _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("condition dropped", drops_condition),
+    ("figure's bound dropped", drops_bound),
+    ("aim stated as done", aim_stated_as_done),
     ("future made past", future_made_past),
     ("scope widened", widens_scope),
     ("scope widened", drops_subject_clause),
@@ -182,6 +174,7 @@ _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("quotation marks dropped", unquotes),
     ("actor changed", frame_made_actor),
     ("actor changed", passive_made_active),
+    ("actor added", passive_given_actor),
     ("owner made actor", owner_made_actor),
     ("figure taken literally", takes_figure_literally),
     ("purpose changed", changes_purpose),
@@ -219,9 +212,10 @@ def quote_reason(sentence: str, source: str) -> str | None:
     is, never as the memo's prose), "unresolved reference" ("These restrictions …", "It …"), "list
     item" (an item quoted with its lead-in), "figures dropped" (a number, or "tens of billions", is
     usually the finding), "year moved", "attribution dropped" (who reports it, how sure:
-    ``_ATTRIBUTION``, :func:`drops_hedge`), "obligation changed" (``_OBLIGED``, ``_OPTIONAL``), the
+    ``_ATTRIBUTION``, ``certainty.drops_hedge``), "obligation changed" (``_OBLIGED``, ``_OPTIONAL``), the
     reframings of ``_RELATION_RULES`` (a condition dropped, a scope widened, a question stated as
-    fact, an actor changed, a verb or the little words dropped, ...), "source's voice" ("We will …"),
+    fact, an actor changed or added, a figure's bound dropped, an aim stated as done, a verb or the
+    little words dropped, ...), "source's voice" ("We will …"),
     "what changed dropped", "date moved" and "model number dropped".  Dropping a statute citation or a
     secondary date is a summary, not a loss (``quote_figures`` quotes the figures the model left out);
     names are not required, model numbers ("H20") excepted: requiring them turned faithful summaries
