@@ -34,6 +34,7 @@ MODES = ("bm25", "dense", "hybrid")
 def settings_for(ev: EvalDir, home: Path, out: Path, threads: int | None) -> Settings:
     return load_settings(home=home, corpus=ev.corpus.resolve(), out=out, threads=threads,
                          model=os.environ.get("BRIEFER_BENCH_MODEL") or None,
+                         reword=True if os.environ.get("BRIEFER_BENCH_REWORD") else None,
                          template_dir=ev.template_dir.resolve() if ev.template_dir else None)
 
 

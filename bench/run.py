@@ -55,6 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--skip-speed", action="store_true", help="quality only (no cold runs, replay or render timing)")
     ap.add_argument("--timeout", type=float, default=540.0, help="seconds allowed per child process")
     ap.add_argument("--keep-work", action="store_true", help="keep the temporary BRIEFER_HOME and outputs")
+    ap.add_argument("--reword", action="store_true",
+                    help="measure with the reword stage on (BRIEFER_REWORD=true; a BRIEFER_* of the caller is ignored)")
     args = ap.parse_args(argv)
     from briefer.eval_sets import find_eval_dirs
 
@@ -251,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(key)  # the figures are for the defaults, not a stray BRIEFER_* of the caller
     if args.model:
         os.environ["BRIEFER_BENCH_MODEL"] = args.model  # read by speed.clean_env and quality.settings_for
+    if args.reword:
+        os.environ["BRIEFER_BENCH_REWORD"] = "true"  # likewise
 
     from briefer.evaluate import load_eval_dir
     from briefer.modelfile import file_sha256, resolve_model_path

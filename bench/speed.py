@@ -95,6 +95,8 @@ def clean_env(home: Path, threads: int | None) -> dict[str, str]:
         env["BRIEFER_THREADS"] = str(threads)
     if os.environ.get("BRIEFER_BENCH_MODEL"):  # bench/run.py --model NAME
         env["BRIEFER_MODEL"] = os.environ["BRIEFER_BENCH_MODEL"]
+    if os.environ.get("BRIEFER_BENCH_REWORD"):  # bench/run.py --reword
+        env["BRIEFER_REWORD"] = "true"
     return env
 
 

@@ -123,3 +123,24 @@ def test_key_points_replay_puts_them_back_chooses_again_and_reads_the_review(mon
     key_points.main()
     out = capsys.readouterr().out
     assert "eval-x: finding, ?" in out and out.strip().endswith("all: finding 1, ? 1")
+
+
+def test_bench_reword_flag_reaches_both_kinds_of_run(monkeypatch, tmp_path):
+    """`bench/run.py --reword` drops the caller's BRIEFER_* like any run, then turns the stage on for the
+    in-process quality memos and the speed runs' child processes alike (a plain BRIEFER_REWORD=true
+    would be dropped: the figures are for the defaults)."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    from quality import settings_for
+    from run import parse_args
+    from speed import clean_env
+
+    from briefer.evaluate import load_eval_dir
+
+    ev = load_eval_dir(ROOT / "bench" / "eval-extra", ROOT / "corpus")
+    monkeypatch.delenv("BRIEFER_BENCH_REWORD", raising=False)
+    assert parse_args(["--reword"]).reword and not parse_args([]).reword
+    assert settings_for(ev, tmp_path, tmp_path / "out", None).reword is False
+    assert "BRIEFER_REWORD" not in clean_env(tmp_path, None)
+    monkeypatch.setenv("BRIEFER_BENCH_REWORD", "true")
+    assert settings_for(ev, tmp_path, tmp_path / "out", None).reword is True
+    assert clean_env(tmp_path, None)["BRIEFER_REWORD"] == "true"
