@@ -122,7 +122,9 @@ def measure(label: str, pack: object, path: Path, threads: int, texts: dict[str,
             base[kind] = vecs
         else:
             row[f"{kind}_min_cosine"] = round(float(np.min(np.sum(vecs * base[kind], axis=1))), 6)
-    extra = "".join(f", min cosine vs default {min(row[k] for k in ('chunks_min_cosine', 'sentences_min_cosine'))}" for _ in [0] if "chunks_min_cosine" in row)
+    extra = ""
+    if "chunks_min_cosine" in row:  # a packed variant, compared with the default's vectors
+        extra = f", min cosine vs default {min(row['chunks_min_cosine'], row['sentences_min_cosine'])}"
     print(f"{label:28s} chunks/s {row['chunks_per_s']:7.1f} ({row['chunks_cpu_ms']:.0f} CPU ms each)   "
           f"sentences/s {row['sentences_per_s']:7.1f} ({row['sentences_cpu_ms']:.1f} CPU ms each){extra}", flush=True)
     return row
