@@ -38,14 +38,12 @@ from typing import Any
 from .claims import check_sentence
 from .answer import spaced_initials
 from .llm import ChatModel, ChatResult, chat_all
-from .meaning import strays
 from .prompts import (REWORD_EXAMPLES, REWORD_PROMPT, REWORD_PROMPT_VARS, REWORD_SYSTEM, REWORD_SYSTEM_VARS,
                       fill, is_refusal)
-from .quoting import quote_instead
 from .schema import Evidence
 from .textanalysis import split_sentences, terms
 from .textclean import evidence_problem
-from .verify import ORIGIN_EXTRACTED, ORIGIN_MODEL, restates_question
+from .verify import ORIGIN_EXTRACTED, ORIGIN_MODEL, gives_way, restates_question
 
 # A rewording is about as long as its passage: one line of ``REWORD_LINE_TOKENS`` per
 # passage sentence, and a copy (which the checks turn back into the quote) is fast-forwarded.
@@ -98,10 +96,8 @@ class Checks:
     def accept(self, text: str, source: str, asked: str) -> dict | None:
         """The word checks' result (as the record keeps it) if the rewording may replace the quote, else None."""
         result = check_sentence(text, [source])
-        if (not result.supported or kept_share(text, source) < MIN_KEPT or quote_instead(text, source)
-                or restates_question(text, asked) or evidence_problem(text) is not None):
-            return None
-        if self.similarity is not None and strays(text, source, self.similarity):
+        if (not result.supported or kept_share(text, source) < MIN_KEPT or restates_question(text, asked)
+                or evidence_problem(text) is not None or gives_way(text, source, self.similarity)):
             return None
         checks = result.as_dict()
         if self.entail is not None:

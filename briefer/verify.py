@@ -161,6 +161,13 @@ class _Section:
     seen: list[frozenset[str]] = dataclasses.field(default_factory=list)  # facts of ``out``, item by item
 
 
+def gives_way(text: str, source: str, similarity: Callable[[str, str], float] | None) -> bool:
+    """Should the one source a supported model sentence cites be shown instead, as a quote?  By
+    :func:`quoting.quote_instead`'s rules, or (with an embedder) because the sentence strays in
+    meaning.  The reword stage asks the same of each rewording (``reword.Checks``)."""
+    return quote_instead(text, source) or (similarity is not None and strays(text, source, similarity))
+
+
 def _check_model_sentence(sec: _Section, text: str, keys: list[str] | None) -> None:
     """Keep, re-cite, quote in its place, or drop one model sentence (see :func:`verify_section`)."""
     out, seen, earlier = sec.out, sec.seen, sec.earlier
@@ -181,9 +188,7 @@ def _check_model_sentence(sec: _Section, text: str, keys: list[str] | None) -> N
         entailed = sec.entail(text, [e.text for e in cited])
         if not entailed:
             result = dataclasses.replace(result, status=UNSUPPORTED)
-    if result.supported and len(cited) == 1 and (
-            quote_instead(text, cited[0].text)
-            or (sec.similarity is not None and strays(text, cited[0].text, sec.similarity))):
+    if result.supported and len(cited) == 1 and gives_way(text, cited[0].text, sec.similarity):
         _add_quote(cited[0], out, seen)
         return
     if not result.supported and not sec.keep_unsupported and _restates(text, named):
