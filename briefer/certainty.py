@@ -136,3 +136,38 @@ def passive_given_actor(sentence: str, source: str) -> bool:
         if w in forms.values() and before in _PERFECT:
             return True  # "Treasury has evaluated"
     return False
+
+
+# A hedge on a noun: "potential disruptive effects" are not "disruptive effects", nor a "proposed rule"
+# the rule (rejected by the judge at a704b68: "... raised concerns about their disruptive effects").
+# The participles hedge a noun only after a determiner ("the proposed rule"), not as verbs ("they
+# expected fewer customers").
+_ADJECTIVE_HEDGES = "potential possible likely probable apparent purported prospective presumptive"
+_PARTICIPLE_HEDGES = "alleged suspected perceived anticipated projected proposed planned expected presumed"
+_NOUN_HEDGES = frozenset(f"{_ADJECTIVE_HEDGES} {_PARTICIPLE_HEDGES} potentially possibly".split())
+_NOUN_HEDGE = re.compile(r"\b(?:(%s)|(?:the|its|any|their|this|these|those|such|an?)\s+(%s))\s+"
+                         r"((?:[a-z][\w-]*\s+){0,2}?)([a-z][\w-]{2,})\b"
+                         % ("|".join(_ADJECTIVE_HEDGES.split()), "|".join(_PARTICIPLE_HEDGES.split())), re.IGNORECASE)
+_HEDGE_STEMS = frozenset(stem(w) for w in _NOUN_HEDGES | _HEDGES)
+
+
+def _unhedged(said: list[str], i: int) -> bool:
+    """Does no hedge (a modal or a hedging adjective) stand among the three words before ``said[i]``?"""
+    return not any(stem(w) in _HEDGE_STEMS for w in said[max(0, i - 3):i])
+
+
+def drops_noun_hedge(sentence: str, source: str) -> bool:
+    """Does the sentence name, unhedged, a thing its source only ever calls potential, proposed, expected ...?
+
+    Only a noun the source never names without such a hedge: "potential benefits ... the benefits" lets
+    a summary speak of "the benefits".
+    """
+    text = [w.lower() for w in words(source)]
+    said = [w.lower() for w in words(sentence)]
+    for m in _NOUN_HEDGE.finditer(source):
+        noun = stem(m.group(4).lower())
+        if m.group(4).lower() in stopwords() or any(stem(w) == noun and _unhedged(text, i) for i, w in enumerate(text)):
+            continue
+        if any(stem(w) == noun and _unhedged(said, i) for i, w in enumerate(said)):
+            return True
+    return False

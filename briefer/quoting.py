@@ -15,12 +15,13 @@ import difflib
 import re
 from typing import Callable
 
-from briefer.certainty import aim_stated_as_done, drops_bound, drops_hedge, passive_given_actor
+from briefer.certainty import aim_stated_as_done, drops_bound, drops_hedge, drops_noun_hedge, passive_given_actor
 from briefer.claims_analysis import Analysis, analyse, has_number
 from briefer.leadins import dangling_start
 from briefer.reframing import changes_purpose, cut_after_verb, drops_subject_clause, frame_made_actor, states_what_it_asks, \
     takes_figure_literally, telegraphic, unquotes, future_made_past, widens_scope, owner_made_actor, \
     passive_made_active, drops_auxiliary
+from briefer.roles import place_made_actor, relative_made_main, whole_for_part
 from briefer.textanalysis import split_sentences, terms
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
@@ -166,6 +167,7 @@ def moves_a_date(sentence: str, source: str) -> bool:
 _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("condition dropped", drops_condition),
     ("figure's bound dropped", drops_bound),
+    ("hedge on a noun dropped", drops_noun_hedge),
     ("aim stated as done", aim_stated_as_done),
     ("future made past", future_made_past),
     ("scope widened", widens_scope),
@@ -176,6 +178,9 @@ _RELATION_RULES: tuple[tuple[str, Callable[[str, str], bool]], ...] = (
     ("actor changed", passive_made_active),
     ("actor added", passive_given_actor),
     ("owner made actor", owner_made_actor),
+    ("place made actor", place_made_actor),
+    ("subject changed", relative_made_main),
+    ("whole for its part", whole_for_part),
     ("figure taken literally", takes_figure_literally),
     ("purpose changed", changes_purpose),
     ("verb dropped", cut_after_verb),
@@ -214,8 +219,8 @@ def quote_reason(sentence: str, source: str) -> str | None:
     usually the finding), "year moved", "attribution dropped" (who reports it, how sure:
     ``_ATTRIBUTION``, ``certainty.drops_hedge``), "obligation changed" (``_OBLIGED``, ``_OPTIONAL``), the
     reframings of ``_RELATION_RULES`` (a condition dropped, a scope widened, a question stated as
-    fact, an actor changed or added, a figure's bound dropped, an aim stated as done, a verb or the
-    little words dropped, ...), "source's voice" ("We will …"),
+    fact, an actor changed or added, a figure's bound or a noun's hedge dropped, an aim stated as done,
+    a subject moved (``roles.py``), a verb or the little words dropped, ...), "source's voice" ("We will …"),
     "what changed dropped", "date moved" and "model number dropped".  Dropping a statute citation or a
     secondary date is a summary, not a loss (``quote_figures`` quotes the figures the model left out);
     names are not required, model numbers ("H20") excepted: requiring them turned faithful summaries
