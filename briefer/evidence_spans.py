@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
-                      only_counts, refers_back, subjectless_item)
+                      leans_further_back, only_counts, refers_back, subjectless_item)
 from .ownref import DOCUMENT_OPENING, names_its_document
 from .textclean import ends_a_sentence, evidence_problem
 
@@ -72,10 +72,13 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
     # word of the antecedent (a label cut off its front at most), and most sentences refer back to nothing,
     # so the antecedent's own checks run only for the few that may.
     pe = int(spans[i - 1, 1]) if i else 0
-    if i and refers_back(text, doc_text[int(spans[i - 1, 0]):pe]):
+    before = doc_text[int(spans[i - 1, 0]):pe] if i else ""
+    if i and refers_back(text, before):
         antecedent = _antecedent(doc_text, spans, i, s)
         if antecedent is not None and refers_back(text, doc_text[antecedent:pe]):
             return _close_quote(doc_text, spans, i, antecedent, e)
+    elif leans_further_back(text, before):  # "... to address these challenges": named further back
+        return None
     if text.count("\u201d") > text.count("\u201c") and '"' not in text:  # a straight mark may open it
         return _open_quote(doc_text, spans, i, e)
     return _close_quote(doc_text, spans, i, s, e)

@@ -272,3 +272,27 @@ def refers_back(sentence: str, before: str) -> bool:
             if stem(word) not in earlier and stem(word) in seen_before:
                 return True
     return False
+
+
+def leans_further_back(sentence: str, before: str) -> bool:
+    """Does a "these/those <noun>" inside ``sentence`` name something neither the sentence nor the one
+    ``before`` it introduces ("This policy seeks to address these challenges ...", "Covered agencies
+    should ensure access to these services.")?  Its referent lies further back, out of the quote's
+    reach: a judge rejected both quotes as incomplete statements (session 28).  The singular "this
+    policy" is left alone: in a policy, it is usually the document itself (``ownref``)."""
+    earlier_words = None
+    for m in _DEMONSTRATIVE.finditer(sentence):
+        if m.start() == 0 or m.group(1).lower() not in ("these", "those"):
+            continue
+        if earlier_words is None:
+            earlier_words = {stem(w) for w in re.findall(r"[a-z]+", before.lower())}
+        earlier = earlier_words | {stem(w) for w in re.findall(r"[a-z]+", sentence[:m.start()].lower())}
+        for word in m.group(2).split():
+            if word in stopwords() or word in _FINITE or word in _TIME_WORDS:
+                break
+            if word in _NOT_REFERENT:
+                continue
+            if stem(word) not in earlier:
+                return True
+            break
+    return False

@@ -139,3 +139,21 @@ def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
 
     assert not dangling_start("Both Trump's and Biden's administrations have blacklisted over 80 entities.")
     assert dangling_start("Both companies lost sales in China.")
+
+
+@pytest.mark.parametrize("text, quotable_alone", [
+    # "these challenges" were named paragraphs back: quoted alone it names nothing (a judge rejected it)
+    ("Agencies buy much of their software. This policy seeks to address these challenges by making new custom "
+     "code available for reuse.", False),
+    ("Agencies face challenges in sharing code. This policy seeks to address these challenges by making new "
+     "custom code available for reuse.", True),  # the sentence before names them: quoted with it
+    ("The policy names three challenges and seeks to address these challenges through reuse.", True),
+    ("Agencies buy software. The Department reported these figures to OMB in 2024.", False),
+])
+def test_these_things_named_further_back_are_no_evidence(text, quotable_alone):
+    spans = _spans(text)
+    span = quotable_span(text, spans, len(spans) - 1)
+    if quotable_alone:
+        assert span is not None
+    else:
+        assert span is None

@@ -11,7 +11,7 @@ from fakes import FakeLLM, copy_first_source
 from briefer.llm import ChatResult
 from briefer.pipeline import generate
 from briefer.prompts import CANNOT_ANSWER, REWORD_EXAMPLES
-from briefer.reword import Checks, quotes, reword_messages, reword_quotes, rewording
+from briefer.reword import Checks, quotes, reword_messages, reword_quotes, rewording, splits_off_certainty
 from briefer.schema import Evidence
 from briefer.settings import load_settings
 
@@ -144,3 +144,19 @@ def test_reword_is_off_by_default_and_then_no_passage_is_offered(sample_corpus, 
     record = generate(_settings(sample_corpus, tmp_path), "export-controls", model=llm, embedder=None).record
     assert llm.reworded == [] and record["settings"]["reword"] is False
     assert all(s["origin"] == "extracted" for sec in record["sections"] for s in sec["sentences"])
+
+
+def test_a_rewording_that_splits_off_part_of_a_duty_leaves_the_quote():
+    """The held-out memo of session 28: the second sentence states as done what the source mandates."""
+    source = ("In 2016, the U.S. government, through OMB, released the Federal Source Code Policy, mandating executive "
+              "agencies to create their own source code policy, update acquisition language to capture new custom "
+              "code, and create an inventory of new custom code to post online.")
+    split = ("In 2016, the U.S. government released the Federal Source Code Policy, mandating executive agencies to "
+             "create their own source code policy and update acquisition language to capture new custom code. "
+             "The agencies also created an inventory of new custom code and posted it online.")
+    whole = ("In 2016, the U.S. government released the Federal Source Code Policy, mandating executive agencies to "
+             "create their own source code policy and update acquisition language to capture new custom code. "
+             "It also mandated agencies to create an inventory of new custom code to post online.")
+    assert splits_off_certainty(split, source)
+    assert not splits_off_certainty(whole, source)
+    assert not splits_off_certainty(split.split(". ")[0] + ".", source)  # one sentence: quote_reason's to judge

@@ -73,3 +73,23 @@ def test_a_part_named_with_its_whole_is_kept():
     source = "Title II of the Act will take effect in 2027."
     assert not roles.whole_for_part("Title II of the Act takes effect in 2027.", source)
     assert roles.whole_for_part("The Act will take effect in 2027.", source)
+
+
+@pytest.mark.parametrize("source, summary, reason", [
+    # a hedge on the whole claim ("Presumably"), dropped (the held-out memo of session 28)
+    ("Presumably, units in all CFO Act agencies adhere to the same software development practices as prescribed "
+     "by OMB.", "Units in all CFO Act agencies adhere to the same software development practices OMB prescribes.",
+     "attribution dropped"),
+    # the author's own voice, made the memo's
+    ("I worked in the USCIO unit in OMB to develop supplemental guidance to the Open Data Policy.",
+     "I worked in OMB's USCIO unit on supplemental guidance to the Open Data Policy.", "source's voice"),
+])
+def test_the_sources_hedge_and_voice_stay_its_own(source, summary, reason):
+    assert quote_reason(summary, source) == reason
+
+
+def test_a_mandate_with_its_object_is_a_duty():
+    source = "The policy mandates agencies to publish an inventory of their custom code."
+    assert quote_reason("Agencies publish an inventory of their custom code under the policy.", source) == \
+        "obligation changed"
+    assert quote_reason("Under the policy, agencies must publish an inventory of their custom code.", source) is None
