@@ -232,7 +232,9 @@ SENTENCE_OPENERS = frozenset("""The In On For As At By This These That Those A A
 # "A federal district court vacated that rule in February 2026" | the sentence before: "In 2024, the
 # FTC ... adopted a final rule expanding ...".  Quoted alone, "that rule" names nothing, and a judge
 # rejected the quote; :func:`dangling_start` sees only a reference that opens the sentence.
-_DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\s+((?:[a-z][a-z-]+\s+){0,2}[a-z][a-z-]+)")
+# The words after it are looked ahead at, not taken: "ensure that these assessments" must yield "these
+# assessments" after "that" (session 28: taken, the "that" match hid it, and the quote went out alone).
+_DEMONSTRATIVE = re.compile(r"\b(this|that|these|those)\s+(?=((?:[a-z][a-z-]+\s+){0,2}[a-z][a-z-]+))")
 # "that" is a determiner after a preposition or a past-tense verb ("of that process", "vacated that
 # rule"), not after a noun ("mergers that exceed ...") or a present-tense verb ("requires that
 # information be ...").

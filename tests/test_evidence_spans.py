@@ -149,6 +149,8 @@ def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
      "custom code available for reuse.", True),  # the sentence before names them: quoted with it
     ("The policy names three challenges and seeks to address these challenges through reuse.", True),
     ("Agencies buy software. The Department reported these figures to OMB in 2024.", False),
+    # "that these ...": the "that" is no determiner, and must not hide the "these" after it
+    ("Agencies buy software. The Director should ensure that these assessments can be conducted.", False),
 ])
 def test_these_things_named_further_back_are_no_evidence(text, quotable_alone):
     spans = _spans(text)
@@ -157,3 +159,9 @@ def test_these_things_named_further_back_are_no_evidence(text, quotable_alone):
         assert span is not None
     else:
         assert span is None
+
+
+def test_a_demonstrative_after_that_still_finds_its_antecedent():
+    text = ("The program should assess cloud providers' architectures. The Director should draw on experts to "
+            "ensure that these assessments can be conducted.")
+    assert _quote(text, 1) == text
