@@ -28,7 +28,10 @@ data policy is prospective ..." reworded without "prospective").  With a model t
 faithfully (served, ``BRIEFER_LLM_URL``) it is worth turning on and judging again.  Session 27's
 rules (``certainty.py``: a hedge per verb, a figure's bound, an aim, an added actor) turn those
 back into quotes: 43 of 58 rewordings supported (74%), the whole sheet 94.5%, still under 95%
-(``python bench/run.py --reword``; ``bench/judge/sheet-a704b68-reword.jsonl``).
+(``python bench/run.py --reword``; ``bench/judge/sheet-a704b68-reword.jsonl``).  Session 28's
+subject rules (``roles.py``) took those sheets to 95.1%, but on two memos of documents no rule had
+seen (``bench/eval-fetched5``, ``bench/eval-fetched6``) the judge passed 4 of 7 rewordings, so the
+rules fix the errors they came from, and the stage stays off.
 """
 
 from __future__ import annotations
