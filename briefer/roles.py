@@ -10,7 +10,7 @@ Scorecard was released" (the whole for its part).  An independent judge rejected
 (``bench/judge/sheet-a704b68-reword.jsonl`` and earlier sheets); the word checks pass them all.
 
 Over the 530 distinct single-source model sentences the judge has ruled on (``bench/judge/*.jsonl``),
-these rules and ``certainty.drops_noun_hedge`` flag 7 that the other rules let through, all rejected
+these rules and ``certainty.drops_noun_hedge`` flag 6 that the other rules let through, all rejected
 by the judge, and none it accepted.
 Those rows are where the rules come from, so that is no held-out figure (``bench/HISTORY.md``,
 session 28, has the held-out one).
