@@ -13,6 +13,7 @@ two new grant programs ...", "Publish a policy ...") needs its lead-in line:
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 from .textanalysis import IRREGULAR_PAST, stem, stopwords
 from .tablerows import ANSWER_CELL
@@ -264,37 +265,34 @@ def refers_back(sentence: str, before: str) -> bool:
         if m.start() == 0 or (m.group(1).lower() == "that" and not _DETERMINER_THAT.search(sentence[:m.start()])):
             continue
         if seen_before is None:
-            seen_before = {stem(w) for w in re.findall(r"[a-z]+", before.lower())}
-        earlier = {stem(w) for w in re.findall(r"[a-z]+", sentence[:m.start()].lower())}
-        for word in m.group(2).split():
-            if word in stopwords() or word in _FINITE or word in _TIME_WORDS:
-                break  # "these are ...", "that the ...": no noun follows; "this year" is a date
-            if word in _NOT_REFERENT:
-                continue
-            if stem(word) not in earlier and stem(word) in seen_before:
-                return True
+            seen_before = _stems(before)
+        earlier = _stems(sentence[:m.start()])
+        if any(w not in earlier and w in seen_before for w in _named(m)):
+            return True
     return False
+
+
+def _stems(text: str) -> set[str]:
+    """The stems of the text's words, among which a demonstrative's noun is looked for."""
+    return {stem(w) for w in re.findall(r"[a-z]+", text.lower())}
+
+
+def _named(m: re.Match) -> list[str]:
+    """Stems of the words demonstrative ``m`` names, to the first non-noun ("these are", "this year"), less "new" ..."""
+    words = takewhile(lambda w: w not in stopwords() and w not in _FINITE and w not in _TIME_WORDS, m.group(2).split())
+    return [stem(w) for w in words if w not in _NOT_REFERENT]
 
 
 def leans_further_back(sentence: str, before: str) -> bool:
     """Does a "these/those <noun>" inside ``sentence`` name something neither the sentence nor the one
     ``before`` it introduces ("This policy seeks to address these challenges ...", "Covered agencies
     should ensure access to these services.")?  Its referent lies further back, out of the quote's
-    reach: a judge rejected both quotes as incomplete statements (session 28).  The singular "this
-    policy" is left alone: in a policy, it is usually the document itself (``ownref``)."""
-    earlier_words = None
+    reach: a judge rejected both as incomplete (session 28).  Not the singular "this policy": in a
+    policy, it is usually the document itself (``ownref``)."""
     for m in _DEMONSTRATIVE.finditer(sentence):
         if m.start() == 0 or m.group(1).lower() not in ("these", "those"):
             continue
-        if earlier_words is None:
-            earlier_words = {stem(w) for w in re.findall(r"[a-z]+", before.lower())}
-        earlier = earlier_words | {stem(w) for w in re.findall(r"[a-z]+", sentence[:m.start()].lower())}
-        for word in m.group(2).split():
-            if word in stopwords() or word in _FINITE or word in _TIME_WORDS:
-                break
-            if word in _NOT_REFERENT:
-                continue
-            if stem(word) not in earlier:
-                return True
-            break
+        named = _named(m)
+        if named and named[0] not in _stems(before) | _stems(sentence[:m.start()]):
+            return True
     return False
