@@ -32,13 +32,14 @@ from .limits import DEFAULT, Limits, check_zip
 TITLE_MAX = 120
 # Part of the index's SCHEMA_VERSION (briefer.index_schema): bump it whenever any extractor's
 # output changes (text, title or date), so indexes built from the old text are rebuilt.
+# x13: a hard-wrapped text file is re-joined into paragraphs (briefer.formats_txt);
 # x10: a stamp at a PDF page's top inside a sentence the page before left open is dropped
 # (briefer.formats_pdf); x9: a NUL from a lost "ff" at a word's end is "ff", any other NUL dropped (briefer.ligatures);
 # x8: a PDF line with a clause's comma is no heading; x7: kramdown attribute lists removed from
 # Markdown; x6: a PDF line ending in "and", "of", a comma ... goes on in the next (briefer.formats_pdf);
 # x5: PDF ligatures spelled out and lost ones restored (briefer.ligatures); x4: PDF Symbol-font and
 # "o" bullets, Markdown footnotes; x3: deeply nested Markdown is not rendered
-EXTRACTOR_VERSION = "x12"
+EXTRACTOR_VERSION = "x13"
 
 ExtractResult = tuple[str, str | None, str | None]  # text, title (None = derive), date
 
@@ -129,8 +130,11 @@ def _front_matter(text: str) -> dict[str, str]:
 
 
 def extract_txt(raw: bytes, limits: Limits = DEFAULT) -> ExtractResult:
-    """Plain text: the decoded file verbatim; title = first non-blank line."""
-    text = decode_text(raw)
+    """Plain text: the decoded file, hard-wrapped paragraphs re-joined (:mod:`briefer.formats_txt`);
+    title = first non-blank line."""
+    from .formats_txt import unwrap
+
+    text = unwrap(decode_text(raw))
     return text, first_line(text), _head_date(text)
 
 

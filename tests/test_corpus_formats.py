@@ -13,6 +13,7 @@ from corpus_helpers import entry_for, extract_doc, extract_file, make_docx, make
 from briefer import formats_pdf
 from briefer.corpus import extract, load_corpus, scan_corpus
 from briefer.schema import Document, Skipped
+from briefer.textanalysis import sentence_spans
 
 
 MULTILINGUAL = (
@@ -139,6 +140,50 @@ def test_txt_title_truncated_and_iso_date(tmp_path: Path) -> None:
     assert doc.date == "2023-11-07"
     bad = extract_doc(write(tmp_path / "bad.txt", "Ref 2023-13-45 not a date\n"))
     assert bad.date is None
+
+
+
+WRAPPED = """POLICY ON SOFTWARE
+
+        a) Code developed by employees of the Bureau, or by contractors writing
+           software on behalf of the Bureau, is by default a public domain work.
+           Employees may not re-license it without approval of the Chief
+           Information Officer.
+                 i. Publicly available source code enables broad peer review that
+                    ensures security. Specifically, this process encourages the
+                    identification of defects that might otherwise go unrecognized.
+                ii. The ability to modify software lets the Bureau respond more rapidly
+                    to changing missions, and keeps it in step with well-run firms.
+
+        b) Exceptions are rare.
+"""
+
+
+def test_hard_wrapped_txt_is_rejoined_into_paragraphs(tmp_path: Path) -> None:
+    """A file wrapped at a fixed width gives whole sentences, not one fragment per line."""
+    doc = extract_doc(write(tmp_path / "policy.txt", WRAPPED))
+    assert doc.text.split("\n") == [
+        "POLICY ON SOFTWARE",
+        "a) Code developed by employees of the Bureau, or by contractors writing software on behalf of the "
+        "Bureau, is by default a public domain work. Employees may not re-license it without approval of the "
+        "Chief Information Officer.",
+        "i. Publicly available source code enables broad peer review that ensures security. Specifically, this "
+        "process encourages the identification of defects that might otherwise go unrecognized.",
+        "ii. The ability to modify software lets the Bureau respond more rapidly to changing missions, and keeps "
+        "it in step with well-run firms.",
+        "b) Exceptions are rare.",
+        "",
+    ]
+    assert doc.title == "POLICY ON SOFTWARE"
+    sentences = [doc.text[s:e] for s, e in sentence_spans(doc.text)]
+    assert "Employees may not re-license it without approval of the Chief Information Officer." in sentences
+
+
+def test_txt_with_one_paragraph_per_line_stays_verbatim(tmp_path: Path) -> None:
+    """Offsets into an ordinary text file are offsets into the file: only a wrapped file is re-joined."""
+    text = "Title line\n\n" + "".join(f"Sentence number {i} is a complete line of prose, ending here.\n"
+                                        for i in range(8)) + "A short heading\nAnother line that ends without stop\n"
+    assert extract_doc(write(tmp_path / "plain.txt", text)).text == text
 
 
 # ----------------------------------------------------------------------------- HTML
