@@ -17,7 +17,8 @@ import re
 import numpy as np
 
 from .leadins import (SENTENCE_OPENERS, answer_label_len, connective_prefix_len, dangling_start, glued_heading_len,
-                      leans_further_back, only_counts, refers_back, subjectless_item)
+                      only_counts, subjectless_item)
+from .referents import leans_further_back, refers_back
 from .ownref import DOCUMENT_OPENING, names_its_document
 from .textclean import ends_a_sentence, evidence_problem
 

@@ -151,6 +151,13 @@ def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
     ("Agencies buy software. The Department reported these figures to OMB in 2024.", False),
     # "that these ...": the "that" is no determiner, and must not hide the "these" after it
     ("Agencies buy software. The Director should ensure that these assessments can be conducted.", False),
+    # ... but a long sentence names its own referent in other words, and "those ... that" points forward
+    ("Agencies buy software. As indicated previously, enterprise-focused oversight metrics are not generally "
+     "appropriate or useful for non-tiered server closets, and improving efficiencies in these areas can cost "
+     "many times more than any savings gained.", True),
+    ("Agencies buy software. Reviewers should read those reports that have the greatest impact first.", True),
+    ("Agencies buy software. Congress funded the agencies above those requested by the President.", True),
+    ("Agencies buy software. Reviewers should read those reports first.", False),
 ])
 def test_these_things_named_further_back_are_no_evidence(text, quotable_alone):
     spans = _spans(text)
