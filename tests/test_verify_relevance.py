@@ -10,7 +10,7 @@ from sample_text import CONFERENCE, SHARE, TARIFF, corpus_sentences
 from verify_helpers import _ev
 
 from briefer.schema import Evidence
-from briefer.relevance import is_relevant
+from briefer.relevance import broadly_relevant, is_relevant
 from briefer.verify import ORIGIN_EXTRACTED, ORIGIN_MODEL, verify_section
 
 
@@ -96,6 +96,28 @@ def test_enumeration_question_is_relevant_item_by_item():
     assert is_relevant(question, evidence)
     assert not is_relevant("What interest rate did the European Central Bank set at its March meeting?", evidence)
     assert not is_relevant("What penalties does the EU AI Act set for providers of general-purpose models, and when?", evidence)
+
+
+def test_a_long_name_must_appear_in_a_row_or_as_its_acronym():
+    """Half the words of "Congressional Budget Office" are in "Office of Management and Budget": not the same office."""
+    omb = _ev("O", "The Office of Management and Budget estimated that agencies spend $6 billion a year on software.")
+    question = "What did the Congressional Budget Office estimate it would cost federal agencies to buy software?"
+    assert not is_relevant(question, [omb])
+    assert not broadly_relevant(question, [omb], 0.0)
+    cbo = _ev("C", "The Congressional Budget Office estimated that agencies would spend $6 billion on software.")
+    assert is_relevant(question, [cbo])
+    acronym = _ev("A", "CBO estimated that it would cost federal agencies $6 billion a year to buy software.")
+    assert is_relevant(question, [acronym])
+    # two-word names keep the half rule: "Xi Jinping" is "President Xi"
+    assert is_relevant("What did Xi Jinping say about basic research?",
+                       [_ev("X", "President Xi said basic research needs more vigorous work.")])
+
+
+def test_a_one_word_part_of_a_question_is_not_judged_alone():
+    """"... and what did it recommend?" borrows its subject; any sentence that recommends would pass alone."""
+    evidence = [_ev("R", "The program office will recommend that agencies reuse existing authorizations.")]
+    assert not is_relevant("What did the Inspector General find in its audit of cloud reuse, and what did it "
+                           "recommend?", evidence)
 
 
 # ------------------------------------------------------- meaning (embedder cosine)
