@@ -162,11 +162,16 @@ def _read_plain(path: Path) -> str | None:
 
     Only plain text can be checked without briefer's own extractors (Markdown,
     HTML and PDF are reduced to text first): sharing no code with the pipeline
-    keeps this an independent check.  Other formats are counted as unchecked.
+    keeps this an independent check.  Other formats are counted as unchecked, and
+    so is a hard-wrapped text file, whose paragraphs the extractor re-joins
+    (:mod:`briefer.formats_txt`): the extractor only says *whether* to check.
     """
     if path.suffix.lower() != ".txt":
         return None
-    return path.read_text(encoding="utf-8-sig")
+    from .formats_txt import unwrap
+
+    text = path.read_text(encoding="utf-8-sig")
+    return text if unwrap(text) == text else None
 
 
 def quote_check(record: dict, corpus_dir: Path) -> dict:

@@ -164,6 +164,17 @@ def test_quote_check_offsets(setup):
     assert {f["id"] for f in quote_check(record, corpus)["failures"]} == {1, 2, 3}
 
 
+def test_quote_check_leaves_a_hard_wrapped_text_file_unchecked(setup):
+    """Its offsets index the re-joined paragraphs (like a PDF's extracted text), not the file's bytes."""
+    corpus, record, _ = setup
+    wrapped = "".join(f"Line {i} of a policy paragraph that the author wrapped at a fixed\nwidth and " for i in range(8))
+    doc = record["sources"][0]["document"]
+    (corpus / doc).write_text(wrapped + "it ends here.\n", encoding="utf-8")
+    res = quote_check(record, corpus)
+    assert res["unchecked"] == sum(s["document"] == doc for s in record["sources"]) > 0
+    assert doc not in {f["document"] for f in res["failures"]}
+
+
 def test_twin_documents_count_for_facts_and_probes(tmp_path, setup):
     """A fact or probe may list twins (the same report as PDF and Markdown): citing or finding any counts."""
     from briefer.errors import ConfigError
