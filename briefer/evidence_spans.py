@@ -76,6 +76,8 @@ def quotable_span(doc_text: str, spans: np.ndarray, i: int) -> tuple[int, int] |
     before = doc_text[int(spans[i - 1, 0]):pe] if i else ""
     if i and refers_back(text, before):
         antecedent = _antecedent(doc_text, spans, i, s)
+        if antecedent is None and dangling_start(before):  # "These challenges may result ..." | "This policy
+            return None  # seeks to address these challenges ...": both lean further back (a judge rejected it alone)
         if antecedent is not None and refers_back(text, doc_text[antecedent:pe]):
             return _close_quote(doc_text, spans, i, antecedent, e)
     elif leans_further_back(text, before):  # "... to address these challenges": named further back

@@ -158,6 +158,9 @@ def test_both_x_and_y_stands_alone_but_both_companies_refers_back():
     ("Agencies buy software. Reviewers should read those reports that have the greatest impact first.", True),
     ("Agencies buy software. Congress funded the agencies above those requested by the President.", True),
     ("Agencies buy software. Reviewers should read those reports first.", False),
+    # the sentence before names them, but only as a reference itself: both lean further back
+    ("Agencies rarely share code. These challenges may result in duplicative acquisitions. The policy seeks to "
+     "address these challenges by making new custom code available for reuse.", False),
 ])
 def test_these_things_named_further_back_are_no_evidence(text, quotable_alone):
     spans = _spans(text)
